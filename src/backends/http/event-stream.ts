@@ -1,0 +1,96 @@
+/**
+ * The long-lived stream of unscoped backend messages for one HTTP backend:
+ * the session's GET stream (legacy era, resumed with Last-Event-ID) or a
+ * `subscriptions/listen` POST stream (modern era) opted in to the list
+ * changes the backend's capabilities promise. Reconnects with backoff.
+ */
+import type { Pool } from 'undici';
+import { classify, type JsonRpcMessage } from '../../mcp/jsonrpc.js';
+import { listenFilter } from '../listen-filter.js';
+import { modernMeta, type BackendIdentity } from '../handshake.js';
+import { Backoff } from '../../primary/backoff.js';
+import { readSse } from './sse-body.js';
+import type { Logger } from '../../observe/log.js';
+
+export interface EventStreamOptions {
+  pool: Pool;
+  path: string;
+  identity: BackendIdentity;
+  headers(): Record<string, string>;
+  onMessage(message: JsonRpcMessage): void;
+  logger: Logger;
+  backend: string;
+}
+
+export class EventStream {
+  private controller: AbortController | undefined;
+  private closed = false;
+  private lastEventId: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly backoff = new Backoff(500, 15_000, 30_000);
+
+  constructor(private readonly options: EventStreamOptions) {}
+
+  start(): void {
+    if (this.options.identity.era === 'modern' && !this.listenFilter()) return;
+    void this.run();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.controller?.abort();
+  }
+
+  private listenFilter(): Record<string, boolean> | undefined {
+    return listenFilter(this.options.identity.capabilities);
+  }
+
+  private async run(): Promise<void> {
+    if (this.closed) return;
+    const { pool, path, identity } = this.options;
+    this.controller = new AbortController();
+    const headers = this.options.headers();
+    let status = 0;
+    try {
+      const modern = identity.era === 'modern';
+      const res = await pool.request({
+        path,
+        method: modern ? 'POST' : 'GET',
+        headers: modern
+          ? { ...headers, 'mcp-method': 'subscriptions/listen' }
+          : { ...headers, accept: 'text/event-stream', ...(this.lastEventId ? { 'last-event-id': this.lastEventId } : {}) },
+        body: modern
+          ? JSON.stringify({ jsonrpc: '2.0', id: `listen-${Date.now()}`, method: 'subscriptions/listen', params: { notifications: this.listenFilter(), _meta: modernMeta() } })
+          : undefined,
+        signal: this.controller.signal,
+        bodyTimeout: 0,
+        headersTimeout: 30_000,
+      });
+      status = res.statusCode;
+      if (status === 405 || status === 404 || status === 400) {
+        // The backend offers no such stream; nothing unscoped will come.
+        await res.body.dump();
+        this.options.logger.debug({ backend: this.options.backend, status }, 'backend offers no unscoped event stream');
+        return;
+      }
+      if (status !== 200) {
+        await res.body.dump();
+        throw new Error(`HTTP ${status}`);
+      }
+      this.backoff.started();
+      await readSse(res.body, (event, value) => {
+        if (event.id !== undefined) this.lastEventId = event.id;
+        if (value === undefined) return;
+        const c = classify(value);
+        if (c.kind !== 'invalid') this.options.onMessage(c.message);
+      });
+    } catch (err) {
+      if (this.closed) return;
+      this.options.logger.debug({ backend: this.options.backend, err: String(err) }, 'backend event stream dropped');
+    }
+    if (this.closed) return;
+    const delay = this.backoff.failed();
+    this.timer = setTimeout(() => void this.run(), delay);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * A legacy HTTP+SSE backend (protocol 2024-11-05): a GET stream that first
+ * names a POST endpoint, then carries every message the backend sends.
+ *
+ * The stream is one shared pipe, like stdio, so calls go through an
+ * RpcConnection for id rewriting and attribution. When the stream drops, the
+ * backend's session is gone (this transport cannot resume): calls in flight
+ * fail with a backend error and the link reconnects with a new handshake.
+ */
+import { Pool } from 'undici';
+import { GatewayError } from '../../mcp/errors.js';
+import { isFailure, type JsonObject, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
+import { handshake } from '../handshake.js';
+import { RpcConnection, UpstreamRpcError } from '../rpc-connection.js';
+import { withDeadline } from '../deadline.js';
+import { Backoff } from '../../primary/backoff.js';
+import { readSse } from './sse-body.js';
+import { HTTP_BACKEND_CONNECTIONS, HTTP_RECONNECT_MAX_MS, HTTP_RECONNECT_MIN_MS } from './streamable-http-link.js';
+import type { HttpServerConfig } from '../../config/model.js';
+import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from '../link.js';
+import type { Logger } from '../../observe/log.js';
+
+export class LegacySseLink implements BackendLink {
+  private readonly url: URL;
+  private readonly pool: Pool;
+  private current: LinkStatus = { state: 'starting', identity: undefined, lastError: undefined, generation: 0 };
+  private conn: RpcConnection<LinkHooks | undefined> | undefined;
+  private endpoint: URL | undefined;
+  private controller: AbortController | undefined;
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly backoff = new Backoff(HTTP_RECONNECT_MIN_MS, HTTP_RECONNECT_MAX_MS, 60_000);
+
+  constructor(private readonly config: HttpServerConfig, private readonly events: LinkEvents, private readonly logger: Logger) {
+    this.url = new URL(config.url);
+    this.pool = new Pool(this.url.origin, { connections: HTTP_BACKEND_CONNECTIONS, pipelining: 1 });
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  status(): LinkStatus {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    void this.connect();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.controller?.abort();
+    this.conn?.failAll(new GatewayError('GW_ERR_SHUTTING_DOWN', `backend ${this.name} is closing`));
+    await this.pool.close().catch(() => undefined);
+    this.setStatus({ ...this.current, state: 'stopped', identity: undefined });
+  }
+
+  call(call: LinkCall): Promise<JsonObject> {
+    const conn = this.conn;
+    if (!conn || this.current.state !== 'ready') {
+      return Promise.reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.current.state}`));
+    }
+    const sent = conn.request(call.method, call.params, call.hooks, call.group);
+    const work = sent.response.then((r) => unwrap(r));
+    return withDeadline(work, call.timeoutMs, call.signal, (reason) => conn.cancel(sent.id, reason), `${this.name} ${call.method}`);
+  }
+
+  notify(method: string, params?: JsonObject): void {
+    if (this.current.state === 'ready') this.conn?.notify(method, params);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    this.controller = new AbortController();
+    const conn = new RpcConnection<LinkHooks | undefined>((m) => this.post(m), {
+      onNotification: (n, owner) => (owner ? owner.onNotification(n) : this.events.onEvent(n)),
+      onServerRequest: (r, owner) =>
+        owner ? owner.onServerRequest(r.method, r.params) : Promise.reject(new UpstreamRpcError(-32603, `only1mcp cannot attribute ${r.method} to one client`)),
+      onInvalid: (reason) => this.logger.warn({ backend: this.name, reason }, 'backend sent an invalid message'),
+    });
+    this.conn = conn;
+    let endpointSeen: (url: URL) => void = () => undefined;
+    const endpointReady = new Promise<URL>((resolve) => (endpointSeen = resolve));
+    const streamDone = this.readStream(conn, endpointSeen);
+    try {
+      this.endpoint = await withDeadline(endpointReady, this.config.common.connectTimeoutMs, undefined, () => this.controller?.abort(), `${this.name} endpoint event`);
+      const identity = await handshake(
+        (method, params, timeoutMs) => {
+          const sent = conn.request(method, params, undefined, 'gateway');
+          return withDeadline(sent.response, timeoutMs, undefined, (reason) => conn.cancel(sent.id, reason), `${this.name} ${method}`);
+        },
+        (method, params) => conn.notify(method, params),
+        'legacy',
+        this.config.common.connectTimeoutMs,
+      );
+      this.backoff.started();
+      this.setStatus({ state: 'ready', identity, lastError: undefined, generation: this.current.generation + 1 });
+      this.logger.info({ backend: this.name, protocolVersion: identity.protocolVersion }, 'legacy SSE backend ready');
+    } catch (err) {
+      this.controller.abort();
+      this.lastError(err);
+    }
+    await streamDone;
+    conn.failAll(new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name}: the SSE stream closed while the call was in flight`));
+    if (this.closed) return;
+    const delay = this.backoff.failed();
+    this.setStatus({ ...this.current, state: 'restarting', identity: undefined });
+    this.timer = setTimeout(() => void this.connect(), delay);
+  }
+
+  private async readStream(conn: RpcConnection<LinkHooks | undefined>, endpointSeen: (url: URL) => void): Promise<void> {
+    try {
+      const res = await this.pool.request({
+        path: `${this.url.pathname}${this.url.search}`,
+        method: 'GET',
+        headers: { accept: 'text/event-stream', ...this.config.headers },
+        signal: this.controller?.signal,
+        bodyTimeout: 0,
+      });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        throw new Error(`GET ${this.config.url} answered HTTP ${res.statusCode}`);
+      }
+      await readSse(res.body, (event, value) => {
+        if (event.event === 'endpoint') {
+          endpointSeen(new URL(event.data, this.url));
+          return;
+        }
+        if (value !== undefined) conn.receive(value);
+      });
+    } catch (err) {
+      if (!this.closed) this.lastError(err);
+    }
+  }
+
+  private post(message: JsonRpcMessage): void {
+    const endpoint = this.endpoint;
+    if (!endpoint) return;
+    void this.pool
+      .request({
+        path: `${endpoint.pathname}${endpoint.search}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...this.config.headers },
+        body: JSON.stringify(message),
+      })
+      .then((r) => r.body.dump())
+      .catch((err: unknown) => this.logger.warn({ backend: this.name, err: String(err) }, 'POST to legacy SSE endpoint failed'));
+  }
+
+  private lastError(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.current = { ...this.current, lastError: message };
+    this.logger.warn({ backend: this.name, err: message }, 'legacy SSE backend connection problem');
+  }
+
+  private setStatus(status: LinkStatus): void {
+    this.current = status;
+    this.events.onStatus(status);
+  }
+}
+
+function unwrap(response: JsonRpcResponse): JsonObject {
+  if (isFailure(response)) throw new UpstreamRpcError(response.error.code, response.error.message, response.error.data);
+  return response.result;
+}

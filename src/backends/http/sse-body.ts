@@ -1,0 +1,33 @@
+/**
+ * Reads JSON-RPC messages out of an SSE response body (a Node Readable of
+ * bytes, as undici returns it). Events whose data is empty or not JSON are
+ * skipped: servers send priming events and keep-alives.
+ */
+import type { Readable } from 'node:stream';
+import { SseDecoder, type SseEvent } from '../../mcp/sse.js';
+
+export async function readSse(body: Readable, onEvent: (event: SseEvent, value: unknown) => boolean | void): Promise<void> {
+  const decoder = new TextDecoder('utf-8');
+  let stop = false;
+  const sse = new SseDecoder((event) => {
+    if (stop) return;
+    if (event.data.trim() === '') {
+      onEvent(event, undefined);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    if (onEvent(event, value) === true) stop = true;
+  });
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    sse.push(decoder.decode(chunk, { stream: true }));
+    if (stop) {
+      body.destroy();
+      return;
+    }
+  }
+}

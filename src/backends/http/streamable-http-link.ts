@@ -1,0 +1,271 @@
+/**
+ * A Streamable HTTP backend, either era, over a keep-alive undici pool.
+ *
+ * Legacy (2025) backends get one session per worker: the `Mcp-Session-Id`
+ * from initialize is kept, a 404 means the backend forgot it, so the link
+ * re-initialises and retries the call once. Unscoped messages arrive on the
+ * session's GET stream. Modern (2026-07-28) backends are stateless: each POST
+ * carries `_meta` (added above this layer) and the routing headers, and
+ * list_changed arrives on a `subscriptions/listen` stream.
+ */
+import { Pool } from 'undici';
+import { GatewayError } from '../../mcp/errors.js';
+import { isFailure, type JsonObject, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
+import { encodeHeaderValue } from '../../mcp/headers.js';
+import { MODERN_VERSION } from '../../mcp/versions.js';
+import { handshake, type BackendIdentity } from '../handshake.js';
+import { UpstreamRpcError, toRpcError } from '../rpc-connection.js';
+import { withDeadline } from '../deadline.js';
+import { Backoff } from '../../primary/backoff.js';
+import { postMessage, type PostOutcome } from './post-message.js';
+import { EventStream } from './event-stream.js';
+import type { HttpServerConfig } from '../../config/model.js';
+import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from '../link.js';
+import type { Logger } from '../../observe/log.js';
+
+/** Keep-alive connections per HTTP backend per worker. */
+export const HTTP_BACKEND_CONNECTIONS = 64;
+export const HTTP_RECONNECT_MIN_MS = 250;
+export const HTTP_RECONNECT_MAX_MS = 15_000;
+
+export class StreamableHttpLink implements BackendLink {
+  private readonly url: URL;
+  private readonly pool: Pool;
+  private current: LinkStatus = { state: 'starting', identity: undefined, lastError: undefined, generation: 0 };
+  private sessionId: string | undefined;
+  private nextId = 1;
+  private closed = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private opening: Promise<void> | undefined;
+  private stream: EventStream | undefined;
+  private readonly backoff = new Backoff(HTTP_RECONNECT_MIN_MS, HTTP_RECONNECT_MAX_MS, 60_000);
+
+  constructor(private readonly config: HttpServerConfig, private readonly events: LinkEvents, private readonly logger: Logger) {
+    this.url = new URL(config.url);
+    this.pool = new Pool(this.url.origin, { connections: HTTP_BACKEND_CONNECTIONS, pipelining: 1, keepAliveTimeout: 30_000 });
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  status(): LinkStatus {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    await this.open();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    this.stream?.close();
+    if (this.sessionId && this.current.identity?.era === 'legacy') {
+      // Tell the backend the session is over; best effort.
+      await this.pool
+        .request({ path: this.path, method: 'DELETE', headers: this.baseHeaders(), headersTimeout: 2_000, bodyTimeout: 2_000 })
+        .then((r) => r.body.dump())
+        .catch(() => undefined);
+    }
+    await this.pool.close().catch(() => undefined);
+    this.setStatus({ state: 'stopped', identity: undefined, lastError: undefined, generation: this.current.generation });
+  }
+
+  async call(call: LinkCall): Promise<JsonObject> {
+    if (this.current.state !== 'ready') {
+      throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.current.state}${this.current.lastError ? `: ${this.current.lastError}` : ''}`);
+    }
+    const controller = new AbortController();
+    const work = this.callOnce(call, controller.signal, true);
+    return withDeadline(work, call.timeoutMs, call.signal, (reason) => {
+      controller.abort();
+      // Legacy backends do not read a disconnect as cancellation.
+      if (this.current.identity?.era === 'legacy') this.notify('notifications/cancelled', { requestId: this.lastIdFor(call), reason });
+    }, `${this.name} ${call.method}`);
+  }
+
+  notify(method: string, params?: JsonObject): void {
+    const message = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+    void postMessage(this.pool, { path: this.path, headers: this.headersFor(method, undefined), body: JSON.stringify(message), expectId: undefined }).catch(() => undefined);
+  }
+
+  private get path(): string {
+    return `${this.url.pathname}${this.url.search}`;
+  }
+
+  private readonly callIds = new WeakMap<LinkCall, number>();
+
+  private lastIdFor(call: LinkCall): number {
+    return this.callIds.get(call) ?? 0;
+  }
+
+  private async callOnce(call: LinkCall, signal: AbortSignal, mayReinit: boolean): Promise<JsonObject> {
+    const id = this.nextId++;
+    this.callIds.set(call, id);
+    const body = JSON.stringify(call.params === undefined ? { jsonrpc: '2.0', id, method: call.method } : { jsonrpc: '2.0', id, method: call.method, params: call.params });
+    const sessionAtSend = this.sessionId;
+    const outcome = await postMessage(this.pool, {
+      path: this.path,
+      headers: this.headersFor(call.method, call.routingName),
+      body,
+      expectId: id,
+      signal,
+      onMessage: (m) => this.onScopedMessage(m, call.hooks),
+    });
+    if (outcome.status === 404 && mayReinit && sessionAtSend !== undefined && this.current.identity?.era === 'legacy') {
+      this.logger.info({ backend: this.name }, 'backend session expired (404); re-initialising');
+      await this.reinitialize(sessionAtSend);
+      return this.callOnce(call, signal, false);
+    }
+    return this.resultOf(outcome, call.method);
+  }
+
+  private resultOf(outcome: PostOutcome, method: string): JsonObject {
+    const response = outcome.response;
+    if (response) {
+      if (isFailure(response)) throw new UpstreamRpcError(response.error.code, response.error.message, response.error.data);
+      return response.result;
+    }
+    if (outcome.status >= 500) {
+      throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} answered ${method} with HTTP ${outcome.status}${outcome.text ? `: ${outcome.text}` : ''}`);
+    }
+    throw new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend ${this.name} answered ${method} with HTTP ${outcome.status} and no JSON-RPC response${outcome.text ? `: ${outcome.text}` : ''}`);
+  }
+
+  private onScopedMessage(message: JsonRpcMessage, hooks: LinkHooks): void {
+    if ('method' in message && 'id' in message) {
+      const request = message;
+      hooks.onServerRequest(request.method, request.params).then(
+        (result) => this.postAnswer({ jsonrpc: '2.0', id: request.id, result }),
+        (err: unknown) => this.postAnswer({ jsonrpc: '2.0', id: request.id, error: toRpcError(err) }),
+      );
+    } else if ('method' in message) {
+      hooks.onNotification(message);
+    }
+  }
+
+  private postAnswer(response: JsonRpcResponse): void {
+    void postMessage(this.pool, { path: this.path, headers: this.headersFor('', undefined), body: JSON.stringify(response), expectId: undefined }).catch((err: unknown) => {
+      this.logger.warn({ backend: this.name, err: String(err) }, 'could not deliver an answer to the backend');
+    });
+  }
+
+  private baseHeaders(): Record<string, string> {
+    const h: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...this.config.headers,
+    };
+    const identity = this.current.identity;
+    if (identity) h['mcp-protocol-version'] = identity.protocolVersion;
+    if (this.sessionId) h['mcp-session-id'] = this.sessionId;
+    return h;
+  }
+
+  private headersFor(method: string, name: string | undefined): Record<string, string> {
+    const h = this.baseHeaders();
+    if (this.current.identity?.era === 'modern' || (!this.current.identity && method === 'server/discover')) {
+      h['mcp-protocol-version'] = MODERN_VERSION;
+      if (method) h['mcp-method'] = method;
+      if (name !== undefined) h['mcp-name'] = encodeHeaderValue(name);
+    }
+    return h;
+  }
+
+  /** Handshake, with retries and backoff until it works or the link closes. */
+  private open(): Promise<void> {
+    if (!this.opening) {
+      this.opening = this.tryOpen().finally(() => {
+        this.opening = undefined;
+      });
+    }
+    return this.opening;
+  }
+
+  private async tryOpen(): Promise<void> {
+    this.sessionId = undefined;
+    try {
+      const identity = await handshake(
+        (method, params, timeoutMs) => this.handshakeRequest(method, params, timeoutMs),
+        (method, params) => this.notify(method, params),
+        this.config.common.protocol,
+        this.config.common.connectTimeoutMs,
+      );
+      this.backoff.started();
+      this.setStatus({ state: 'ready', identity, lastError: undefined, generation: this.current.generation + 1 });
+      this.logger.info({ backend: this.name, era: identity.era, protocolVersion: identity.protocolVersion, server: identity.serverInfo }, 'http backend ready');
+      this.openStream(identity);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const delay = this.backoff.failed();
+      this.setStatus({ state: 'restarting', identity: undefined, lastError: message, generation: this.current.generation });
+      this.logger.warn({ backend: this.name, err: message, retryInMs: delay }, 'http backend handshake failed');
+      if (!this.closed) {
+        clearTimeout(this.reconnectTimer);
+        this.reconnectTimer = setTimeout(() => void this.open(), delay);
+      }
+    }
+  }
+
+  private async reinitialize(staleSession: string): Promise<void> {
+    if (this.sessionId !== staleSession) return;
+    this.stream?.close();
+    await this.open();
+  }
+
+  private async handshakeRequest(method: string, params: JsonObject | undefined, timeoutMs: number): Promise<JsonRpcResponse> {
+    const id = this.nextId++;
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method, params });
+    const headers = this.headersFor(method, undefined);
+    if (method === 'initialize') delete headers['mcp-protocol-version'];
+    const controller = new AbortController();
+    const outcome = await withDeadline(
+      postMessage(this.pool, { path: this.path, headers, body, expectId: id, signal: controller.signal }),
+      timeoutMs,
+      undefined,
+      () => controller.abort(),
+      `${this.name} ${method}`,
+    );
+    if (method === 'initialize') {
+      const sid = outcome.headers['mcp-session-id'];
+      this.sessionId = typeof sid === 'string' ? sid : undefined;
+    }
+    if (outcome.response) return outcome.response;
+    // A modern probe answered with a non-JSON-RPC 4xx: a legacy server.
+    if (method === 'server/discover' && outcome.status >= 400 && outcome.status < 500) {
+      return { jsonrpc: '2.0', id, error: { code: -32600, message: `HTTP ${outcome.status}` } };
+    }
+    throw new GatewayError(outcome.status >= 500 ? 'GW_ERR_BACKEND_UNAVAILABLE' : 'GW_ERR_BACKEND_PROTOCOL',
+      `backend ${this.name} answered ${method} with HTTP ${outcome.status}${outcome.text ? `: ${outcome.text}` : ''}`);
+  }
+
+  /** The unscoped-message stream: GET for legacy sessions, subscriptions/listen for modern backends. */
+  private openStream(identity: BackendIdentity): void {
+    this.stream?.close();
+    this.stream = new EventStream({
+      pool: this.pool,
+      path: this.path,
+      identity,
+      headers: () => this.baseHeaders(),
+      onMessage: (m) => this.onUnscopedMessage(m),
+      logger: this.logger,
+      backend: this.name,
+    });
+    this.stream.start();
+  }
+
+  private onUnscopedMessage(message: JsonRpcMessage): void {
+    if ('method' in message && 'id' in message) {
+      // No call to attribute it to: refuse rather than guess a client.
+      this.postAnswer({ jsonrpc: '2.0', id: message.id, error: { code: -32603, message: `only1mcp cannot attribute ${message.method} to one client outside a call` } });
+      return;
+    }
+    if ('method' in message) this.events.onEvent(message);
+  }
+
+  private setStatus(status: LinkStatus): void {
+    this.current = status;
+    this.events.onStatus(status);
+  }
+}

@@ -1,0 +1,48 @@
+/** `only1mcp list`: the servers of a running gateway and the tools (prompts, resources) each contributes. */
+import { parseArgs, UsageError } from '../args.js';
+import { gatewayBase } from '../gateway-url.js';
+
+interface CatalogView {
+  servers: Array<{ name: string; type: string; state: string; era?: string; lastError?: string }>;
+  tools: Array<{ name: string; backend: string; description?: string }>;
+  prompts: Array<{ name: string; backend: string }>;
+  resources: Array<{ name: string; backend: string }>;
+  resourceTemplates: Array<{ name: string; backend: string }>;
+}
+
+/** Longest description shown per tool. */
+const DESCRIPTION_CHARS = 70;
+
+export async function list(argv: readonly string[]): Promise<number> {
+  const parsed = parseArgs(argv, { port: true, url: true, json: false });
+  if (parsed.positionals.length > 0) throw new UsageError('list takes no arguments');
+  const base = gatewayBase(parsed);
+  if (!base) {
+    process.stderr.write('no running gateway found: start one with only1mcp start, or pass --url\n');
+    return 1;
+  }
+  const res = await fetch(`${base}/admin/catalog`);
+  if (!res.ok) {
+    process.stderr.write(`${base}/admin/catalog answered HTTP ${res.status}\n`);
+    return 1;
+  }
+  const view = (await res.json()) as CatalogView;
+  if (parsed.flags.json) {
+    process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+    return 0;
+  }
+  for (const server of view.servers) {
+    const own = (kind: Array<{ backend: string }>) => kind.filter((x) => x.backend === server.name);
+    const tools = own(view.tools) as CatalogView['tools'];
+    process.stdout.write(
+      `${server.name} (${server.type}, ${server.state}${server.era ? `, ${server.era}` : ''}): ${tools.length} tools, ` +
+        `${own(view.prompts).length} prompts, ${own(view.resources).length} resources, ${own(view.resourceTemplates).length} templates` +
+        `${server.lastError ? `\n  last error: ${server.lastError}` : ''}\n`,
+    );
+    for (const tool of tools) {
+      const description = (tool.description ?? '').replace(/\s+/g, ' ');
+      process.stdout.write(`  ${tool.name}${description ? `  ${description.length > DESCRIPTION_CHARS ? `${description.slice(0, DESCRIPTION_CHARS - 1)}…` : description}` : ''}\n`);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,48 @@
+/**
+ * Which configuration a command runs with: `--config F`, else
+ * $ONLY1MCP_CONFIG, else the default path if it exists, else the built-in
+ * default (no servers) with a note saying where a config file would live.
+ * CLI flags (--port, --host, --workers) override the file.
+ */
+import fs from 'node:fs';
+import { loadConfigFile, builtinDefaultConfig } from '../config/load.js';
+import { defaultConfigPath } from '../config/defaults.js';
+import { deepFreeze } from '../config/deep-freeze.js';
+import type { GatewayConfig } from '../config/model.js';
+
+export interface Overrides {
+  host?: string | undefined;
+  port?: number | undefined;
+  workers?: number | undefined;
+  logLevel?: GatewayConfig['logLevel'] | undefined;
+}
+
+export interface ConfigChoice {
+  /** The file, when one is used. */
+  file: string | undefined;
+  /** A note for the user when no file was found. */
+  note: string | undefined;
+  load(): Promise<GatewayConfig>;
+}
+
+export function chooseConfig(explicit: string | undefined, overrides: Overrides): ConfigChoice {
+  const file = explicit ?? process.env.ONLY1MCP_CONFIG ?? (fs.existsSync(defaultConfigPath()) ? defaultConfigPath() : undefined);
+  if (file === undefined) {
+    return {
+      file: undefined,
+      note: `No configuration file found at ${defaultConfigPath()}; running on the built-in default (no backend servers). ` +
+        `Create one with: only1mcp config generate --template solo --out ${defaultConfigPath()}`,
+      load: async () => applyOverrides(builtinDefaultConfig(), overrides),
+    };
+  }
+  return { file, note: undefined, load: async () => applyOverrides(await loadConfigFile(file), overrides) };
+}
+
+export function applyOverrides(config: GatewayConfig, o: Overrides): GatewayConfig {
+  return deepFreeze({
+    ...config,
+    listen: { ...config.listen, host: o.host ?? config.listen.host, port: o.port ?? config.listen.port },
+    workers: o.workers ?? config.workers,
+    logLevel: o.logLevel ?? config.logLevel,
+  });
+}

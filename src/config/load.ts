@@ -1,0 +1,64 @@
+/**
+ * Config loading, in the order a file goes through it:
+ *
+ *   text ─parse (by extension)→ data + key locator
+ *        ─interpolate ${VAR}→ data
+ *        ─validate (strict schema)→ ConfigFile
+ *        ─normalise (defaults, client aliases)→ GatewayConfig, deeply frozen
+ *
+ * Every problem found on the way is reported in one ConfigError, each at
+ * the line and column of the key it is about.
+ */
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from './config-error.js';
+import { deepFreeze } from './deep-freeze.js';
+import { interpolateTree, type Env } from './interpolate.js';
+import type { GatewayConfig } from './model.js';
+import { normalise } from './normalise.js';
+import { parseSource, type ParsedSource } from './source.js';
+import { validateConfigData } from './validate.js';
+import type { PathIssue } from './zod-issues.js';
+
+export { ConfigError } from './config-error.js';
+
+export interface LoadOptions {
+  /** Where `${VAR}` references are read from. Default process.env. */
+  readonly env?: Env;
+}
+
+export async function loadConfigFile(file: string, options: LoadOptions = {}): Promise<GatewayConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw ConfigError.at(file, 0, 0, [], `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return parseConfigText(text, file, options);
+}
+
+/** `file` picks the format by extension and is named in every message; it is not read. */
+export function parseConfigText(text: string, file: string, options: LoadOptions = {}): GatewayConfig {
+  const source = parseSource(text, file);
+  const refs = interpolateTree(source.data, options.env ?? process.env);
+  const issues: PathIssue[] = [...refs.issues];
+  const checked = validateConfigData(refs.value, refs.resolved);
+  if (!checked.ok) {
+    // A value whose reference failed would be reported twice (once as unset, once as the wrong type).
+    const failed = new Set(refs.issues.map((i) => JSON.stringify(i.path)));
+    issues.push(...checked.issues.filter((i) => !failed.has(JSON.stringify(i.path))));
+    throw located(file, source, issues);
+  }
+  if (issues.length > 0) throw located(file, source, issues);
+  const config = normalise(checked.value, file, issues);
+  if (issues.length > 0) throw located(file, source, issues);
+  return deepFreeze(config);
+}
+
+/** The configuration with no file at all: defaults, no servers. */
+export function builtinDefaultConfig(): GatewayConfig {
+  return deepFreeze(normalise({}, undefined, []));
+}
+
+function located(file: string, source: ParsedSource, issues: readonly PathIssue[]): ConfigError {
+  return new ConfigError(issues.map((i) => ({ file, ...source.locate(i.path), keyPath: i.path, message: i.message })));
+}

@@ -1,0 +1,117 @@
+/**
+ * A validated config file → the GatewayConfig the rest of the gateway reads:
+ * defaults filled in from defaults.ts, client aliases resolved, paths made
+ * absolute, env files read. Problems only visible across servers or on disk
+ * (a prefix used twice, an unreadable envFile) are reported here.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { resolveCallTimeoutMs, resolveEnabled, resolveType, resolveUrl } from './client-keys.js';
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_NAME_SEPARATOR,
+  DEFAULT_PORT,
+} from './defaults.js';
+import { readEnvFile } from './env-file.js';
+import type { CommonServerConfig, GatewayConfig, NamingPolicy, ServerConfig } from './model.js';
+import type { ConfigFile } from './schema.js';
+import type { ServerFileEntry } from './server-schema.js';
+import type { PathIssue } from './zod-issues.js';
+
+/** `workers: auto` in the model: one worker per CPU core. */
+export const WORKERS_PER_CORE = 0;
+
+/**
+ * `file` is the config's path (relative paths in it resolve against its
+ * directory), or undefined for the built-in default.
+ */
+export function normalise(c: ConfigFile, file: string | undefined, issues: PathIssue[]): GatewayConfig {
+  const serversKey = c.mcpServers !== undefined ? 'mcpServers' : 'servers';
+  const baseDir = file === undefined ? process.cwd() : path.dirname(path.resolve(file));
+  const defaultNaming = c.naming?.default ?? 'prefix';
+  const servers = Object.entries(c[serversKey] ?? {}).map(([name, s]) =>
+    normaliseServer(name, s, { defaultNaming, baseDir, at: [serversKey, name], issues }),
+  );
+  checkPrefixes(servers, c[serversKey] ?? {}, serversKey, issues);
+  return {
+    source: file === undefined ? undefined : path.resolve(file),
+    listen: {
+      host: c.listen?.host ?? DEFAULT_HOST,
+      port: c.listen?.port ?? DEFAULT_PORT,
+      allowedOrigins: c.listen?.allowedOrigins ?? [],
+      allowedHosts: c.listen?.allowedHosts ?? [],
+      maxBodyBytes: c.listen?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    },
+    workers: c.workers === undefined || c.workers === 'auto' ? WORKERS_PER_CORE : c.workers,
+    redisUrl: c.redis,
+    logLevel: c.logLevel ?? 'info',
+    naming: { separator: c.naming?.separator ?? DEFAULT_NAME_SEPARATOR },
+    contextMode: c.context?.mode ?? 'full',
+    servers,
+  };
+}
+
+interface ServerContext {
+  readonly defaultNaming: NamingPolicy;
+  readonly baseDir: string;
+  readonly at: (string | number)[];
+  readonly issues: PathIssue[];
+}
+
+function normaliseServer(name: string, s: ServerFileEntry, ctx: ServerContext): ServerConfig {
+  const common: CommonServerConfig = {
+    enabled: resolveEnabled(s),
+    naming: s.naming ?? ctx.defaultNaming,
+    prefix: s.prefix ?? name,
+    protocol: s.protocol ?? 'auto',
+    callTimeoutMs: resolveCallTimeoutMs(s) ?? DEFAULT_CALL_TIMEOUT_MS,
+    connectTimeoutMs: s.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  };
+  const type = resolveType(s);
+  if (type !== 'stdio') {
+    return { name, type, url: resolveUrl(s) as string, headers: { ...s.headers }, common };
+  }
+  let env: Record<string, string> = { ...s.env };
+  if (s.envFile !== undefined) {
+    try {
+      // The file's variables first: an explicit env entry overrides them.
+      env = { ...readEnvFile(resolvePath(s.envFile, ctx.baseDir)), ...s.env };
+    } catch (err) {
+      ctx.issues.push({ path: [...ctx.at, 'envFile'], message: (err as Error).message });
+    }
+  }
+  return {
+    name,
+    type,
+    command: s.command as string,
+    args: [...(s.args ?? [])],
+    env,
+    cwd: s.cwd === undefined ? undefined : resolvePath(s.cwd, ctx.baseDir),
+    common,
+  };
+}
+
+/** Paths the gateway itself opens: relative to the config file, `~/` as home. */
+function resolvePath(p: string, baseDir: string): string {
+  if (p === '~') return os.homedir();
+  if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2));
+  return path.resolve(baseDir, p);
+}
+
+/** Two servers with one prefix would expose clashing names even under "prefix". */
+function checkPrefixes(servers: readonly ServerConfig[], raw: Record<string, ServerFileEntry>, key: string, issues: PathIssue[]): void {
+  const owner = new Map<string, string>();
+  for (const s of servers) {
+    if (s.common.naming === 'never') continue;
+    const first = owner.get(s.common.prefix);
+    if (first === undefined) {
+      owner.set(s.common.prefix, s.name);
+      continue;
+    }
+    const at = raw[s.name]?.prefix !== undefined ? [key, s.name, 'prefix'] : [key, s.name];
+    issues.push({ path: at, message: `prefix "${s.common.prefix}" is already used by server "${first}"` });
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Modern client, legacy backend: the backend asks for sampling, elicitation
+ * or roots with a JSON-RPC request in the middle of a call, but a 2026-07-28
+ * client can only be asked through an `input_required` result and answers by
+ * retrying. The gateway holds the backend call open, returns the backend's
+ * requests as `inputRequests` with a sealed handle as `requestState`, and
+ * when the retry arrives feeds the answers to the waiting backend and waits
+ * again, for the final result or the next round.
+ *
+ * A held call lives in the worker that started it; a retry that lands on
+ * another worker is routed back through the shared store (src/state/).
+ */
+import { randomBytes } from 'node:crypto';
+import { GatewayError } from '../mcp/errors.js';
+import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
+import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
+import type { StateSealer } from './request-state.js';
+
+interface Ask {
+  method: string;
+  params: JsonObject | undefined;
+  resolve(result: JsonObject): void;
+  reject(err: unknown): void;
+}
+
+interface Held {
+  handle: string;
+  asks: Map<string, Ask>;
+  nextKey: number;
+  outcome: { ok: true; value: JsonObject } | { ok: false; error: unknown } | undefined;
+  /** Wakes whoever waits for the next step (a new ask or the outcome). */
+  wake: (() => void) | undefined;
+  abort: AbortController;
+  timer: NodeJS.Timeout | undefined;
+  route: { backend: string; method: string; name: string; principal: string };
+}
+
+export type StartCall = (onServerRequest: (method: string, params: JsonObject | undefined) => Promise<JsonObject>, signal: AbortSignal) => Promise<JsonObject>;
+
+export class HeldCalls {
+  private readonly held = new Map<string, Held>();
+
+  constructor(private readonly sealer: StateSealer, private readonly ttlMs = INPUT_STATE_TTL_MS) {}
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  has(handle: string): boolean {
+    return this.held.has(handle);
+  }
+
+  /** Starts a call that may need client input; resolves with its result or an input_required result. */
+  start(route: Held['route'], signal: AbortSignal, start: StartCall): Promise<JsonObject> {
+    const h: Held = {
+      handle: randomBytes(16).toString('base64url'),
+      asks: new Map(),
+      nextKey: 0,
+      outcome: undefined,
+      wake: undefined,
+      abort: new AbortController(),
+      timer: undefined,
+      route,
+    };
+    const onServerRequest = (method: string, params: JsonObject | undefined) =>
+      new Promise<JsonObject>((resolve, reject) => {
+        h.asks.set(`input_${h.nextKey++}`, { method, params, resolve, reject });
+        h.wake?.();
+      });
+    start(onServerRequest, h.abort.signal).then(
+      (value) => this.settle(h, { ok: true, value }),
+      (error: unknown) => this.settle(h, { ok: false, error }),
+    );
+    return this.step(h, signal);
+  }
+
+  /** A retry carrying answers for a held call. */
+  resume(handle: string, inputResponses: unknown, signal: AbortSignal): Promise<JsonObject> {
+    const h = this.held.get(handle);
+    if (!h) {
+      throw new GatewayError('GW_ERR_INPUT_STATE_INVALID', 'requestState rejected: the call it refers to is no longer held (it finished, expired, or was cancelled)');
+    }
+    clearTimeout(h.timer);
+    const answers = isObject(inputResponses) ? inputResponses : {};
+    for (const [key, ask] of h.asks) {
+      if (!(key in answers)) continue;
+      const answer = answers[key];
+      h.asks.delete(key);
+      if (isObject(answer)) ask.resolve(answer);
+      else ask.reject(new GatewayError('GW_ERR_INVALID_PARAMS', `inputResponses.${key} must be an object`));
+    }
+    return this.step(h, signal);
+  }
+
+  private step(h: Held, signal: AbortSignal): Promise<JsonObject> {
+    return new Promise<JsonObject>((resolve, reject) => {
+      const onAbort = () => {
+        h.abort.abort();
+        this.drop(h, new GatewayError('GW_ERR_INTERNAL', 'request cancelled by the client', { cancelled: true }));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const decide = () => {
+        if (h.outcome) {
+          signal.removeEventListener('abort', onAbort);
+          h.wake = undefined;
+          clearTimeout(h.timer);
+          this.held.delete(h.handle);
+          if (h.outcome.ok) resolve(h.outcome.value);
+          else reject(h.outcome.error);
+          return;
+        }
+        if (h.asks.size === 0) {
+          h.wake = decide;
+          return;
+        }
+        // Let sibling asks raised in the same tick join this round.
+        h.wake = undefined;
+        setImmediate(() => {
+          signal.removeEventListener('abort', onAbort);
+          if (h.outcome) {
+            decide();
+            return;
+          }
+          this.held.set(h.handle, h);
+          h.timer = setTimeout(() => this.drop(h, new GatewayError('GW_ERR_CLIENT_NO_ANSWER', `no retry with inputResponses within ${this.ttlMs} ms`)), this.ttlMs);
+          resolve(this.inputRequired(h));
+        });
+      };
+      decide();
+    });
+  }
+
+  private inputRequired(h: Held): JsonObject {
+    const inputRequests: JsonObject = {};
+    for (const [key, ask] of h.asks) inputRequests[key] = ask.params === undefined ? { method: ask.method } : { method: ask.method, params: ask.params };
+    const { backend, method, name, principal } = h.route;
+    const requestState = this.sealer.seal({ k: 'held', h: h.handle, b: backend, m: method, n: name, p: principal, e: Date.now() + this.ttlMs });
+    return { resultType: 'input_required', inputRequests, requestState };
+  }
+
+  private settle(h: Held, outcome: NonNullable<Held['outcome']>): void {
+    h.outcome = outcome;
+    for (const ask of h.asks.values()) ask.reject(new GatewayError('GW_ERR_INTERNAL', 'the call finished before the input was given'));
+    h.asks.clear();
+    // With nobody waiting, the outcome stays held (until its expiry) for the client's retry to collect.
+    h.wake?.();
+  }
+
+  private drop(h: Held, reason: GatewayError): void {
+    clearTimeout(h.timer);
+    this.held.delete(h.handle);
+    for (const ask of h.asks.values()) ask.reject(reason);
+    h.asks.clear();
+  }
+}

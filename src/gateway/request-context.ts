@@ -1,0 +1,33 @@
+/**
+ * What the gateway core knows about the client behind one request. The HTTP
+ * front door (or the legacy SSE transport) builds it; the router reads it and
+ * never touches HTTP.
+ */
+import type { JsonObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
+import type { Era, LogLevel } from '../mcp/versions.js';
+
+export interface RequestContext {
+  readonly era: Era;
+  readonly protocolVersion: string;
+  readonly clientCapabilities: JsonObject;
+  /**
+   * Legacy: the session's level from logging/setLevel (undefined: pass all).
+   * Modern: the request's `io.modelcontextprotocol/logLevel` (undefined: send none).
+   */
+  readonly logLevel: LogLevel | undefined;
+  readonly principal: string;
+  /** The 2025-era session, if any. */
+  readonly sessionId: string | undefined;
+  /** Attribution group for shared backend pipes: the session id, or a per-request id for modern clients. */
+  readonly group: string;
+  /** Aborted when the client cancels or goes away (modern era: closing the stream is cancellation). */
+  readonly signal: AbortSignal;
+  /** A request-scoped notification for the client (progress, log message). */
+  notify(message: JsonRpcNotification): void;
+  /**
+   * Sends a request to the client and waits for its answer. Present for
+   * legacy clients (it rides the request's SSE stream); modern clients are
+   * asked through input_required results instead.
+   */
+  readonly ask: ((method: string, params: JsonObject | undefined) => Promise<JsonObject>) | undefined;
+}

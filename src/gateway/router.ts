@@ -1,0 +1,187 @@
+/**
+ * Method → what answers it. List methods are served from the merged
+ * catalog; call methods go to the one backend that owns the name or URI;
+ * everything the backend sends back during the call flows to the client the
+ * way the client's era allows (see forward()).
+ */
+import { GatewayError } from '../mcp/errors.js';
+import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
+import { logPasses, resourceNotFoundCode } from '../mcp/versions.js';
+import { UpstreamRpcError } from '../backends/rpc-connection.js';
+import { LIST_METHODS, type ListKind } from './catalog.js';
+import { CLIENT_METHODS, missingCapability, refusal } from './client-capabilities.js';
+import type { Upstreams } from './upstreams.js';
+import type { RequestContext } from './request-context.js';
+import type { HeldCalls } from './held-calls.js';
+import type { StateSealer, StatePayload } from './request-state.js';
+import type { LinkHooks } from '../backends/link.js';
+import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
+
+/** Methods whose results may be input_required in the 2026-07-28 revision. */
+const INPUT_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+
+interface Target {
+  backend: string;
+  /** The params as the backend must see them (original names). */
+  params: JsonObject;
+  /** The name or URI the client used, for binding requestState. */
+  name: string;
+}
+
+export interface ListView {
+  /** Turns the merged catalog list into what this client sees (context modes hook in here). */
+  (kind: ListKind, items: JsonObject[], ctx: RequestContext): JsonObject[];
+}
+
+export class Router {
+  constructor(
+    private readonly upstreams: Upstreams,
+    private readonly held: HeldCalls,
+    private readonly sealer: StateSealer,
+    private readonly view: ListView = (_k, items) => items,
+  ) {}
+
+  async handle(ctx: RequestContext, method: string, params: JsonObject | undefined): Promise<JsonObject> {
+    const kind = LIST_METHODS[method];
+    if (kind) return this.list(ctx, kind);
+    switch (method) {
+      case 'ping':
+        return {};
+      case 'tools/call':
+      case 'prompts/get':
+      case 'resources/read':
+      case 'resources/subscribe':
+      case 'resources/unsubscribe':
+      case 'completion/complete':
+        return this.forward(ctx, method, this.target(ctx, method, params ?? {}));
+      default:
+        throw new GatewayError('GW_ERR_METHOD_NOT_FOUND', `Method not found: ${method}`);
+    }
+  }
+
+  private async list(ctx: RequestContext, kind: ListKind): Promise<JsonObject> {
+    await this.upstreams.ensure(kind);
+    return { [kind]: this.view(kind, this.upstreams.catalog.list(kind), ctx) };
+  }
+
+  /** Resolves the owning backend and rewrites the name back to the backend's own. */
+  target(ctx: RequestContext, method: string, params: JsonObject): Target {
+    const catalog = this.upstreams.catalog;
+    switch (method) {
+      case 'tools/call':
+      case 'prompts/get': {
+        const kind = method === 'tools/call' ? 'tools' : 'prompts';
+        const name = requireString(params, 'name', method);
+        const routed = catalog.resolve(kind, name);
+        if (!routed) {
+          throw new GatewayError(kind === 'tools' ? 'GW_ERR_UNKNOWN_TOOL' : 'GW_ERR_UNKNOWN_PROMPT', `Unknown ${kind === 'tools' ? 'tool' : 'prompt'}: ${name}`);
+        }
+        return { backend: routed.backend, params: { ...params, name: routed.original }, name };
+      }
+      case 'completion/complete': {
+        const ref = isObject(params.ref) ? params.ref : {};
+        if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
+          const routed = catalog.resolve('prompts', ref.name);
+          if (!routed) throw new GatewayError('GW_ERR_UNKNOWN_PROMPT', `Unknown prompt: ${ref.name}`);
+          return { backend: routed.backend, params: { ...params, ref: { ...ref, name: routed.original } }, name: ref.name };
+        }
+        if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
+          const backend = catalog.resolve('resourceTemplates', ref.uri)?.backend ?? catalog.resolveUri(ref.uri);
+          if (!backend) throw this.unknownResource(ctx, ref.uri);
+          return { backend, params, name: ref.uri };
+        }
+        throw new GatewayError('GW_ERR_INVALID_PARAMS', 'completion/complete needs params.ref of type ref/prompt (with name) or ref/resource (with uri)');
+      }
+      default: {
+        const uri = requireString(params, 'uri', method);
+        const backend = catalog.resolveUri(uri);
+        if (!backend) throw this.unknownResource(ctx, uri);
+        return { backend, params, name: uri };
+      }
+    }
+  }
+
+  private unknownResource(ctx: RequestContext, uri: string): GatewayError {
+    return new GatewayError('GW_ERR_UNKNOWN_RESOURCE', `Resource not found: ${uri}`, { uri }, resourceNotFoundCode(ctx.protocolVersion));
+  }
+
+  private async forward(ctx: RequestContext, method: string, target: Target): Promise<JsonObject> {
+    const backend = this.upstreams.get(target.backend);
+    if (!backend || !backend.ready) {
+      const state = backend?.status();
+      throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `Backend ${target.backend} is ${state?.state ?? 'not configured'}${state?.lastError ? ` (${state.lastError})` : ''}`);
+    }
+    const modernInput = ctx.era === 'modern' && INPUT_METHODS.has(method);
+    let params = target.params;
+    if (modernInput && params.requestState !== undefined) {
+      const state = this.sealer.open(params.requestState, { method, name: target.name, principal: ctx.principal });
+      if (state.k === 'held') return this.held.resume(state.h ?? '', params.inputResponses, ctx.signal);
+      const { requestState: _sealed, ...rest } = params;
+      params = state.s === undefined ? rest : { ...rest, requestState: state.s };
+    }
+    // Set when a modern client lacks what a legacy backend asked for: the call then fails with -32021.
+    let needed: JsonObject | undefined;
+    const call = (ask: LinkHooks['onServerRequest'], signal: AbortSignal) => {
+      const local = new AbortController();
+      const onAbort = () => local.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      const hooks: LinkHooks = {
+        onNotification: (n) => {
+          if (n.method === 'notifications/message' && !this.wantsLog(ctx, n.params)) return;
+          ctx.notify(n);
+        },
+        onServerRequest: (m, p) => {
+          if (!CLIENT_METHODS.has(m)) return Promise.reject(new UpstreamRpcError(-32601, `Method not found: clients do not serve ${m}`));
+          if (m === 'ping') return Promise.resolve({});
+          const required = missingCapability(m, p, ctx.clientCapabilities);
+          if (!required) return ask(m, p);
+          if (ctx.era === 'modern') {
+            needed = required;
+            local.abort();
+          }
+          return Promise.reject(refusal(m, required));
+        },
+      };
+      return backend
+        .call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local.signal, group: ctx.group })
+        .catch((err: unknown) => {
+          if (needed) throw new GatewayError('GW_ERR_MISSING_CAPABILITY', `${method} needs client capabilities the request did not declare`, { requiredCapabilities: needed });
+          throw err;
+        })
+        .finally(() => signal.removeEventListener('abort', onAbort));
+    };
+
+    if (ctx.ask) return call(ctx.ask, ctx.signal);
+    if (!modernInput || backend.era === 'modern') {
+      const result = await call(noAsk(method), ctx.signal);
+      return modernInput && result.resultType === 'input_required' ? this.wrapBackendState(result, target, method, ctx) : result;
+    }
+    // Modern client, legacy backend: hold the call open across input_required rounds.
+    return this.held.start({ backend: target.backend, method, name: target.name, principal: ctx.principal }, ctx.signal, call);
+  }
+
+  /** Legacy: the session's level filters (none set: everything passes). Modern: only requests that set a level get logs. */
+  private wantsLog(ctx: RequestContext, params: unknown): boolean {
+    if (ctx.logLevel === undefined) return ctx.era === 'legacy';
+    return !isObject(params) || logPasses(params.level, ctx.logLevel);
+  }
+
+  /** A modern backend's own requestState goes out sealed with its routing, so a retry is checked and routed here. */
+  private wrapBackendState(result: JsonObject, target: Target, method: string, ctx: RequestContext): JsonObject {
+    const payload: StatePayload = { k: 'backend', b: target.backend, m: method, n: target.name, p: ctx.principal, e: Date.now() + INPUT_STATE_TTL_MS };
+    if (typeof result.requestState === 'string') payload.s = result.requestState;
+    return { ...result, requestState: this.sealer.seal(payload) };
+  }
+}
+
+function noAsk(method: string): LinkHooks['onServerRequest'] {
+  return (m) => Promise.reject(new UpstreamRpcError(-32601, `only1mcp: ${m} cannot be forwarded to this client during ${method}`));
+}
+
+function requireString(params: JsonObject, key: string, method: string): string {
+  const value = params[key];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new GatewayError('GW_ERR_INVALID_PARAMS', `${method} needs params.${key} as a non-empty string`);
+  }
+  return value;
+}

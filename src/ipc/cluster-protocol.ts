@@ -1,0 +1,19 @@
+/**
+ * Control messages between the primary and its workers over node:cluster's
+ * IPC channel (low volume: configuration, lifecycle). Request traffic to
+ * stdio backends uses the frame channel instead (src/ipc/frame-channel.ts).
+ */
+import type { GatewayConfig } from '../config/model.js';
+
+export type PrimaryToWorkerControl =
+  | { t: 'config'; config: GatewayConfig; stateKey: string; ipcPath: string; index: number }
+  | { t: 'reconfigure'; config: GatewayConfig }
+  | { t: 'drain'; timeoutMs: number };
+
+export type WorkerToPrimaryControl =
+  | { t: 'want-config' }
+  | { t: 'listening'; port: number }
+  | { t: 'ready' }
+  | { t: 'drained' };
+
+export const ENV_WORKER_INDEX = 'ONLY1MCP_WORKER_INDEX';

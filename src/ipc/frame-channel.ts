@@ -1,0 +1,110 @@
+/**
+ * A framed, bidirectional message channel over a stream socket: each frame is
+ * a 4-byte big-endian length followed by a msgpackr payload.
+ *
+ * Used between workers and the primary (stdio backends live in the primary).
+ * msgpackr over a unix socket instead of node:cluster's IPC channel because
+ * the IPC channel JSON-encodes every message and serialises sends; here the
+ * writes of one tick are corked into a single syscall.
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { Packr } from 'msgpackr';
+
+/** Largest frame accepted; a peer sending more is broken and gets disconnected. */
+export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+
+export interface FrameChannelEvents<In> {
+  message: [message: In];
+  close: [];
+}
+
+export class FrameChannel<In, Out> extends EventEmitter<FrameChannelEvents<In>> {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private corked = false;
+  private closed = false;
+
+  constructor(private readonly socket: Socket) {
+    super();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('close', () => this.onClose());
+    socket.on('error', () => socket.destroy());
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  send(message: Out): boolean {
+    if (this.closed) return false;
+    const body = packr.pack(message);
+    const header = Buffer.allocUnsafe(4);
+    header.writeUInt32BE(body.length, 0);
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(header);
+    this.socket.write(body);
+    return true;
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    while (this.pendingBytes >= 4) {
+      const head = this.peek(4);
+      const length = head.readUInt32BE(0);
+      if (length > MAX_FRAME_BYTES) {
+        this.socket.destroy(new Error(`frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`));
+        return;
+      }
+      if (this.pendingBytes < 4 + length) return;
+      const frame = this.take(4 + length).subarray(4);
+      let message: In;
+      try {
+        message = packr.unpack(frame) as In;
+      } catch {
+        this.socket.destroy(new Error('undecodable frame'));
+        return;
+      }
+      this.emit('message', message);
+    }
+  }
+
+  private peek(n: number): Buffer {
+    const first = this.pending[0]!;
+    if (first.length >= n) return first;
+    const joined = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [joined];
+    return joined;
+  }
+
+  private take(n: number): Buffer {
+    const first = this.peek(n);
+    const out = first.subarray(0, n);
+    const rest = first.subarray(n);
+    if (rest.length > 0) this.pending[0] = rest;
+    else this.pending.shift();
+    this.pendingBytes -= n;
+    return out;
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('close');
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The primary process: owns what must exist once per node (stdio backend
+ * children, the config watcher, the worker pool, the PID file, signals).
+ *
+ * SIGTERM/SIGINT drain: workers stop accepting and finish in-flight work,
+ * then stdio children get stdin EOF, SIGTERM, SIGKILL in turn, and the
+ * process exits 0. SIGHUP reloads the configuration file.
+ */
+import os from 'node:os';
+import net from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { StdioServer } from './stdio-server.js';
+import { WorkerPool } from './worker-pool.js';
+import { flushLog, type Logger } from '../observe/log.js';
+import type { GatewayConfig, StdioServerConfig } from '../config/model.js';
+
+/** How long a drain lets in-flight requests run before workers are killed. */
+export const DRAIN_TIMEOUT_MS = 15_000;
+
+export interface PrimaryOptions {
+  config: GatewayConfig;
+  /** Re-reads the configuration (file + CLI overrides) for SIGHUP and the file watcher. */
+  reload: (() => Promise<GatewayConfig>) | undefined;
+  watch: ((onChange: () => void) => { close(): void }) | undefined;
+  /** The PID file for the port actually bound (port 0 resolves to a free one first). */
+  pidFile: ((port: number) => string) | undefined;
+  logger: Logger;
+}
+
+export function stdioConfigs(config: GatewayConfig): StdioServerConfig[] {
+  return config.servers.filter((s): s is StdioServerConfig => s.type === 'stdio' && s.common.enabled);
+}
+
+export function workerCount(config: GatewayConfig): number {
+  return config.workers > 0 ? config.workers : Math.max(1, os.availableParallelism());
+}
+
+/** Port 0 means "any free port"; every worker must bind the same one, so pick it here. */
+async function concretePort(host: string, port: number): Promise<number> {
+  if (port !== 0) return port;
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function runPrimary(options: PrimaryOptions): Promise<void> {
+  const { logger } = options;
+  let config = options.config;
+  const port = await concretePort(config.listen.host, config.listen.port);
+  config = { ...config, listen: { ...config.listen, port } };
+
+  const stdio = new StdioServer(logger);
+  await stdio.listen();
+  await stdio.apply(stdioConfigs(config));
+
+  const exec = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'worker', 'main.js');
+  const pool = new WorkerPool(workerCount(config), config, { stateKey: randomBytes(32).toString('hex'), ipcPath: stdio.path, exec }, logger);
+  pool.start();
+  await pool.allListening();
+  const pidFile = options.pidFile?.(port);
+  writePidFile(pidFile, config);
+  logger.info(
+    { url: `http://${config.listen.host}:${port}/mcp`, workers: pool.pids(), config: config.source ?? '(built-in default)' },
+    `only1mcp ready on http://${config.listen.host}:${port}/mcp`,
+  );
+
+  const reload = async (why: string) => {
+    if (!options.reload) return;
+    try {
+      const next = await options.reload();
+      config = { ...next, listen: { ...next.listen, port } };
+      await stdio.apply(stdioConfigs(config));
+      pool.reconfigure(config);
+      logger.info({ why, servers: config.servers.length }, 'configuration reloaded');
+    } catch (err) {
+      logger.error({ why, err: err instanceof Error ? err.message : String(err) }, 'configuration not reloaded: the file has errors; still running the previous one');
+    }
+  };
+  const watcher = options.watch?.(() => void reload('config file changed'));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    watcher?.close();
+    await pool.drain(DRAIN_TIMEOUT_MS);
+    await stdio.stop();
+    removePidFile(pidFile);
+    logger.info('stopped');
+    flushLog();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => void reload('SIGHUP'));
+  process.on('exit', () => stdio.killAll());
+}
+
+function writePidFile(file: string | undefined, config: GatewayConfig): void {
+  if (!file) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: config.listen.host, port: config.listen.port, config: config.source ?? null }));
+}
+
+function removePidFile(file: string | undefined): void {
+  if (!file) return;
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // Already gone.
+  }
+}

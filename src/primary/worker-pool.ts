@@ -1,0 +1,114 @@
+/**
+ * Forks the uWS workers and keeps them alive.
+ *
+ * A dead worker is replaced at once; a worker that keeps dying soon after
+ * start is replaced with a growing delay (the crash-loop guard), so a bad
+ * deploy does not fork thousands of processes a minute.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { Backoff } from './backoff.js';
+import { ENV_WORKER_INDEX, type PrimaryToWorkerControl, type WorkerToPrimaryControl } from '../ipc/cluster-protocol.js';
+import type { GatewayConfig } from '../config/model.js';
+import type { Logger } from '../observe/log.js';
+
+/** A worker that lived this long counts as healthy: its next crash is respawned at once again. */
+export const WORKER_HEALTHY_MS = 10_000;
+export const WORKER_RESPAWN_MAX_MS = 10_000;
+
+interface Slot {
+  index: number;
+  worker: Worker | undefined;
+  backoff: Backoff;
+  port: number | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private stopping = false;
+  private config: GatewayConfig;
+  private readyWaiters: Array<() => void> = [];
+  respawns = 0;
+
+  constructor(
+    private readonly count: number,
+    config: GatewayConfig,
+    private readonly context: { stateKey: string; ipcPath: string; exec: string },
+    private readonly logger: Logger,
+  ) {
+    this.config = config;
+    cluster.setupPrimary({ exec: context.exec, args: [], silent: false });
+  }
+
+  start(): void {
+    for (let i = 0; i < this.count; i++) {
+      // The first crash is respawned immediately (0 ms), repeats back off.
+      const slot: Slot = { index: i, worker: undefined, backoff: new Backoff(1, WORKER_RESPAWN_MAX_MS, WORKER_HEALTHY_MS), port: undefined, timer: undefined };
+      this.slots.push(slot);
+      this.fork(slot);
+    }
+  }
+
+  /** Resolves when every worker listens. */
+  allListening(): Promise<void> {
+    if (this.slots.every((s) => s.port !== undefined)) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  pids(): number[] {
+    return this.slots.flatMap((s) => (s.worker?.process.pid ? [s.worker.process.pid] : []));
+  }
+
+  reconfigure(config: GatewayConfig): void {
+    this.config = config;
+    for (const slot of this.slots) this.send(slot, { t: 'reconfigure', config });
+  }
+
+  /** Drains every worker; resolves when all have exited (or were killed after the timeout). */
+  async drain(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    const exits = this.slots.map((slot) => {
+      clearTimeout(slot.timer);
+      const w = slot.worker;
+      if (!w || w.isDead()) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const kill = setTimeout(() => w.process.kill('SIGKILL'), timeoutMs + 2_000);
+        w.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        this.send(slot, { t: 'drain', timeoutMs });
+      });
+    });
+    await Promise.all(exits);
+  }
+
+  private fork(slot: Slot): void {
+    const worker = cluster.fork({ [ENV_WORKER_INDEX]: String(slot.index), ONLY1MCP_LOG_LEVEL: this.config.logLevel });
+    slot.worker = worker;
+    slot.port = undefined;
+    slot.backoff.started();
+    worker.on('message', (message: WorkerToPrimaryControl) => {
+      if (message.t === 'want-config') {
+        this.send(slot, { t: 'config', config: this.config, stateKey: this.context.stateKey, ipcPath: this.context.ipcPath, index: slot.index });
+      } else if (message.t === 'listening') {
+        slot.port = message.port;
+        if (this.slots.every((s) => s.port !== undefined)) for (const w of this.readyWaiters.splice(0)) w();
+      }
+    });
+    worker.on('exit', (code, signal) => {
+      if (slot.worker !== worker) return;
+      slot.worker = undefined;
+      if (this.stopping) return;
+      const delay = slot.backoff.failed() - 1;
+      this.respawns++;
+      this.logger.warn({ worker: slot.index, pid: worker.process.pid, code, signal, respawnInMs: delay }, 'worker exited; respawning');
+      slot.timer = setTimeout(() => this.fork(slot), delay);
+    });
+  }
+
+  private send(slot: Slot, message: PrimaryToWorkerControl): void {
+    const w = slot.worker;
+    if (w && w.isConnected()) w.send(message);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * One worker: the uWS app and everything behind it, wired together.
+ *
+ * Data path: HTTP (this file's routes) → session or modern envelope
+ * (streamable-endpoint.ts / legacy-sse-endpoint.ts) → McpService → Router →
+ * Backend → link (HTTP pool, or the primary's stdio host).
+ */
+import net from 'node:net';
+import { FrameChannel } from '../ipc/frame-channel.js';
+import { PrimaryChannel } from '../backends/stdio-link.js';
+import { Upstreams } from '../gateway/upstreams.js';
+import { Router } from '../gateway/router.js';
+import { HeldCalls } from '../gateway/held-calls.js';
+import { StateSealer } from '../gateway/request-state.js';
+import { MemoryStore } from '../state/memory-store.js';
+import { Sessions } from './session/sessions.js';
+import { McpService } from './mcp-service.js';
+import { NotifyHub } from './notify-hub.js';
+import { Health } from './health.js';
+import { loadUws, type TemplatedApp } from './http/uws.js';
+import { Reply, setCommonHeaders } from './http/reply.js';
+import { rejectWith } from './http/transport-errors.js';
+import { createOriginGuard } from './http/origin-guard.js';
+import { mountStreamable, type EndpointDeps } from './streamable-endpoint.js';
+import { mountLegacySse } from './legacy-sse-endpoint.js';
+import { mountAdmin } from './admin.js';
+import { SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
+import type { GatewayConfig } from '../config/model.js';
+import type { PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
+import type { Logger } from '../observe/log.js';
+
+export interface WorkerOptions {
+  config: GatewayConfig;
+  index: number;
+  /** Abstract unix socket of the primary's stdio host. */
+  ipcPath: string;
+  stateKey: Buffer;
+  logger: Logger;
+}
+
+export interface RunningWorker {
+  port: number;
+  health: Health;
+  reconfigure(config: GatewayConfig): Promise<void>;
+  /** Stops taking connections, lets in-flight requests finish (bounded), then closes everything. */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { config, logger } = options;
+  const { uws, native } = loadUws();
+  if (native) logger.info('uWebSockets.js native build loaded');
+  else logger.warn('uWebSockets.js native build NOT loaded: running on its slow JavaScript fallback');
+
+  const primary = await connectPrimary(options.ipcPath, options.index);
+  const store = new MemoryStore();
+  const sessions = new Sessions(store, SESSION_IDLE_TIMEOUT_MS);
+  const hub = new NotifyHub(sessions);
+  let health: Health | undefined;
+  const upstreams = new Upstreams(config, primary, logger, {
+    listChanged: (kind) => hub.listChanged(kind),
+    resourceUpdated: (_backend, params) => hub.resourceUpdated(params),
+    unscopedLog: (backend, message) => logger.debug({ backend, message }, 'backend log message outside any call (not forwarded)'),
+    status: (name, status) => health?.onBackendStatus(name, status),
+  });
+  health = new Health(() => upstreams.all());
+  const sealer = new StateSealer(options.stateKey);
+  const router = new Router(upstreams, new HeldCalls(sealer), sealer);
+  const service = new McpService(router, upstreams, sessions, logger);
+
+  const deps: EndpointDeps = {
+    service,
+    hub,
+    guard: createOriginGuard(config.listen),
+    maxBodyBytes: config.listen.maxBodyBytes,
+    toolSchema: (name) => upstreams.catalog.resolve('tools', name)?.item.inputSchema,
+    principal: () => 'anonymous',
+    logger,
+  };
+  setCommonHeaders({ 'x-only1mcp-worker': String(process.pid) });
+  const app: TemplatedApp = uws.App();
+  mountStreamable(app, '/mcp', deps);
+  mountLegacySse(app, '/sse', '/messages', deps);
+  const h = health;
+  app.get('/health', (res) => {
+    const report = h.report();
+    new Reply(res).json(report.status, JSON.stringify(report.body), { 'cache-control': 'no-store' });
+  });
+  mountAdmin(app, upstreams, deps.guard);
+  app.any('/*', (res, req) => {
+    const reply = new Reply(res);
+    rejectWith(reply, 'GW_ERR_ROUTE_NOT_FOUND', `Not Found: nothing is served at ${req.getUrl()}; the MCP endpoint is /mcp`);
+  });
+
+  const listenSocket = await new Promise<unknown>((resolve, reject) => {
+    app.listen(config.listen.host, config.listen.port, (token) => (token ? resolve(token) : reject(new Error(`could not listen on ${config.listen.host}:${config.listen.port}`))));
+  });
+  const port = uws.us_socket_local_port(listenSocket as never);
+  logger.info({ host: config.listen.host, port, worker: options.index }, 'worker listening');
+  upstreams.start();
+
+  return {
+    port,
+    health: h,
+    reconfigure: (next) => upstreams.reconfigure(next),
+    async drain(timeoutMs) {
+      h.drain();
+      uws.us_listen_socket_close(listenSocket as never);
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && [...sessions.all()].some((s) => s.inflight.size > 0)) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      hub.closeAll();
+      sessions.close();
+      await upstreams.close();
+      await store.close();
+    },
+  };
+}
+
+async function connectPrimary(ipcPath: string, index: number): Promise<PrimaryChannel> {
+  const socket = await new Promise<net.Socket>((resolve, reject) => {
+    const s = net.connect(ipcPath, () => resolve(s));
+    s.once('error', reject);
+  });
+  const channel = new FrameChannel<PrimaryToWorker, WorkerToPrimary>(socket);
+  channel.send({ t: 'hello', worker: index });
+  return new PrimaryChannel(channel);
+}

@@ -1,0 +1,23 @@
+/** Writing a rejection that happens before (or instead of) a JSON-RPC exchange. */
+import { GatewayError } from '../../mcp/errors.js';
+import { failure, type JsonRpcId } from '../../mcp/jsonrpc.js';
+import type { Headers, Reply } from './reply.js';
+
+export function reject(reply: Reply, error: GatewayError, id: JsonRpcId | null = null, status = error.spec.http, headers?: Headers): void {
+  reply.json(status, JSON.stringify(failure(id, error.toJsonRpc())), headers);
+}
+
+export function rejectWith(reply: Reply, name: ConstructorParameters<typeof GatewayError>[0], message: string, id: JsonRpcId | null = null, headers?: Headers): void {
+  reject(reply, new GatewayError(name, message), id, undefined, headers);
+}
+
+/** True when an Accept header admits this media type (or a wildcard). */
+export function accepts(accept: string, type: string): boolean {
+  if (accept === '') return false;
+  const [major] = type.split('/');
+  for (const part of accept.split(',')) {
+    const media = part.split(';')[0]!.trim().toLowerCase();
+    if (media === type || media === '*/*' || media === `${major}/*`) return true;
+  }
+  return false;
+}

@@ -1,0 +1,124 @@
+/**
+ * The HTTP+SSE transport of protocol 2024-11-05, for clients that predate
+ * Streamable HTTP: GET /sse opens the session's one stream and names the
+ * POST endpoint in an `endpoint` event; every POST to /messages?sessionId=
+ * is acknowledged with 202 and answered on the stream.
+ */
+import { classify, success, type Classified, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
+import { SSE_KEEPALIVE } from '../mcp/sse.js';
+import { SSE_KEEPALIVE_MS } from '../config/defaults.js';
+import { readHead, queryParam, type RequestHead } from './http/request-head.js';
+import { readBody } from './http/body.js';
+import { Reply } from './http/reply.js';
+import { accepts, rejectWith } from './http/transport-errors.js';
+import type { EndpointDeps } from './streamable-endpoint.js';
+import type { LiveSession } from './session/live-session.js';
+import type { Outlet } from './outlet.js';
+import type { TemplatedApp } from './http/uws.js';
+
+/** What a 2024-11-05 client is assumed to speak until its initialize says otherwise. */
+const LEGACY_SSE_VERSION = '2024-11-05';
+
+export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath: string, deps: EndpointDeps): void {
+  app.get(ssePath, (res, req) => {
+    const head = readHead(req);
+    const reply = new Reply(res);
+    if (!guard(deps, head, reply)) return;
+    if (!accepts(head.accept, 'text/event-stream')) {
+      rejectWith(reply, 'GW_ERR_NOT_ACCEPTABLE', 'Not Acceptable: GET /sse needs Accept: text/event-stream');
+      return;
+    }
+    void open(deps, head, reply, messagesPath);
+  });
+
+  app.post(messagesPath, (res, req) => {
+    const contentLength = Number(req.getHeader('content-length') || 0);
+    const head = readHead(req);
+    const reply = new Reply(res);
+    if (!guard(deps, head, reply)) return;
+    const sessionId = queryParam(head.query, 'sessionId') ?? '';
+    readBody(res, deps.maxBodyBytes, contentLength, (outcome) => {
+      if (!outcome.ok) {
+        rejectWith(reply, 'GW_ERR_BODY_TOO_LARGE', `Payload Too Large: the body exceeds ${deps.maxBodyBytes} bytes`, null, { connection: 'close' });
+        return;
+      }
+      void onMessage(deps, sessionId, reply, outcome.body).catch((err: unknown) => {
+        deps.logger.error({ err: String(err) }, 'unhandled error in legacy SSE POST');
+        if (!reply.done) rejectWith(reply, 'GW_ERR_INTERNAL', 'Internal gateway error');
+      });
+    });
+  });
+}
+
+function guard(deps: EndpointDeps, head: RequestHead, reply: Reply): boolean {
+  const verdict = deps.guard.check(head.origin, head.host);
+  if (verdict.ok) return true;
+  rejectWith(reply, verdict.reason === 'origin' ? 'GW_ERR_FORBIDDEN_ORIGIN' : 'GW_ERR_FORBIDDEN_HOST', `Forbidden: ${verdict.reason} ${JSON.stringify(verdict.value)} is not allowed`);
+  return false;
+}
+
+async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, messagesPath: string): Promise<void> {
+  // The session exists before initialize so the client has somewhere to post it.
+  const session = await deps.service.sessions.create({
+    protocolVersion: LEGACY_SSE_VERSION,
+    capabilities: {},
+    clientInfo: {},
+    principal: deps.principal(head),
+    transport: 'sse',
+  });
+  if (reply.done) {
+    await deps.service.sessions.end(session.id);
+    return;
+  }
+  reply.startSse();
+  reply.write(`event: endpoint\ndata: ${messagesPath}?sessionId=${session.id}\n\n`);
+  session.standalone.attach(reply, [], { priming: false });
+  const timer = setInterval(() => session.standalone.raw(SSE_KEEPALIVE), SSE_KEEPALIVE_MS);
+  reply.onAbort(() => {
+    clearInterval(timer);
+    // This transport cannot resume: the stream is the session.
+    void deps.service.sessions.end(session.id);
+  });
+}
+
+async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, body: Buffer): Promise<void> {
+  const session = sessionId === '' ? undefined : await deps.service.sessions.resolve(sessionId);
+  if (!session || session.record.transport !== 'sse') {
+    rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found: open GET /sse first and post to the endpoint it names');
+    return;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    rejectWith(reply, 'GW_ERR_PARSE', 'Parse error: the body is not valid JSON');
+    return;
+  }
+  const message = classify(value);
+  if (message.kind === 'invalid') {
+    rejectWith(reply, 'GW_ERR_INVALID_REQUEST', `Invalid Request: ${message.reason}`, message.id);
+    return;
+  }
+  reply.text(202, 'Accepted');
+  if (message.kind === 'request' && message.message.method === 'initialize') {
+    await initializeInPlace(deps, session, message);
+    return;
+  }
+  await deps.service.onSessionMessage(session, message, streamOutlet(session));
+}
+
+/** initialize on this transport fills in the session opened by GET /sse. */
+async function initializeInPlace(deps: EndpointDeps, session: LiveSession, message: Classified & { kind: 'request' }): Promise<void> {
+  const result = await deps.service.initializeExisting(session, message.message);
+  void session.standalone.send(success(message.message.id, result));
+}
+
+function streamOutlet(session: LiveSession): Outlet {
+  const stream = session.standalone;
+  return {
+    signal: new AbortController().signal,
+    notify: (n: JsonRpcNotification) => void stream.send(n),
+    ask: (method: string, params: JsonObject | undefined) => session.ask(stream, method, params),
+    respond: (response) => void stream.send(response),
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * MCP behaviour behind the HTTP adapters: the lifecycle methods the gateway
+ * answers itself (initialize, logging/setLevel, server/discover, client
+ * notifications and answers) and everything else handed to the router, with
+ * results shaped for the client's era.
+ */
+import { randomBytes } from 'node:crypto';
+import { GatewayError, modernStatusForCode, toGatewayError } from '../mcp/errors.js';
+import { failure, isObject, metaOf, success, type Classified, type JsonObject, type JsonRpcId, type JsonRpcRequest } from '../mcp/jsonrpc.js';
+import { META, isLogLevel, negotiateLegacy, type LogLevel } from '../mcp/versions.js';
+import { UpstreamRpcError } from '../backends/rpc-connection.js';
+import { discoverResult, initializeResult, MODERN_RESULT_META } from '../gateway/lifecycle.js';
+import type { Router } from '../gateway/router.js';
+import type { Upstreams } from '../gateway/upstreams.js';
+import type { RequestContext } from '../gateway/request-context.js';
+import type { Sessions } from './session/sessions.js';
+import type { LiveSession } from './session/live-session.js';
+import type { SessionRecord } from '../state/store.js';
+import type { Outlet } from './outlet.js';
+import type { Logger } from '../observe/log.js';
+
+/** Methods of the 2025 era that the 2026-07-28 revision removed. */
+const LEGACY_ONLY_METHODS = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
+
+export interface ModernRequestInfo {
+  protocolVersion: string;
+  capabilities: JsonObject;
+  logLevel: LogLevel | undefined;
+}
+
+export class McpService {
+  constructor(
+    private readonly router: Router,
+    private readonly upstreams: Upstreams,
+    readonly sessions: Sessions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts a 2025-era session. */
+  async initialize(request: JsonRpcRequest, principal: string, transport: SessionRecord['transport']): Promise<{ session: LiveSession; result: JsonObject }> {
+    const negotiated = negotiate(request);
+    const session = await this.sessions.create({ ...negotiated, principal, transport });
+    return { session, result: initializeResult(negotiated.protocolVersion, this.upstreams.all()) };
+  }
+
+  /** initialize on a session that exists before it (the legacy SSE transport opens it with GET /sse). */
+  async initializeExisting(session: LiveSession, request: JsonRpcRequest): Promise<JsonObject> {
+    const negotiated = negotiate(request);
+    await this.sessions.update(session, negotiated);
+    return initializeResult(negotiated.protocolVersion, this.upstreams.all());
+  }
+
+  /** One message posted on a 2025-era session (request, notification or answer). */
+  async onSessionMessage(session: LiveSession, message: Classified, outlet: Outlet): Promise<void> {
+    switch (message.kind) {
+      case 'request':
+        await this.onSessionRequest(session, message.message, outlet);
+        return;
+      case 'notification':
+        await this.onSessionNotification(session, message.message.method, message.message.params);
+        return;
+      case 'response':
+        if (!session.answer(message.message)) {
+          this.logger.debug({ session: session.id, id: message.message.id }, 'answer for no pending request');
+        }
+        return;
+      case 'invalid':
+        outlet.respond(failure(message.id, new GatewayError('GW_ERR_INVALID_REQUEST', `Invalid request: ${message.reason}`).toJsonRpc()), 400);
+        return;
+    }
+  }
+
+  private async onSessionRequest(session: LiveSession, request: JsonRpcRequest, outlet: Outlet): Promise<void> {
+    const controller = new AbortController();
+    const onOutletAbort = () => controller.abort();
+    outlet.signal.addEventListener('abort', onOutletAbort, { once: true });
+    session.inflight.set(request.id, controller);
+    const record = session.record;
+    const ctx: RequestContext = {
+      era: 'legacy',
+      protocolVersion: record.protocolVersion,
+      clientCapabilities: record.capabilities,
+      logLevel: record.logLevel,
+      principal: record.principal,
+      sessionId: session.id,
+      group: session.id,
+      signal: controller.signal,
+      notify: (n) => outlet.notify(n),
+      ask: outlet.ask,
+    };
+    try {
+      const result = await this.legacyMethod(session, request, ctx);
+      outlet.respond(success(request.id, shapeLegacy(result)));
+    } catch (err) {
+      outlet.respond(this.errorResponse(request.id, err));
+    } finally {
+      session.inflight.delete(request.id);
+      outlet.signal.removeEventListener('abort', onOutletAbort);
+    }
+  }
+
+  private async legacyMethod(session: LiveSession, request: JsonRpcRequest, ctx: RequestContext): Promise<JsonObject> {
+    const params = request.params;
+    switch (request.method) {
+      case 'initialize':
+        throw new GatewayError('GW_ERR_ALREADY_INITIALIZED', 'This session is already initialized; start a new session without an Mcp-Session-Id header');
+      case 'logging/setLevel': {
+        const level = params?.level;
+        if (!isLogLevel(level)) throw new GatewayError('GW_ERR_INVALID_PARAMS', `logging/setLevel needs params.level, one of debug, info, notice, warning, error, critical, alert, emergency`);
+        await this.sessions.setLogLevel(session, level);
+        return {};
+      }
+      case 'resources/subscribe':
+      case 'resources/unsubscribe': {
+        const result = await this.router.handle(ctx, request.method, params);
+        const uri = params?.uri;
+        if (typeof uri === 'string') {
+          if (request.method === 'resources/subscribe') session.subscriptions.add(uri);
+          else session.subscriptions.delete(uri);
+        }
+        return result;
+      }
+      default:
+        return this.router.handle(ctx, request.method, params);
+    }
+  }
+
+  private async onSessionNotification(session: LiveSession, method: string, params: JsonObject | undefined): Promise<void> {
+    switch (method) {
+      case 'notifications/initialized':
+        if (!session.record.initialized) await this.sessions.update(session, { initialized: true });
+        return;
+      case 'notifications/cancelled': {
+        const id = params?.requestId;
+        if (typeof id === 'string' || typeof id === 'number') session.inflight.get(id)?.abort();
+        return;
+      }
+      case 'notifications/roots/list_changed':
+        for (const backend of this.upstreams.all()) if (backend.ready && backend.era === 'legacy') backend.notify(method, params);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** One modern (2026-07-28) request; headers were validated by the HTTP adapter. */
+  async onModernRequest(request: JsonRpcRequest, info: ModernRequestInfo, principal: string, outlet: Outlet): Promise<void> {
+    const ctx: RequestContext = {
+      era: 'modern',
+      protocolVersion: info.protocolVersion,
+      clientCapabilities: info.capabilities,
+      logLevel: info.logLevel,
+      principal,
+      sessionId: undefined,
+      group: `r-${randomBytes(6).toString('base64url')}`,
+      signal: outlet.signal,
+      notify: (n) => outlet.notify(n),
+      ask: undefined,
+    };
+    try {
+      let result: JsonObject;
+      if (request.method === 'server/discover') result = discoverResult(this.upstreams.all());
+      else if (LEGACY_ONLY_METHODS.has(request.method)) throw new GatewayError('GW_ERR_METHOD_NOT_FOUND', `Method not found: ${request.method} is not part of protocol ${info.protocolVersion}`);
+      else result = await this.router.handle(ctx, request.method, request.params);
+      outlet.respond(success(request.id, shapeModern(request.method, result)));
+    } catch (err) {
+      const response = this.errorResponse(request.id, modernError(err, request));
+      const status = err instanceof GatewayError ? err.httpStatus('modern') : modernStatusForCode(response.error.code);
+      outlet.respond(response, status);
+    }
+  }
+
+  errorResponse(id: JsonRpcId, err: unknown) {
+    if (err instanceof UpstreamRpcError) return failure(id, err.toJsonRpc());
+    const gwErr = toGatewayError(err);
+    if (gwErr.spec.fault === 'gateway' && !gwErr.data?.cancelled) this.logger.error({ err: String(err), stack: err instanceof Error ? err.stack : undefined }, 'internal error while serving a request');
+    return failure(id, gwErr.toJsonRpc());
+  }
+}
+
+function negotiate(request: JsonRpcRequest): Pick<SessionRecord, 'protocolVersion' | 'capabilities' | 'clientInfo'> {
+  const params = request.params ?? {};
+  return {
+    protocolVersion: negotiateLegacy(params.protocolVersion),
+    capabilities: isObject(params.capabilities) ? params.capabilities : {},
+    clientInfo: isObject(params.clientInfo) ? params.clientInfo : {},
+  };
+}
+
+/** Methods whose 2026-07-28 results are cacheable and must carry ttlMs and cacheScope (SEP-2549). */
+const CACHEABLE_METHODS = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+
+/**
+ * Freshness hint for merged lists: 0 because the gateway cannot promise a
+ * backend will not change its list the next moment; clients that want to
+ * cache use subscriptions/listen. Private because what a list contains can
+ * depend on the principal (context modes, access rules).
+ */
+export const LIST_TTL_MS = 0;
+
+/** Every modern result carries resultType and the server's identity in `_meta`; cacheable ones their hints. */
+export function shapeModern(method: string, result: JsonObject): JsonObject {
+  const meta = isObject(result._meta) ? { ...MODERN_RESULT_META, ...result._meta } : MODERN_RESULT_META;
+  const shaped: JsonObject = { ...result, _meta: meta };
+  if (typeof shaped.resultType !== 'string') shaped.resultType = 'complete';
+  if (CACHEABLE_METHODS.has(method) && shaped.resultType === 'complete') {
+    if (typeof shaped.ttlMs !== 'number') shaped.ttlMs = LIST_TTL_MS;
+    if (shaped.cacheScope !== 'public' && shaped.cacheScope !== 'private') shaped.cacheScope = 'private';
+  }
+  return shaped;
+}
+
+/**
+ * 2025-era results carry none of the 2026 fields: SDK clients parse some
+ * results strictly (ping, logging/setLevel and subscribe must be exactly {}).
+ */
+export function shapeLegacy(result: JsonObject): JsonObject {
+  if (!('resultType' in result || 'ttlMs' in result || 'cacheScope' in result)) return result;
+  const { resultType: _r, ttlMs: _t, cacheScope: _c, ...rest } = result;
+  return rest;
+}
+
+/** A backend's 2025-era "resource not found" (-32002) becomes the 2026 code (-32602, with data.uri). */
+function modernError(err: unknown, request: JsonRpcRequest): unknown {
+  if (err instanceof UpstreamRpcError && err.code === -32002) {
+    const uri = request.params?.uri;
+    const data = isObject(err.data) ? err.data : {};
+    return new UpstreamRpcError(-32602, err.message, typeof uri === 'string' ? { ...data, uri } : data);
+  }
+  return err;
+}
+
+/** The modern request-metadata fields of a request's `_meta`. */
+export function modernInfo(request: JsonRpcRequest): { version: unknown; capabilities: unknown; logLevel: unknown } {
+  const meta = metaOf(request.params) ?? {};
+  return { version: meta[META.protocolVersion], capabilities: meta[META.clientCapabilities], logLevel: meta[META.logLevel] };
+}

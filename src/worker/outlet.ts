@@ -1,0 +1,13 @@
+/**
+ * Where the messages of one client request go: request-scoped notifications,
+ * requests to the client (legacy era only), and the final response. The
+ * Streamable HTTP POST and the legacy SSE transport each provide one.
+ */
+import type { JsonObject, JsonRpcNotification, JsonRpcResponse } from '../mcp/jsonrpc.js';
+
+export interface Outlet {
+  readonly signal: AbortSignal;
+  notify(message: JsonRpcNotification): void;
+  ask: ((method: string, params: JsonObject | undefined) => Promise<JsonObject>) | undefined;
+  respond(response: JsonRpcResponse, httpStatus?: number): void;
+}

@@ -1,0 +1,323 @@
+/**
+ * The Streamable HTTP endpoint (`/mcp`) for both eras.
+ *
+ * POST: `initialize` opens a 2025-era session; a request with
+ * `Mcp-Session-Id` belongs to one; a request carrying the 2026-07-28
+ * envelope is served statelessly. GET opens (or resumes, with
+ * Last-Event-ID) a session's standalone stream. DELETE ends a session.
+ * This file only turns HTTP into calls on McpService and back.
+ */
+import { GatewayError } from '../mcp/errors.js';
+import { classify, failure, isObject, success, type Classified, type JsonObject, type JsonRpcRequest, type JsonRpcResponse } from '../mcp/jsonrpc.js';
+import { SSE_KEEPALIVE, encodeEvent, encodePriming } from '../mcp/sse.js';
+import { META, allowsBatches, isLegacyVersion } from '../mcp/versions.js';
+import { SSE_KEEPALIVE_MS } from '../config/defaults.js';
+import { readHead, type RequestHead } from './http/request-head.js';
+import { readBody } from './http/body.js';
+import { Reply } from './http/reply.js';
+import { accepts, reject, rejectWith } from './http/transport-errors.js';
+import { PostOutlet } from './post-outlet.js';
+import { OutStream, newStreamId } from './session/out-stream.js';
+import { tagged, type ListenFilter, type NotifyHub } from './notify-hub.js';
+import { validateModern } from './modern-request.js';
+import type { McpService } from './mcp-service.js';
+import type { LiveSession } from './session/live-session.js';
+import type { OriginGuard } from './http/origin-guard.js';
+import type { TemplatedApp, HttpResponse, HttpRequest } from './http/uws.js';
+import type { Outlet } from './outlet.js';
+import type { Logger } from '../observe/log.js';
+
+export interface EndpointDeps {
+  service: McpService;
+  hub: NotifyHub;
+  guard: OriginGuard;
+  maxBodyBytes: number;
+  /** A tool's input schema by exposed name, for Mcp-Param-* validation. */
+  toolSchema(name: string): unknown;
+  principal(head: RequestHead): string;
+  logger: Logger;
+}
+
+/** Revisions from which streams start with a priming event (SEP-1699). */
+const PRIMING_FROM_VERSION = '2025-11-25';
+
+export function mountStreamable(app: TemplatedApp, path: string, deps: EndpointDeps): void {
+  const endpoint = new StreamableEndpoint(deps);
+  app.post(path, (res, req) => endpoint.post(res, req));
+  app.get(path, (res, req) => endpoint.get(res, req));
+  app.del(path, (res, req) => endpoint.delete(res, req));
+  app.any(path, (res, req) => {
+    const reply = new Reply(res);
+    void req;
+    rejectWith(reply, 'GW_ERR_HTTP_METHOD_NOT_ALLOWED', 'Use POST, GET or DELETE on the MCP endpoint', null, { allow: 'GET, POST, DELETE' });
+  });
+}
+
+class StreamableEndpoint {
+  constructor(private readonly deps: EndpointDeps) {}
+
+  private guarded(res: HttpResponse, req: HttpRequest): { head: RequestHead; reply: Reply } | undefined {
+    const head = readHead(req);
+    const reply = new Reply(res);
+    const verdict = this.deps.guard.check(head.origin, head.host);
+    if (!verdict.ok) {
+      rejectWith(reply, verdict.reason === 'origin' ? 'GW_ERR_FORBIDDEN_ORIGIN' : 'GW_ERR_FORBIDDEN_HOST', `Forbidden: ${verdict.reason === 'origin' ? 'Origin' : 'Host'} ${JSON.stringify(verdict.value)} is not allowed`);
+      return undefined;
+    }
+    return { head, reply };
+  }
+
+  post(res: HttpResponse, req: HttpRequest): void {
+    const contentLength = Number(req.getHeader('content-length') || 0);
+    const g = this.guarded(res, req);
+    if (!g) return;
+    const { head, reply } = g;
+    if (!head.contentType.toLowerCase().startsWith('application/json')) {
+      rejectWith(reply, 'GW_ERR_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type: POST bodies must be Content-Type: application/json');
+      return;
+    }
+    if (!(accepts(head.accept, 'application/json') || accepts(head.accept, 'text/event-stream'))) {
+      rejectWith(reply, 'GW_ERR_NOT_ACCEPTABLE', 'Not Acceptable: the Accept header must allow application/json and text/event-stream');
+      return;
+    }
+    readBody(res, this.deps.maxBodyBytes, contentLength, (outcome) => {
+      if (!outcome.ok) {
+        rejectWith(reply, 'GW_ERR_BODY_TOO_LARGE', `Payload Too Large: the body exceeds ${this.deps.maxBodyBytes} bytes`, null, { connection: 'close' });
+        return;
+      }
+      this.onBody(head, reply, outcome.body).catch((err: unknown) => {
+        this.deps.logger.error({ err: String(err), stack: (err as Error)?.stack }, 'unhandled error in POST handler');
+        if (!reply.done) rejectWith(reply, 'GW_ERR_INTERNAL', 'Internal gateway error');
+      });
+    });
+  }
+
+  private async onBody(head: RequestHead, reply: Reply, body: Buffer): Promise<void> {
+    let value: unknown;
+    try {
+      value = JSON.parse(body.toString('utf8'));
+    } catch {
+      rejectWith(reply, 'GW_ERR_PARSE', 'Parse error: the body is not valid JSON');
+      return;
+    }
+    if (Array.isArray(value)) {
+      await this.onBatch(head, reply, value);
+      return;
+    }
+    const message = classify(value);
+    if (message.kind === 'invalid') {
+      rejectWith(reply, 'GW_ERR_INVALID_REQUEST', `Invalid Request: ${message.reason}`, message.id);
+      return;
+    }
+    // initialize opens a 2025-era session, unless the headers speak 2026-07-28 (where it is no method at all).
+    if (message.kind === 'request' && message.message.method === 'initialize' && !modernHeader(head)) {
+      await this.onInitialize(head, reply, message.message);
+      return;
+    }
+    if (head.sessionId !== '') {
+      const session = await this.session(head, reply);
+      if (session) await this.onSessionMessage(head, reply, session, message);
+      return;
+    }
+    if (isModern(head, message)) {
+      await this.onModern(head, reply, message);
+      return;
+    }
+    rejectWith(reply, 'GW_ERR_SESSION_REQUIRED', 'Bad Request: Mcp-Session-Id header is required (send initialize first, or use protocol 2026-07-28 with per-request _meta)', message.kind === 'request' ? message.message.id : null);
+  }
+
+  private async session(head: RequestHead, reply: Reply): Promise<LiveSession | undefined> {
+    if (head.protocolVersion !== '' && !isLegacyVersion(head.protocolVersion)) {
+      rejectWith(reply, 'GW_ERR_UNSUPPORTED_VERSION', `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(head.protocolVersion)} for a session`);
+      return undefined;
+    }
+    const session = await this.deps.service.sessions.resolve(head.sessionId);
+    if (!session) {
+      rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found: it expired or was terminated; initialize a new one');
+      return undefined;
+    }
+    if (session.record.transport !== 'streamable') {
+      rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found on this transport');
+      return undefined;
+    }
+    void this.deps.service.sessions.store.touchSession(session.id);
+    return session;
+  }
+
+  private async onInitialize(head: RequestHead, reply: Reply, request: JsonRpcRequest): Promise<void> {
+    if (head.sessionId !== '') {
+      rejectWith(reply, 'GW_ERR_ALREADY_INITIALIZED', 'Bad Request: initialize must be sent without an Mcp-Session-Id header', request.id);
+      return;
+    }
+    const { session, result } = await this.deps.service.initialize(request, this.deps.principal(head), 'streamable');
+    reply.json(200, JSON.stringify(success(request.id, result)), { 'mcp-session-id': session.id });
+  }
+
+  private async onSessionMessage(head: RequestHead, reply: Reply, session: LiveSession, message: Classified): Promise<void> {
+    if (message.kind !== 'request') {
+      await this.deps.service.onSessionMessage(session, message, NO_OUTLET);
+      reply.empty(202);
+      return;
+    }
+    const outlet = new PostOutlet(reply, accepts(head.accept, 'text/event-stream'), session, session.record.protocolVersion >= PRIMING_FROM_VERSION);
+    await this.deps.service.onSessionMessage(session, message, outlet);
+  }
+
+  private async onModern(head: RequestHead, reply: Reply, message: Classified): Promise<void> {
+    if (message.kind === 'notification') {
+      reply.empty(202);
+      return;
+    }
+    if (message.kind !== 'request') {
+      rejectWith(reply, 'GW_ERR_INVALID_REQUEST', 'Invalid Request: clients of protocol 2026-07-28 do not send JSON-RPC responses');
+      return;
+    }
+    const request = message.message;
+    let info;
+    try {
+      info = validateModern(head, request, (name) => this.deps.toolSchema(name));
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      reject(reply, err, request.id, err.httpStatus('modern'));
+      return;
+    }
+    if (request.method === 'subscriptions/listen') {
+      this.onListen(reply, request);
+      return;
+    }
+    const outlet = new PostOutlet(reply, accepts(head.accept, 'text/event-stream'), undefined, false);
+    await this.deps.service.onModernRequest(request, info, this.deps.principal(head), outlet);
+  }
+
+  private onListen(reply: Reply, request: JsonRpcRequest): void {
+    const requested = isObject(request.params?.notifications) ? request.params.notifications : {};
+    const filter: ListenFilter = {};
+    for (const key of ['toolsListChanged', 'promptsListChanged', 'resourcesListChanged'] as const) {
+      if (requested[key] === true) filter[key] = true;
+    }
+    if (Array.isArray(requested.resourceSubscriptions)) {
+      filter.resourceSubscriptions = requested.resourceSubscriptions.filter((u): u is string => typeof u === 'string');
+    }
+    const stream = new OutStream(newStreamId(), undefined, undefined);
+    reply.startSse();
+    stream.attach(reply, [], { priming: false });
+    void stream.send(tagged('notifications/subscriptions/acknowledged', { notifications: filter as JsonObject }, request.id));
+    const remove = this.deps.hub.addListener(request.id, filter, stream);
+    const keepalive = setInterval(() => stream.raw(SSE_KEEPALIVE), SSE_KEEPALIVE_MS);
+    reply.onAbort(() => {
+      clearInterval(keepalive);
+      remove();
+    });
+    stream.whenEnded(() => clearInterval(keepalive));
+  }
+
+  private async onBatch(head: RequestHead, reply: Reply, values: unknown[]): Promise<void> {
+    const session = head.sessionId === '' ? undefined : await this.session(head, reply);
+    if (reply.done) return;
+    if (!session || !allowsBatches(session.record.protocolVersion) || values.length === 0) {
+      rejectWith(reply, 'GW_ERR_BATCH_REJECTED', 'Invalid Request: JSON-RPC batches are only accepted on sessions of protocol 2025-03-26 (and not for initialize)');
+      return;
+    }
+    const responses: JsonRpcResponse[] = [];
+    const collect: Outlet = { signal: NO_OUTLET.signal, notify: () => undefined, ask: undefined, respond: (r) => responses.push(r) };
+    for (const value of values) {
+      const message = classify(value);
+      if (message.kind === 'invalid') responses.push(failure(message.id, new GatewayError('GW_ERR_INVALID_REQUEST', `Invalid Request: ${message.reason}`).toJsonRpc()));
+      else await this.deps.service.onSessionMessage(session, message, collect);
+    }
+    if (responses.length === 0) reply.empty(202);
+    else reply.json(200, JSON.stringify(responses));
+  }
+
+  get(res: HttpResponse, req: HttpRequest): void {
+    const g = this.guarded(res, req);
+    if (!g) return;
+    const { head, reply } = g;
+    if (!accepts(head.accept, 'text/event-stream')) {
+      rejectWith(reply, 'GW_ERR_NOT_ACCEPTABLE', 'Not Acceptable: GET needs Accept: text/event-stream');
+      return;
+    }
+    if (head.sessionId === '') {
+      rejectWith(reply, 'GW_ERR_HTTP_METHOD_NOT_ALLOWED', 'Method Not Allowed: GET opens the stream of a 2025-era session and needs Mcp-Session-Id; protocol 2026-07-28 uses subscriptions/listen', null, { allow: 'POST' });
+      return;
+    }
+    void this.onGet(head, reply).catch((err: unknown) => {
+      this.deps.logger.error({ err: String(err) }, 'unhandled error in GET handler');
+      if (!reply.done) rejectWith(reply, 'GW_ERR_INTERNAL', 'Internal gateway error');
+    });
+  }
+
+  private async onGet(head: RequestHead, reply: Reply): Promise<void> {
+    const session = await this.session(head, reply);
+    if (!session) return;
+    const priming = session.record.protocolVersion >= PRIMING_FROM_VERSION;
+    if (head.lastEventId !== '') {
+      const replay = await this.deps.service.sessions.store.eventsAfter(session.id, head.lastEventId);
+      if (replay) {
+        this.resume(session, reply, replay.streamId, replay.events, priming);
+        return;
+      }
+    }
+    if (session.standalone.attached) {
+      rejectWith(reply, 'GW_ERR_STREAM_CONFLICT', 'Conflict: only one GET stream may be open per session');
+      return;
+    }
+    reply.startSse();
+    session.standalone.attach(reply, [], { priming });
+    this.keepAlive(reply, session.standalone);
+  }
+
+  /** Re-attaches a stream after a drop: replays what was missed, then continues live (or ends if the stream is over). */
+  private resume(session: LiveSession, reply: Reply, streamId: string, events: Array<{ id: string; data: string }>, priming: boolean): void {
+    const live = session.streams.get(streamId);
+    reply.startSse();
+    if (live && !live.isEnded) {
+      live.attach(reply, events, { priming });
+      this.keepAlive(reply, live);
+      return;
+    }
+    for (const e of events) reply.write(e.data === '' ? encodePriming(e.id) : encodeEvent(e.data, e.id));
+    reply.end();
+  }
+
+  private keepAlive(reply: Reply, stream: OutStream): void {
+    const timer = setInterval(() => stream.raw(SSE_KEEPALIVE), SSE_KEEPALIVE_MS);
+    reply.onAbort(() => clearInterval(timer));
+  }
+
+  delete(res: HttpResponse, req: HttpRequest): void {
+    const g = this.guarded(res, req);
+    if (!g) return;
+    const { head, reply } = g;
+    if (head.sessionId === '') {
+      rejectWith(reply, 'GW_ERR_SESSION_REQUIRED', 'Bad Request: DELETE needs the Mcp-Session-Id of the session to end');
+      return;
+    }
+    void this.deps.service.sessions.end(head.sessionId).then((known) => {
+      if (known) reply.empty(200);
+      else rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found');
+    });
+  }
+}
+
+const NO_OUTLET: Outlet = {
+  signal: new AbortController().signal,
+  notify: () => undefined,
+  ask: undefined,
+  respond: () => undefined,
+};
+
+function modernHeader(head: RequestHead): boolean {
+  return head.protocolVersion !== '' && !isLegacyVersion(head.protocolVersion);
+}
+
+/** A request that declares the 2026-07-28 era by header or envelope. */
+function isModern(head: RequestHead, message: Classified): boolean {
+  if (modernHeader(head)) return true;
+  if (message.kind === 'request' || message.kind === 'notification') {
+    const meta = message.message.params?._meta;
+    if (isObject(meta) && meta[META.protocolVersion] !== undefined) return true;
+    if (message.message.method === 'server/discover' || message.message.method === 'subscriptions/listen') return true;
+  }
+  return false;
+}

@@ -1,0 +1,158 @@
+/** Client config files load as they are, with their own keys mapped or ignored by name. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.js';
+import { DEFAULT_CALL_TIMEOUT_MS } from '../../src/config/defaults.js';
+import { parseConfigText } from '../../src/config/load.js';
+
+function failure(text: string, file: string, env: Record<string, string> = {}): string {
+  try {
+    parseConfigText(text, file, { env });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.format();
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('Claude Desktop (claude_desktop_config.json)', () => {
+  it('loads mcpServers with command, args and env', () => {
+    const text = JSON.stringify({
+      mcpServers: {
+        filesystem: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '/Users/me/Desktop'] },
+        github: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-github'], env: { GITHUB_PERSONAL_ACCESS_TOKEN: 'ghp_x' } },
+      },
+    });
+    const cfg = parseConfigText(text, 'claude_desktop_config.json', { env: {} });
+    expect(cfg.servers).toMatchObject([
+      { name: 'filesystem', type: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '/Users/me/Desktop'], env: {} },
+      { name: 'github', type: 'stdio', env: { GITHUB_PERSONAL_ACCESS_TOKEN: 'ghp_x' }, common: { enabled: true, prefix: 'github' } },
+    ]);
+  });
+});
+
+describe('Cursor (.cursor/mcp.json)', () => {
+  it('loads url + headers servers and ${env:NAME} references', () => {
+    const text = JSON.stringify({
+      mcpServers: {
+        docs: { url: 'https://docs.example.com/mcp', headers: { Authorization: 'Bearer ${env:DOCS_TOKEN}' } },
+        local: { type: 'stdio', command: 'node', args: ['${userHome}/mcp/server.js'], env: { API_KEY: '${env:API_KEY}' } },
+      },
+    });
+    const cfg = parseConfigText(text, '.cursor/mcp.json', { env: { DOCS_TOKEN: 'd', API_KEY: 'k' } });
+    expect(cfg.servers).toMatchObject([
+      { name: 'docs', type: 'streamable-http', url: 'https://docs.example.com/mcp', headers: { Authorization: 'Bearer d' } },
+      { name: 'local', type: 'stdio', args: [`${os.homedir()}/mcp/server.js`], env: { API_KEY: 'k' } },
+    ]);
+  });
+});
+
+describe('VS Code (.vscode/mcp.json)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'only1mcp-vscode-'));
+  writeFileSync(path.join(dir, '.env'), '# secrets\nexport API_KEY=from-file\nOTHER="two words"\n');
+  const text = `{
+  "inputs": [
+    { "type": "promptString", "id": "github-token", "description": "GitHub token", "password": true }
+  ],
+  "servers": {
+    "github": {
+      "type": "http",
+      "url": "https://api.githubcopilot.com/mcp/",
+      "headers": { "Authorization": "Bearer \${input:github-token}" },
+      "gallery": "https://api.mcp.github.com",
+      "version": "1.0.3"
+    },
+    "legacy": { "type": "sse", "url": "http://localhost:3001/sse" },
+    "local": {
+      "type": "stdio",
+      "command": "node",
+      "args": ["server.js"],
+      "envFile": ".env",
+      "env": { "OTHER": "from-env" },
+      "dev": { "watch": "src/**/*.ts", "debug": { "type": "node" } }
+    }
+  }
+}`;
+
+  it('loads servers + inputs, with the input provided through the environment', () => {
+    const cfg = parseConfigText(text, path.join(dir, 'mcp.json'), { env: { ONLY1MCP_INPUT_GITHUB_TOKEN: 'ghp_1' } });
+    expect(cfg.servers).toMatchObject([
+      { name: 'github', type: 'streamable-http', headers: { Authorization: 'Bearer ghp_1' } },
+      { name: 'legacy', type: 'sse', url: 'http://localhost:3001/sse' },
+      { name: 'local', type: 'stdio', env: { API_KEY: 'from-file', OTHER: 'from-env' } },
+    ]);
+  });
+
+  it('says how to provide an input it cannot prompt for', () => {
+    expect(failure(text, path.join(dir, 'mcp.json'))).toBe(
+      `${path.join(dir, 'mcp.json')}:9:20: servers.github.headers.Authorization: \${input:github-token} is a VS Code prompt the gateway cannot show; set ONLY1MCP_INPUT_GITHUB_TOKEN in its environment instead`,
+    );
+  });
+
+  it('rejects gallery names, which are not valid server names', () => {
+    const gallery = '{"servers": {"io.github.github/github-mcp-server": {"type": "http", "url": "https://api.githubcopilot.com/mcp/"}}}';
+    expect(failure(gallery, 'mcp.json')).toBe(
+      'mcp.json:1:14: servers["io.github.github/github-mcp-server"]: a server name is 1-64 characters of A-Z, a-z, 0-9, "_" and "-"',
+    );
+  });
+});
+
+describe('Cline (cline_mcp_settings.json)', () => {
+  it('maps disabled, timeout (seconds), transportType and streamableHttp; ignores approvals', () => {
+    const text = JSON.stringify({
+      mcpServers: {
+        git: { command: 'uvx', args: ['mcp-server-git'], disabled: true, autoApprove: ['git_status'], alwaysAllow: [], timeout: 30 },
+        old: { transportType: 'stdio', command: 'node', args: ['old.js'] },
+        remote: { type: 'streamableHttp', url: 'https://remote.example.com/mcp', disabled: false },
+        events: { type: 'sse', url: 'https://events.example.com/sse', timeout: 120 },
+        legacyHttp: { transportType: 'http', url: 'https://h.example.com/mcp' },
+      },
+    });
+    const cfg = parseConfigText(text, 'cline_mcp_settings.json', { env: {} });
+    expect(cfg.servers).toMatchObject([
+      { name: 'git', type: 'stdio', common: { enabled: false, callTimeoutMs: 30_000 } },
+      { name: 'old', type: 'stdio', common: { enabled: true, callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS } },
+      { name: 'remote', type: 'streamable-http', common: { enabled: true } },
+      { name: 'events', type: 'sse', common: { callTimeoutMs: 120_000 } },
+      { name: 'legacyHttp', type: 'streamable-http' },
+    ]);
+  });
+});
+
+describe('Windsurf (mcp_config.json)', () => {
+  it('maps serverUrl and disabled, and accepts an empty disabledTools', () => {
+    const text = JSON.stringify({
+      mcpServers: {
+        remote: { serverUrl: 'https://remote.example.com/mcp', headers: { Authorization: 'Bearer ${AUTH_TOKEN}' }, disabledTools: [] },
+        off: { command: 'npx', args: ['-y', 'x'], disabled: true, env: {} },
+      },
+    });
+    const cfg = parseConfigText(text, 'mcp_config.json', { env: { AUTH_TOKEN: 'tok' } });
+    expect(cfg.servers).toMatchObject([
+      { name: 'remote', type: 'streamable-http', url: 'https://remote.example.com/mcp', headers: { Authorization: 'Bearer tok' } },
+      { name: 'off', type: 'stdio', common: { enabled: false } },
+    ]);
+  });
+});
+
+describe('Claude Code (.mcp.json)', () => {
+  it('loads type http with ${VAR:-default}', () => {
+    const text = JSON.stringify({ mcpServers: { api: { type: 'http', url: '${API_BASE_URL:-https://api.example.com}/mcp', headers: { 'X-Key': '${API_KEY}' } } } });
+    const cfg = parseConfigText(text, '.mcp.json', { env: { API_KEY: 'k' } });
+    expect(cfg.servers).toMatchObject([{ name: 'api', type: 'streamable-http', url: 'https://api.example.com/mcp', headers: { 'X-Key': 'k' } }]);
+  });
+});
+
+describe('client keys stay strict', () => {
+  it('rejects keys no supported client uses', () => {
+    const text = JSON.stringify({ mcpServers: { a: { command: 'x', autoapprove: [] } }, globalShortcut: 'Ctrl+Space' });
+    expect(failure(text, 'claude_desktop_config.json')).toBe(
+      [
+        'claude_desktop_config.json:1:35: mcpServers.a.autoapprove: unknown key (did you mean "autoApprove"?)',
+        'claude_desktop_config.json:1:54: globalShortcut: unknown key',
+      ].join('\n'),
+    );
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * Every validation message the config loader can produce, asserted exactly
+ * as a user sees it (file:line:col: key path: message). YAML is the vehicle
+ * here; config-json/config-toml check that positions hold in other formats.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.js';
+import { parseConfigText } from '../../src/config/load.js';
+
+function failure(text: string, file = 'config.yaml'): string {
+  try {
+    parseConfigText(text, file, { env: {} });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.format();
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('top-level keys', () => {
+  const cases: [string, string, string][] = [
+    ['unknown key, close to a known one', 'worker: 2\n', 'config.yaml:1:1: worker: unknown key (did you mean "workers"?)'],
+    ['unknown key, differing only in case', 'LogLevel: info\n', 'config.yaml:1:1: LogLevel: unknown key (did you mean "logLevel"?)'],
+    ['unknown key, nothing close', 'frobnicate: 1\n', 'config.yaml:1:1: frobnicate: unknown key'],
+    ['a document that is not a mapping', '- a\n- b\n', 'config.yaml:1:1: expected an object, got a list'],
+    ['listen is not an object', 'listen: 7323\n', 'config.yaml:1:1: listen: expected an object, got a number'],
+    ['unknown listen key', 'listen:\n  hots: 0.0.0.0\n', 'config.yaml:2:3: listen.hots: unknown key (did you mean "host"?)'],
+    ['empty host', 'listen: { host: "" }\n', 'config.yaml:1:11: listen.host: must not be empty'],
+    ['port out of range', 'listen:\n  port: 70000\n', 'config.yaml:2:3: listen.port: must be an integer from 0 to 65535 (a TCP port)'],
+    ['port is text', 'listen:\n  port: "7323"\n', 'config.yaml:2:3: listen.port: expected an integer, got "7323"'],
+    ['port is fractional', 'listen:\n  port: 1.5\n', 'config.yaml:2:3: listen.port: expected an integer, got 1.5'],
+    ['port beyond safe integers (reported once)', 'listen:\n  port: 100000000000000000000\n', 'config.yaml:2:3: listen.port: must be an integer from 0 to 65535 (a TCP port)'],
+    ['maxBodyBytes zero', 'listen:\n  maxBodyBytes: 0\n', 'config.yaml:2:3: listen.maxBodyBytes: must be an integer from 1 to 1073741824 (bytes)'],
+    ['allowedOrigins not a list', 'listen:\n  allowedOrigins: "*"\n', 'config.yaml:2:3: listen.allowedOrigins: expected a list, got "*"'],
+    ['empty allowedHosts entry', 'listen:\n  allowedHosts: [a, ""]\n', 'config.yaml:2:21: listen.allowedHosts[1]: must not be empty'],
+    ['workers zero', 'workers: 0\n', 'config.yaml:1:1: workers: expected "auto" or an integer from 1 to 1024'],
+    ['workers a word', 'workers: many\n', 'config.yaml:1:1: workers: expected "auto" or an integer from 1 to 1024'],
+    ['workers too many', 'workers: 5000\n', 'config.yaml:1:1: workers: expected "auto" or an integer from 1 to 1024'],
+    ['redis not a redis URL', 'redis: http://127.0.0.1:6379\n', 'config.yaml:1:1: redis: expected a redis:// or rediss:// URL'],
+    ['logLevel unknown', 'logLevel: verbose\n', 'config.yaml:1:1: logLevel: expected one of "trace", "debug", "info", "warn", "error", "fatal", got "verbose"'],
+    ['naming.default unknown', 'naming:\n  default: always\n', 'config.yaml:2:3: naming.default: expected one of "prefix", "on-collision", "never", got "always"'],
+    ['naming.separator invalid', 'naming:\n  separator: "::"\n', 'config.yaml:2:3: naming.separator: a separator is 1-8 characters of A-Z, a-z, 0-9, "_" and "-"'],
+    ['context.mode unknown', 'context:\n  mode: lazy\n', 'config.yaml:2:3: context.mode: expected one of "full", "compact", "search", got "lazy"'],
+    ['servers is a list', 'servers: []\n', 'config.yaml:1:1: servers: expected an object, got a list'],
+    ['servers and mcpServers', 'servers: {}\nmcpServers: {}\n', 'config.yaml:2:1: mcpServers: servers and mcpServers are the same setting; keep one'],
+    ['server name', 'servers:\n  my.server:\n    command: x\n', 'config.yaml:2:3: servers["my.server"]: a server name is 1-64 characters of A-Z, a-z, 0-9, "_" and "-"'],
+    ['server name too long', `servers:\n  ${'a'.repeat(65)}:\n    command: x\n`, `config.yaml:2:3: servers.${'a'.repeat(65)}: a server name is 1-64 characters of A-Z, a-z, 0-9, "_" and "-"`],
+    ['VS Code input without id', 'inputs:\n  - type: promptString\n', 'config.yaml:2:5: inputs[0].id: is required'],
+  ];
+  it.each(cases)('%s', (_title, text, expected) => {
+    expect(failure(text)).toBe(expected);
+  });
+});
+
+describe('server keys', () => {
+  const server = (body: string): string => `servers:\n  gh:\n${body.replace(/^/gm, '    ')}\n`;
+  const cases: [string, string, string][] = [
+    ['command is a number', 'command: 5', 'config.yaml:3:5: servers.gh.command: expected a string, got a number'],
+    ['command is empty', 'command: ""', 'config.yaml:3:5: servers.gh.command: must not be empty'],
+    ['args is a string', 'command: x\nargs: "-y pkg"', 'config.yaml:4:5: servers.gh.args: expected a list, got "-y pkg"'],
+    ['args item is a number', 'command: x\nargs: [a, 2]', 'config.yaml:4:15: servers.gh.args[1]: expected a string, got a number'],
+    ['env value is a number', 'command: x\nenv:\n  PORT: 8080', 'config.yaml:5:7: servers.gh.env.PORT: expected a string, got a number'],
+    ['env value is a boolean', 'command: x\nenv:\n  DEBUG: true', 'config.yaml:5:7: servers.gh.env.DEBUG: expected a string, got a boolean'],
+    ['url not http', 'url: ftp://example.com/mcp', 'config.yaml:3:5: servers.gh.url: expected an http:// or https:// URL'],
+    ['url not a URL', 'url: example.com/mcp', 'config.yaml:3:5: servers.gh.url: expected an http:// or https:// URL'],
+    ['headers not a map', 'url: https://x.example/mcp\nheaders: [a]', 'config.yaml:4:5: servers.gh.headers: expected an object, got a list'],
+    ['enabled is text', 'command: x\nenabled: "yes"', 'config.yaml:4:5: servers.gh.enabled: expected true or false, got "yes"'],
+    ['naming unknown', 'command: x\nnaming: sometimes', 'config.yaml:4:5: servers.gh.naming: expected one of "prefix", "on-collision", "never", got "sometimes"'],
+    ['prefix invalid', 'command: x\nprefix: "git hub"', 'config.yaml:4:5: servers.gh.prefix: a prefix is 1-64 characters of A-Z, a-z, 0-9, "_" and "-"'],
+    ['protocol unknown', 'command: x\nprotocol: v2', 'config.yaml:4:5: servers.gh.protocol: expected one of "auto", "legacy", "modern", got "v2"'],
+    ['timeoutMs zero', 'command: x\ntimeoutMs: 0', 'config.yaml:4:5: servers.gh.timeoutMs: must be an integer from 1 to 2147483647 (milliseconds)'],
+    ['connectTimeoutMs past the timer limit', 'command: x\nconnectTimeoutMs: 2147483648', 'config.yaml:4:5: servers.gh.connectTimeoutMs: must be an integer from 1 to 2147483647 (milliseconds)'],
+    ['Cline timeout below a second', 'command: x\ntimeout: 0.5', 'config.yaml:4:5: servers.gh.timeout: must be from 1 to 2147483 (seconds)'],
+    ['type unknown', 'command: x\ntype: websocket', 'config.yaml:4:5: servers.gh.type: expected one of "stdio", "streamable-http", "http", "streamableHttp", "sse", got "websocket"'],
+    ['transportType unknown', 'command: x\ntransportType: ws', 'config.yaml:4:5: servers.gh.transportType: expected one of "stdio", "sse", "http", got "ws"'],
+    ['unknown server key', 'comand: npx', 'config.yaml:2:3: servers.gh: needs either command (a stdio server) or url (an HTTP server)\nconfig.yaml:3:5: servers.gh.comand: unknown key (did you mean "command"?)'],
+    ['neither command nor url', 'args: [x]', 'config.yaml:2:3: servers.gh: needs either command (a stdio server) or url (an HTTP server)'],
+    ['both command and url', 'command: x\nurl: https://x.example/mcp', 'config.yaml:4:5: servers.gh.url: a server has either command (stdio) or url (HTTP), not both'],
+    ['url and serverUrl', 'url: https://x.example/mcp\nserverUrl: https://x.example/mcp', 'config.yaml:4:5: servers.gh.serverUrl: url and serverUrl are the same setting; keep one'],
+    ['transportType contradicts type', 'url: https://x.example/mcp\ntype: sse\ntransportType: http', 'config.yaml:5:5: servers.gh.transportType: transportType "http" contradicts type "sse"'],
+    ['type stdio with a url', 'type: stdio\nurl: https://x.example/mcp', 'config.yaml:3:5: servers.gh.type: type "stdio" needs command, not url'],
+    ['type sse with a command', 'type: sse\ncommand: x', 'config.yaml:3:5: servers.gh.type: type "sse" needs url, not command'],
+    ['transportType http with a command', 'transportType: http\ncommand: x', 'config.yaml:3:5: servers.gh.transportType: transportType "http" needs url, not command'],
+    ['headers on a stdio server', 'command: x\nheaders:\n  A: b', 'config.yaml:4:5: servers.gh.headers: headers applies only to HTTP servers (url)'],
+    ['args on an HTTP server', 'url: https://x.example/mcp\nargs: [a]', 'config.yaml:4:5: servers.gh.args: args applies only to stdio servers (command)'],
+    ['env on an HTTP server', 'url: https://x.example/mcp\nenv:\n  A: b', 'config.yaml:4:5: servers.gh.env: env applies only to stdio servers (command)'],
+    ['envFile on an HTTP server', 'url: https://x.example/mcp\nenvFile: .env', 'config.yaml:4:5: servers.gh.envFile: envFile applies only to stdio servers (command)'],
+    ['cwd on an HTTP server', 'url: https://x.example/mcp\ncwd: /tmp', 'config.yaml:4:5: servers.gh.cwd: cwd applies only to stdio servers (command)'],
+    ['enabled and disabled', 'command: x\nenabled: true\ndisabled: false', 'config.yaml:5:5: servers.gh.disabled: enabled and disabled are the same setting; keep one'],
+    ['timeout and timeoutMs', 'command: x\ntimeoutMs: 1000\ntimeout: 1', 'config.yaml:5:5: servers.gh.timeout: timeout (seconds) and timeoutMs are the same setting; keep one'],
+    ['modern protocol over legacy SSE', 'type: sse\nurl: https://x.example/sse\nprotocol: modern', 'config.yaml:5:5: servers.gh.protocol: protocol "modern" cannot run over the legacy HTTP+SSE transport (type "sse")'],
+    ['disabledTools with entries', 'command: x\ndisabledTools: [delete_repo]', 'config.yaml:4:5: servers.gh.disabledTools: the gateway cannot hide single tools yet, so these would be exposed: empty the list or disable the server'],
+  ];
+  it.each(cases)('%s', (_title, body, expected) => {
+    expect(failure(server(body))).toBe(expected);
+  });
+
+  it('accepts empty args and env on an HTTP server (clients write them)', () => {
+    expect(() => parseConfigText(server('url: https://x.example/mcp\nargs: []\nenv: {}'), 'config.yaml', { env: {} })).not.toThrow();
+  });
+});
+
+describe('rules across servers', () => {
+  it('rejects an explicit prefix another server already uses, at the prefix', () => {
+    const text = 'servers:\n  github:\n    command: a\n  gh:\n    command: b\n    prefix: github\n';
+    expect(failure(text)).toBe('config.yaml:6:5: servers.gh.prefix: prefix "github" is already used by server "github"');
+  });
+
+  it('rejects a default prefix (the name) another server took explicitly, at the server', () => {
+    const text = 'servers:\n  gh:\n    command: b\n    prefix: github\n  github:\n    command: a\n';
+    expect(failure(text)).toBe('config.yaml:5:3: servers.github: prefix "github" is already used by server "gh"');
+  });
+
+  it('allows a shared prefix when a server exposes names unprefixed', () => {
+    const text = 'servers:\n  github:\n    command: a\n  gh:\n    command: b\n    prefix: github\n    naming: never\n';
+    expect(() => parseConfigText(text, 'config.yaml', { env: {} })).not.toThrow();
+  });
+});
+
+describe('envFile', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'only1mcp-envfile-'));
+
+  it('reports a missing env file with its resolved path', () => {
+    const file = path.join(dir, 'config.yaml');
+    expect(failure('servers:\n  a:\n    command: x\n    envFile: missing.env\n', file)).toBe(
+      `${file}:4:5: servers.a.envFile: cannot read env file ${path.join(dir, 'missing.env')} (ENOENT)`,
+    );
+  });
+
+  it('reports a malformed line of an env file', () => {
+    writeFileSync(path.join(dir, 'bad.env'), 'A=1\nnot a pair\n');
+    const file = path.join(dir, 'config.yaml');
+    expect(failure('servers:\n  a:\n    command: x\n    envFile: bad.env\n', file)).toBe(
+      `${file}:4:5: servers.a.envFile: ${path.join(dir, 'bad.env')}:2: expected KEY=VALUE`,
+    );
+  });
+});
+
+describe('several problems', () => {
+  it('reports all of them, in file order, one per line', () => {
+    const text = ['servers:', '  b:', '    url: nope', '  a:', '    command: 1', 'workers: 0', 'extra: true', ''].join('\n');
+    expect(failure(text)).toBe(
+      [
+        'config.yaml:3:5: servers.b.url: expected an http:// or https:// URL',
+        'config.yaml:5:5: servers.a.command: expected a string, got a number',
+        'config.yaml:6:1: workers: expected "auto" or an integer from 1 to 1024',
+        'config.yaml:7:1: extra: unknown key',
+      ].join('\n'),
+    );
+  });
+});

@@ -37,6 +37,8 @@ export interface LinkStatus {
   lastError: string | undefined;
   /** Bumps when the backend process or session is new, so caches keyed on it are dropped. */
   generation: number;
+  /** Process facts for stdio backends (as of the last state change). */
+  process?: { pid: number | undefined; restarts: number; invalidLines: number };
 }
 
 export interface LinkEvents {
@@ -52,6 +54,13 @@ export interface BackendLink {
   /** Resolves with the result, or rejects with GatewayError (transport/backend fault) or UpstreamRpcError (the backend's own JSON-RPC error). */
   call(call: LinkCall): Promise<JsonObject>;
   notify(method: string, params?: JsonObject): void;
+  /**
+   * Resource subscriptions the backend should hold (idempotent; re-applied
+   * after a reconnect or restart). Legacy backends get resources/subscribe;
+   * modern ones a subscriptions/listen stream naming the URIs.
+   */
+  subscribe(uri: string): Promise<void>;
+  unsubscribe(uri: string): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
 }

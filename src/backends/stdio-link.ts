@@ -13,6 +13,11 @@ import { UpstreamRpcError, toRpcError } from './rpc-connection.js';
 import { withDeadline } from './deadline.js';
 import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from './link.js';
 
+const NO_HOOKS: LinkHooks = {
+  onNotification: () => undefined,
+  onServerRequest: (method) => Promise.reject(new UpstreamRpcError(-32601, `no client call is waiting for ${method}`)),
+};
+
 interface Waiting {
   link: StdioLink;
   hooks: LinkHooks;
@@ -130,6 +135,25 @@ export class StdioLink implements BackendLink {
     }, `${this.name} ${call.method}`);
   }
 
+  subscribe(uri: string): Promise<void> {
+    return this.subscription(uri, true);
+  }
+
+  unsubscribe(uri: string): Promise<void> {
+    return this.subscription(uri, false);
+  }
+
+  /** The primary keeps the per-node refcount; this worker only says whether it still needs the URI. */
+  private subscription(uri: string, on: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const id = this.channel.register({ link: this, hooks: NO_HOOKS, resolve: () => resolve(), reject });
+      if (!this.channel.send({ t: 'sub', id, b: this.name, uri, on })) {
+        this.channel.forget(id);
+        reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process is closed'));
+      }
+    });
+  }
+
   notify(method: string, params?: JsonObject): void {
     const message: WorkerToPrimary = { t: 'notify', b: this.name, m: method };
     if (params !== undefined) message.p = params;
@@ -150,7 +174,13 @@ export class StdioLink implements BackendLink {
           instructions: s.instructions,
         }
       : undefined;
-    this.current = { state: s.state, identity, lastError: s.lastError, generation: s.generation };
+    this.current = {
+      state: s.state,
+      identity,
+      lastError: s.lastError,
+      generation: s.generation,
+      process: { pid: s.pid, restarts: s.restarts, invalidLines: s.invalidLines },
+    };
     this.events.onStatus(this.current);
   }
 }

@@ -10,6 +10,9 @@
  *                       ONLY1MCP_INPUT_<ID> (upper-cased, other characters as "_")
  *   $${                 a literal "${"
  *
+ * Editor variables such as ${workspaceFolder} are an error unless the
+ * environment has a variable of that name: the gateway has no workspace.
+ *
  * Every problem in the file is collected, each with its key path.
  */
 import os from 'node:os';
@@ -19,7 +22,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Interpolated {
   readonly value: unknown;
-  /** JSON key paths (see pathKey) of strings that contained a reference. */
+  /** Key paths (JSON-encoded) of the strings that held a reference. */
   readonly resolved: ReadonlySet<string>;
   readonly issues: readonly PathIssue[];
 }

@@ -5,6 +5,11 @@
  * and tools delete and recreate; a watch on the file itself follows the old
  * inode and goes quiet after the first such save.
  *
+ * Events for other files are ignored, except where they may stand for ours:
+ * no name (some platforms omit it) and names starting with ".." (a Kubernetes
+ * ConfigMap volume swaps its `..data` symlink, and config.yaml points through
+ * it). A needless reload is cheap: it is debounced and deduplicated.
+ *
  * Events are debounced (one save is several events), the file is validated,
  * and onChange fires only when the normalised config differs from the last
  * good one, so a touch, a comment edit or a reformat restarts nothing. A bad
@@ -73,8 +78,7 @@ export function watchConfig(
   let watcher: FSWatcher;
   try {
     watcher = watch(path.dirname(absolute), { persistent: false }, (_event, changed) => {
-      // Some platforms omit the name; a needless reload is cheap and deduplicated.
-      if (changed === null || changed === name) schedule();
+      if (changed === null || changed === name || changed.startsWith('..')) schedule();
     });
   } catch (err) {
     throw ConfigError.at(file, 0, 0, [], `cannot watch ${path.dirname(absolute)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);

@@ -15,6 +15,7 @@ import type { RequestContext } from './request-context.js';
 import type { HeldCalls } from './held-calls.js';
 import type { StateSealer, StatePayload } from './request-state.js';
 import type { LinkHooks } from '../backends/link.js';
+import type { ResourceSubscriptions } from './resource-subscriptions.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
 
 /** Methods whose results may be input_required in the 2026-07-28 revision. */
@@ -38,6 +39,7 @@ export class Router {
     private readonly upstreams: Upstreams,
     private readonly held: HeldCalls,
     private readonly sealer: StateSealer,
+    readonly subscriptions: ResourceSubscriptions,
     private readonly view: ListView = (_k, items) => items,
   ) {}
 
@@ -50,10 +52,16 @@ export class Router {
       case 'tools/call':
       case 'prompts/get':
       case 'resources/read':
-      case 'resources/subscribe':
-      case 'resources/unsubscribe':
       case 'completion/complete':
         return this.forward(ctx, method, this.target(ctx, method, params ?? {}));
+      case 'resources/subscribe':
+      case 'resources/unsubscribe': {
+        const target = this.target(ctx, method, params ?? {});
+        const subscriber = ctx.sessionId ?? ctx.group;
+        if (method === 'resources/subscribe') await this.subscriptions.subscribe(subscriber, target.backend, target.name);
+        else await this.subscriptions.unsubscribe(subscriber, target.backend, target.name);
+        return {};
+      }
       default:
         throw new GatewayError('GW_ERR_METHOD_NOT_FOUND', `Method not found: ${method}`);
     }

@@ -30,7 +30,8 @@ export type WorkerToPrimary =
   | { t: 'call'; id: number; b: string; m: string; p?: JsonObject; g: string }
   | { t: 'cancel'; id: number; reason: string }
   | { t: 'notify'; b: string; m: string; p?: JsonObject }
-  | { t: 'answer'; b: string; sid: number; r?: JsonObject; e?: JsonRpcErrorObject };
+  | { t: 'answer'; b: string; sid: number; r?: JsonObject; e?: JsonRpcErrorObject }
+  | { t: 'sub'; id: number; b: string; uri: string; on: boolean };
 
 export type PrimaryToWorker =
   | { t: 'result'; id: number; r?: JsonObject; e?: JsonRpcErrorObject; ge?: WireError }

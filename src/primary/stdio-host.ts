@@ -46,6 +46,9 @@ export class StdioHost {
   /** (worker index, worker call id) → child request id, for cancellation. */
   private readonly calls = new Map<string, number>();
   private readonly exitHandled = new WeakSet<StdioChild>();
+  /** uri → indexes of the workers that follow it. */
+  private readonly subscribers = new Map<string, Set<number>>();
+  private listenId: number | undefined;
   private readonly backoff = new Backoff(STDIO_RESTART_MIN_MS, STDIO_RESTART_MAX_MS, STDIO_HEALTHY_RESET_MS);
 
   constructor(
@@ -138,8 +141,49 @@ export class StdioHost {
     else ask.resolve(result ?? {});
   }
 
+  /**
+   * A worker starts or stops following a resource. The child is asked only
+   * when the first worker starts or the last one stops, so workers sharing
+   * the child never unsubscribe each other.
+   */
+  subscription(worker: WorkerPort, id: number, uri: string, on: boolean): void {
+    const holders = this.subscribers.get(uri) ?? new Set<number>();
+    const had = holders.size > 0;
+    if (on) holders.add(worker.index);
+    else holders.delete(worker.index);
+    if (holders.size > 0) this.subscribers.set(uri, holders);
+    else this.subscribers.delete(uri);
+    const has = holders.size > 0;
+    if (had === has || this.state !== 'ready') {
+      worker.send({ t: 'result', id, r: {} });
+      return;
+    }
+    void this.applySubscription(uri, has).then(
+      () => worker.send({ t: 'result', id, r: {} }),
+      (err: unknown) => worker.send({ t: 'result', id, ge: (err instanceof GatewayError ? err : new GatewayError('GW_ERR_BACKEND_PROTOCOL', String(err))).toWire() }),
+    );
+  }
+
+  private async applySubscription(uri: string, on: boolean): Promise<void> {
+    const conn = this.conn;
+    const identity = this.identity;
+    if (!conn || !identity) return;
+    if (identity.era === 'modern') {
+      this.listen(conn, identity);
+      return;
+    }
+    const response = await this.hostRequest(conn, on ? 'resources/subscribe' : 'resources/unsubscribe', { uri }, this.config.common.callTimeoutMs);
+    if ('error' in response) throw new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend ${this.name} refused ${on ? 'subscribe' : 'unsubscribe'} for ${uri}: ${response.error.message}`);
+  }
+
   /** A worker went away: its calls are cancelled on the child and its pending asks refused. */
   workerGone(worker: WorkerPort): void {
+    for (const [uri, holders] of this.subscribers) {
+      if (holders.delete(worker.index) && holders.size === 0) {
+        this.subscribers.delete(uri);
+        void this.applySubscription(uri, false).catch(() => undefined);
+      }
+    }
     for (const [key, childId] of this.calls) {
       if (key.startsWith(`${worker.index}:`)) {
         this.calls.delete(key);
@@ -185,6 +229,8 @@ export class StdioHost {
       this.logger.info({ backend: this.name, era: identity.era, protocolVersion: identity.protocolVersion, pid: child.pid, server: identity.serverInfo }, 'stdio backend ready');
       this.setState('ready');
       if (identity.era === 'modern') this.listen(conn, identity);
+      // A new process holds no subscriptions: renew those workers still want.
+      else for (const uri of this.subscribers.keys()) void this.applySubscription(uri, true).catch(() => undefined);
     } catch (err) {
       if (this.child !== child) return;
       this.lastError = err instanceof Error ? err.message : String(err);
@@ -199,9 +245,13 @@ export class StdioHost {
    * notifications reach every worker like any unscoped event.
    */
   private listen(conn: RpcConnection<Owner>, identity: BackendIdentity): void {
-    const filter = listenFilter(identity.capabilities);
-    if (!filter) return;
+    if (this.listenId !== undefined) conn.cancel(this.listenId, 'subscription set changed');
+    this.listenId = undefined;
+    const filter: JsonObject = { ...listenFilter(identity.capabilities) };
+    if (this.subscribers.size > 0) filter.resourceSubscriptions = [...this.subscribers.keys()];
+    if (Object.keys(filter).length === 0) return;
     const sent = conn.request('subscriptions/listen', { notifications: filter, _meta: modernMeta() }, { worker: undefined, id: 0 }, 'host', false);
+    this.listenId = sent.id;
     void sent.response.then((r) => {
       if ('error' in r) this.logger.warn({ backend: this.name, error: r.error }, 'backend refused subscriptions/listen; list changes will not be seen');
     });
@@ -232,6 +282,7 @@ export class StdioHost {
     }
     this.calls.clear();
     this.identity = undefined;
+    this.listenId = undefined;
     if (this.stopping) return;
     this.lastError = why;
     const delay = this.backoff.failed();

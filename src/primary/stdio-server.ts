@@ -101,6 +101,15 @@ export class StdioServer {
       case 'answer':
         this.hosts.get(m.b)?.answer(m.sid, m.r, m.e);
         return;
+      case 'sub': {
+        const host = this.hosts.get(m.b);
+        if (!host) {
+          port.send({ t: 'result', id: m.id, ge: new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `no stdio backend named ${m.b} runs on this node`).toWire() });
+          return;
+        }
+        host.subscription(port, m.id, m.uri, m.on);
+        return;
+      }
       case 'hello':
         return;
     }

@@ -12,6 +12,7 @@ import { Upstreams } from '../gateway/upstreams.js';
 import { Router } from '../gateway/router.js';
 import { HeldCalls } from '../gateway/held-calls.js';
 import { StateSealer } from '../gateway/request-state.js';
+import { ResourceSubscriptions } from '../gateway/resource-subscriptions.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { Sessions } from './session/sessions.js';
 import { McpService } from './mcp-service.js';
@@ -65,7 +66,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   health = new Health(() => upstreams.all());
   const sealer = new StateSealer(options.stateKey);
-  const router = new Router(upstreams, new HeldCalls(sealer), sealer);
+  const subscriptions = new ResourceSubscriptions(upstreams);
+  sessions.onEnd((id) => void subscriptions.drop(id));
+  const router = new Router(upstreams, new HeldCalls(sealer), sealer, subscriptions);
   const service = new McpService(router, upstreams, sessions, logger);
 
   const deps: EndpointDeps = {

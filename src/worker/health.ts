@@ -41,7 +41,7 @@ export class Health {
   report(): { status: number; body: Record<string, unknown> } {
     const backends = this.backends().map((b) => {
       const s = b.status();
-      return { name: b.name, state: s.state, era: s.identity?.era, protocolVersion: s.identity?.protocolVersion, lastError: s.lastError };
+      return { name: b.name, state: s.state, era: s.identity?.era, protocolVersion: s.identity?.protocolVersion, lastError: s.lastError, ...s.process };
     });
     const down = backends.filter((b) => b.state !== 'ready').map((b) => b.name);
     const ready = this.ready();

@@ -17,6 +17,7 @@ import type { Sessions } from './session/sessions.js';
 import type { LiveSession } from './session/live-session.js';
 import type { SessionRecord } from '../state/store.js';
 import type { Outlet } from './outlet.js';
+import type { ListenFilter } from './notify-hub.js';
 import type { Logger } from '../observe/log.js';
 
 /** Methods of the 2025 era that the 2026-07-28 revision removed. */
@@ -113,6 +114,7 @@ export class McpService {
       case 'resources/subscribe':
       case 'resources/unsubscribe': {
         const result = await this.router.handle(ctx, request.method, params);
+        // The session's own set routes notifications/resources/updated to it.
         const uri = params?.uri;
         if (typeof uri === 'string') {
           if (request.method === 'resources/subscribe') session.subscriptions.add(uri);
@@ -168,6 +170,33 @@ export class McpService {
       const status = err instanceof GatewayError ? err.httpStatus('modern') : modernStatusForCode(response.error.code);
       outlet.respond(response, status);
     }
+  }
+
+  /**
+   * A modern client's subscriptions/listen: list-change flags are honoured as
+   * asked; each resource URI is followed at the backend that owns it (URIs no
+   * backend owns are left out of the acknowledgement).
+   */
+  async openListen(requested: ListenFilter): Promise<{ honored: ListenFilter; close(): void }> {
+    const key = `listen:${randomBytes(9).toString('base64url')}`;
+    const honored: ListenFilter = {};
+    for (const flag of ['toolsListChanged', 'promptsListChanged', 'resourcesListChanged'] as const) {
+      if (requested[flag] === true) honored[flag] = true;
+    }
+    if (requested.resourceSubscriptions) {
+      honored.resourceSubscriptions = [];
+      for (const uri of requested.resourceSubscriptions) {
+        const backend = this.upstreams.catalog.resolveUri(uri);
+        if (!backend) continue;
+        try {
+          await this.router.subscriptions.subscribe(key, backend, uri);
+          honored.resourceSubscriptions.push(uri);
+        } catch (err) {
+          this.logger.warn({ uri, backend, err: String(err) }, 'could not follow a resource for subscriptions/listen');
+        }
+      }
+    }
+    return { honored, close: () => void this.router.subscriptions.drop(key) };
   }
 
   errorResponse(id: JsonRpcId, err: unknown) {

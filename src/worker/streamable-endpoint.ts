@@ -182,33 +182,40 @@ class StreamableEndpoint {
       return;
     }
     if (request.method === 'subscriptions/listen') {
-      this.onListen(reply, request);
+      await this.onListen(reply, request);
       return;
     }
     const outlet = new PostOutlet(reply, accepts(head.accept, 'text/event-stream'), undefined, false);
     await this.deps.service.onModernRequest(request, info, this.deps.principal(head), outlet);
   }
 
-  private onListen(reply: Reply, request: JsonRpcRequest): void {
-    const requested = isObject(request.params?.notifications) ? request.params.notifications : {};
-    const filter: ListenFilter = {};
+  private async onListen(reply: Reply, request: JsonRpcRequest): Promise<void> {
+    const asked = isObject(request.params?.notifications) ? request.params.notifications : {};
+    const requested: ListenFilter = {};
     for (const key of ['toolsListChanged', 'promptsListChanged', 'resourcesListChanged'] as const) {
-      if (requested[key] === true) filter[key] = true;
+      if (asked[key] === true) requested[key] = true;
     }
-    if (Array.isArray(requested.resourceSubscriptions)) {
-      filter.resourceSubscriptions = requested.resourceSubscriptions.filter((u): u is string => typeof u === 'string');
+    if (Array.isArray(asked.resourceSubscriptions)) {
+      requested.resourceSubscriptions = asked.resourceSubscriptions.filter((u): u is string => typeof u === 'string');
+    }
+    const listen = await this.deps.service.openListen(requested);
+    if (reply.done) {
+      listen.close();
+      return;
     }
     const stream = new OutStream(newStreamId(), undefined, undefined);
     reply.startSse();
     stream.attach(reply, [], { priming: false });
-    void stream.send(tagged('notifications/subscriptions/acknowledged', { notifications: filter as JsonObject }, request.id));
-    const remove = this.deps.hub.addListener(request.id, filter, stream);
+    void stream.send(tagged('notifications/subscriptions/acknowledged', { notifications: listen.honored as JsonObject }, request.id));
+    const remove = this.deps.hub.addListener(request.id, listen.honored, stream);
     const keepalive = setInterval(() => stream.raw(SSE_KEEPALIVE), SSE_KEEPALIVE_MS);
-    reply.onAbort(() => {
+    const release = () => {
       clearInterval(keepalive);
       remove();
-    });
-    stream.whenEnded(() => clearInterval(keepalive));
+      listen.close();
+    };
+    reply.onAbort(release);
+    stream.whenEnded(release);
   }
 
   private async onBatch(head: RequestHead, reply: Reply, values: unknown[]): Promise<void> {

@@ -32,6 +32,11 @@ describe('ConfigError', () => {
     expect(Object.isFrozen(err.issues)).toBe(true);
   });
 
+  it('reports a problem found twice once', () => {
+    const issue = { file: 'c.json', line: 1, column: 17, keyPath: [], message: 'close brace expected' };
+    expect(new ConfigError([issue, { ...issue }]).issues).toHaveLength(1);
+  });
+
   it('refuses to be empty', () => {
     expect(() => new ConfigError([])).toThrow('ConfigError needs at least one issue');
   });

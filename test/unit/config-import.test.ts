@@ -101,7 +101,7 @@ describe('importClientConfig', () => {
 
   it('imports mcp.servers from VS Code settings.json, nested or dotted', () => {
     for (const text of [
-      JSON.stringify({ 'editor.fontSize': 14, mcp: { servers: { a: { command: 'x' } } } }),
+      JSON.stringify({ 'editor.fontSize': 14, 'workbench.colorTheme': 'Default Dark+', mcp: { servers: { a: { command: 'x' } } } }),
       JSON.stringify({ 'mcp.servers': { a: { command: 'x' } } }),
     ]) {
       const result = importClientConfig(text, '/home/me/.config/Code/User/settings.json');
@@ -109,6 +109,10 @@ describe('importClientConfig', () => {
       expect(result.yaml).toContain('(VS Code settings)');
       expect(result.yaml).toContain('servers:\n  a:\n    command: x\n');
     }
+    const settings = JSON.stringify({ 'editor.fontSize': 14, 'workbench.colorTheme': 'Default Dark+', mcp: { servers: {} } });
+    expect(importClientConfig(settings, 'settings.json').warnings).toEqual([
+      'ignored top-level keys "editor.fontSize", "workbench.colorTheme": only servers are imported',
+    ]);
   });
 
   it('imports Cline: url without a type stays SSE, seconds become milliseconds, disabled stays off', () => {

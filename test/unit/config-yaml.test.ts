@@ -158,6 +158,11 @@ describe('a YAML config', () => {
     expect(parseConfigText(ok, 'c.yaml', { env: {} }).servers.map((s) => s.name)).toEqual(['a', 'b']);
   });
 
+  it('refuses alias bombs', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]', ''].join('\n');
+    expect(failure(bomb)).toBe('config.yaml:1:1: Excessive alias count indicates a resource exhaustion attack');
+  });
+
   it('treats an empty file or one of comments only as all defaults', () => {
     for (const text of ['', '\n\n', '# nothing yet\n']) {
       const cfg = parseConfigText(text, 'config.yaml', { env: {} });

@@ -18,6 +18,8 @@ export interface EventStreamOptions {
   identity: BackendIdentity;
   headers(): Record<string, string>;
   onMessage(message: JsonRpcMessage): void;
+  /** Resource URIs a modern backend's listen stream must name. */
+  resources(): string[];
   logger: Logger;
   backend: string;
 }
@@ -27,13 +29,28 @@ export class EventStream {
   private closed = false;
   private lastEventId: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private restartNow = false;
   private readonly backoff = new Backoff(500, 15_000, 30_000);
 
   constructor(private readonly options: EventStreamOptions) {}
 
   start(): void {
-    if (this.options.identity.era === 'modern' && !this.listenFilter()) return;
+    if (this.running || (this.options.identity.era === 'modern' && !this.listenFilter())) return;
+    this.running = true;
     void this.run();
+  }
+
+  /** Re-opens the stream at once (a modern backend's subscription set changed). */
+  restart(): void {
+    if (!this.running) {
+      this.start();
+      return;
+    }
+    this.restartNow = true;
+    clearTimeout(this.timer);
+    this.controller?.abort();
+    if (!this.controller) void this.run();
   }
 
   close(): void {
@@ -42,12 +59,19 @@ export class EventStream {
     this.controller?.abort();
   }
 
-  private listenFilter(): Record<string, boolean> | undefined {
-    return listenFilter(this.options.identity.capabilities);
+  private listenFilter(): Record<string, unknown> | undefined {
+    const filter: Record<string, unknown> = { ...listenFilter(this.options.identity.capabilities) };
+    const resources = this.options.resources();
+    if (resources.length > 0) filter.resourceSubscriptions = resources;
+    return Object.keys(filter).length > 0 ? filter : undefined;
   }
 
   private async run(): Promise<void> {
     if (this.closed) return;
+    if (this.options.identity.era === 'modern' && !this.listenFilter()) {
+      this.running = false;
+      return;
+    }
     const { pool, path, identity } = this.options;
     this.controller = new AbortController();
     const headers = this.options.headers();
@@ -89,8 +113,10 @@ export class EventStream {
       if (this.closed) return;
       this.options.logger.debug({ backend: this.options.backend, err: String(err) }, 'backend event stream dropped');
     }
+    this.controller = undefined;
     if (this.closed) return;
-    const delay = this.backoff.failed();
+    const delay = this.restartNow ? 0 : this.backoff.failed();
+    this.restartNow = false;
     this.timer = setTimeout(() => void this.run(), delay);
   }
 }

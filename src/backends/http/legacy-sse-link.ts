@@ -15,6 +15,7 @@ import { RpcConnection, UpstreamRpcError } from '../rpc-connection.js';
 import { withDeadline } from '../deadline.js';
 import { Backoff } from '../../primary/backoff.js';
 import { readSse } from './sse-body.js';
+import { subscribeCall } from '../subscribe-call.js';
 import { HTTP_BACKEND_CONNECTIONS, HTTP_RECONNECT_MAX_MS, HTTP_RECONNECT_MIN_MS } from './streamable-http-link.js';
 import type { HttpServerConfig } from '../../config/model.js';
 import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from '../link.js';
@@ -29,6 +30,7 @@ export class LegacySseLink implements BackendLink {
   private controller: AbortController | undefined;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly subscribed = new Set<string>();
   private readonly backoff = new Backoff(HTTP_RECONNECT_MIN_MS, HTTP_RECONNECT_MAX_MS, 60_000);
 
   constructor(private readonly config: HttpServerConfig, private readonly events: LinkEvents, private readonly logger: Logger) {
@@ -71,6 +73,17 @@ export class LegacySseLink implements BackendLink {
     if (this.current.state === 'ready') this.conn?.notify(method, params);
   }
 
+  async subscribe(uri: string): Promise<void> {
+    if (this.subscribed.has(uri)) return;
+    this.subscribed.add(uri);
+    if (this.current.state === 'ready') await this.call(subscribeCall(uri, true));
+  }
+
+  async unsubscribe(uri: string): Promise<void> {
+    if (!this.subscribed.delete(uri)) return;
+    if (this.current.state === 'ready') await this.call(subscribeCall(uri, false));
+  }
+
   private async connect(): Promise<void> {
     if (this.closed) return;
     this.controller = new AbortController();
@@ -98,6 +111,8 @@ export class LegacySseLink implements BackendLink {
       this.backoff.started();
       this.setStatus({ state: 'ready', identity, lastError: undefined, generation: this.current.generation + 1 });
       this.logger.info({ backend: this.name, protocolVersion: identity.protocolVersion }, 'legacy SSE backend ready');
+      // A new stream is a new backend session: renew the subscriptions clients still hold.
+      for (const uri of this.subscribed) await this.call(subscribeCall(uri, true)).catch(() => undefined);
     } catch (err) {
       this.controller.abort();
       this.lastError(err);

@@ -1,7 +1,8 @@
 /**
  * Reads JSON-RPC messages out of an SSE response body (a Node Readable of
- * bytes, as undici returns it). Events whose data is empty or not JSON are
- * skipped: servers send priming events and keep-alives.
+ * bytes, as undici returns it). Events whose data is empty or not JSON come
+ * with `value` undefined: priming events, and the legacy transport's
+ * `endpoint` event, whose data is a URL.
  */
 import type { Readable } from 'node:stream';
 import { SseDecoder, type SseEvent } from '../../mcp/sse.js';
@@ -19,7 +20,7 @@ export async function readSse(body: Readable, onEvent: (event: SseEvent, value: 
     try {
       value = JSON.parse(event.data);
     } catch {
-      return;
+      value = undefined;
     }
     if (onEvent(event, value) === true) stop = true;
   });

@@ -19,6 +19,7 @@ import { withDeadline } from '../deadline.js';
 import { Backoff } from '../../primary/backoff.js';
 import { postMessage, type PostOutcome } from './post-message.js';
 import { EventStream } from './event-stream.js';
+import { subscribeCall } from '../subscribe-call.js';
 import type { HttpServerConfig } from '../../config/model.js';
 import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from '../link.js';
 import type { Logger } from '../../observe/log.js';
@@ -38,6 +39,7 @@ export class StreamableHttpLink implements BackendLink {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private opening: Promise<void> | undefined;
   private stream: EventStream | undefined;
+  private readonly subscribed = new Set<string>();
   private readonly backoff = new Backoff(HTTP_RECONNECT_MIN_MS, HTTP_RECONNECT_MAX_MS, 60_000);
 
   constructor(private readonly config: HttpServerConfig, private readonly events: LinkEvents, private readonly logger: Logger) {
@@ -83,6 +85,24 @@ export class StreamableHttpLink implements BackendLink {
       // Legacy backends do not read a disconnect as cancellation.
       if (this.current.identity?.era === 'legacy') this.notify('notifications/cancelled', { requestId: this.lastIdFor(call), reason });
     }, `${this.name} ${call.method}`);
+  }
+
+  async subscribe(uri: string): Promise<void> {
+    if (this.subscribed.has(uri)) return;
+    this.subscribed.add(uri);
+    await this.applySubscription(uri, true);
+  }
+
+  async unsubscribe(uri: string): Promise<void> {
+    if (!this.subscribed.delete(uri)) return;
+    await this.applySubscription(uri, false);
+  }
+
+  /** Until the link is ready the set is only recorded; open() applies it. */
+  private async applySubscription(uri: string, on: boolean): Promise<void> {
+    if (this.current.state !== 'ready') return;
+    if (this.current.identity?.era === 'modern') this.stream?.restart();
+    else await this.callOnce(subscribeCall(uri, on), new AbortController().signal, true);
   }
 
   notify(method: string, params?: JsonObject): void {
@@ -196,6 +216,7 @@ export class StreamableHttpLink implements BackendLink {
       this.setStatus({ state: 'ready', identity, lastError: undefined, generation: this.current.generation + 1 });
       this.logger.info({ backend: this.name, era: identity.era, protocolVersion: identity.protocolVersion, server: identity.serverInfo }, 'http backend ready');
       this.openStream(identity);
+      if (identity.era === 'legacy') await this.resubscribe();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const delay = this.backoff.failed();
@@ -205,6 +226,15 @@ export class StreamableHttpLink implements BackendLink {
         clearTimeout(this.reconnectTimer);
         this.reconnectTimer = setTimeout(() => void this.open(), delay);
       }
+    }
+  }
+
+  /** A new backend session has no subscriptions: ask again for every URI a client still follows. */
+  private async resubscribe(): Promise<void> {
+    for (const uri of this.subscribed) {
+      await this.callOnce(subscribeCall(uri, true), new AbortController().signal, false).catch((err: unknown) =>
+        this.logger.warn({ backend: this.name, uri, err: String(err) }, 'could not renew a resource subscription'),
+      );
     }
   }
 
@@ -249,6 +279,7 @@ export class StreamableHttpLink implements BackendLink {
       identity,
       headers: () => this.baseHeaders(),
       onMessage: (m) => this.onUnscopedMessage(m),
+      resources: () => [...this.subscribed],
       logger: this.logger,
       backend: this.name,
     });

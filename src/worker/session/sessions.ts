@@ -19,6 +19,7 @@ const LIVE_SWEEP_INTERVAL_MS = 60_000;
 
 export class Sessions {
   private readonly live = new Map<string, LiveSession>();
+  private readonly endHandlers: Array<(id: string) => void> = [];
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(readonly store: StateStore, private readonly idleMs: number) {
@@ -67,10 +68,16 @@ export class Sessions {
     await this.update(session, { logLevel: level });
   }
 
+  /** Called when a session ends (DELETE, transport gone, expiry): releases what it held elsewhere. */
+  onEnd(handler: (id: string) => void): void {
+    this.endHandlers.push(handler);
+  }
+
   async end(id: string): Promise<boolean> {
     const session = this.live.get(id);
     this.live.delete(id);
     session?.close();
+    for (const handler of this.endHandlers) handler(id);
     const known = session !== undefined || (await this.store.getSession(id)) !== undefined;
     await this.store.deleteSession(id);
     return known;

@@ -1,0 +1,57 @@
+/**
+ * Who in this worker follows which resource. Clients subscribe and
+ * unsubscribe independently; the backend is asked only when the first
+ * subscriber arrives or the last one leaves, so one client's unsubscribe can
+ * never cancel another's subscription on a shared backend connection.
+ */
+import { GatewayError } from '../mcp/errors.js';
+import type { Upstreams } from './upstreams.js';
+
+export class ResourceSubscriptions {
+  /** `backend \0 uri` → subscriber keys (session ids, listen-stream keys). */
+  private readonly holders = new Map<string, Set<string>>();
+
+  constructor(private readonly upstreams: Upstreams) {}
+
+  async subscribe(subscriber: string, backend: string, uri: string): Promise<void> {
+    const key = `${backend}\0${uri}`;
+    const set = this.holders.get(key) ?? new Set<string>();
+    if (set.has(subscriber)) return;
+    const first = set.size === 0;
+    set.add(subscriber);
+    this.holders.set(key, set);
+    if (!first) return;
+    try {
+      await this.link(backend).subscribe(uri);
+    } catch (err) {
+      set.delete(subscriber);
+      if (set.size === 0) this.holders.delete(key);
+      throw err;
+    }
+  }
+
+  async unsubscribe(subscriber: string, backend: string, uri: string): Promise<void> {
+    const key = `${backend}\0${uri}`;
+    const set = this.holders.get(key);
+    if (!set || !set.delete(subscriber)) return;
+    if (set.size > 0) return;
+    this.holders.delete(key);
+    await this.upstreams.get(backend)?.link.unsubscribe(uri);
+  }
+
+  /** A session ended or a listen stream closed: release everything it held. */
+  async drop(subscriber: string): Promise<void> {
+    const releases: Promise<void>[] = [];
+    for (const key of [...this.holders.keys()]) {
+      const [backend, uri] = key.split('\0') as [string, string];
+      if (this.holders.get(key)?.has(subscriber)) releases.push(this.unsubscribe(subscriber, backend, uri).catch(() => undefined));
+    }
+    await Promise.all(releases);
+  }
+
+  private link(backend: string) {
+    const b = this.upstreams.get(backend);
+    if (!b || !b.ready) throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `Backend ${backend} is not connected`);
+    return b.link;
+  }
+}

@@ -26,7 +26,8 @@ export interface ConfigChoice {
 }
 
 export function chooseConfig(explicit: string | undefined, overrides: Overrides): ConfigChoice {
-  const file = explicit ?? process.env.ONLY1MCP_CONFIG ?? (fs.existsSync(defaultConfigPath()) ? defaultConfigPath() : undefined);
+  const fromEnv = process.env.ONLY1MCP_CONFIG === '' ? undefined : process.env.ONLY1MCP_CONFIG;
+  const file = explicit ?? fromEnv ?? (fs.existsSync(defaultConfigPath()) ? defaultConfigPath() : undefined);
   if (file === undefined) {
     return {
       file: undefined,

@@ -1,0 +1,110 @@
+/**
+ * The `only1mcp` command line as a user runs it: real processes, a private
+ * HOME/XDG directory per test so nothing touches the machine's own config.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, FIXTURES, tempDir } from '../helpers/gateway.js';
+import { freePort } from '../helpers/ports.js';
+import { ROOT, start, stopAll, waitForHttp, waitForLine } from '../helpers/processes.js';
+
+function isolatedEnv(dir: string): NodeJS.ProcessEnv {
+  return { ...process.env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_STATE_HOME: path.join(dir, 'state'), ONLY1MCP_CONFIG: '', ONLY1MCP_ROOT: ROOT };
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 90_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Like run(), without blocking this process: needed while a gateway started from this test keeps writing to our pipes. */
+function runAsync(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+afterAll(stopAll);
+
+describe('only1mcp CLI', () => {
+  it('validate names the file, line, column and key of every problem, and exits 1', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(file, 'servers:\n  github:\n    command: 42\n  web:\n    url: not a url\n    colour: red\n');
+    const r = run(['validate', file], isolatedEnv(dir));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}:3:5: servers.github.command: expected a string, got a number`);
+    expect(r.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:5: servers.web.colour`));
+  });
+
+  it('generates each template as a config that validates', () => {
+    const dir = tempDir();
+    for (const template of ['solo', 'team', 'enterprise']) {
+      const out = path.join(dir, `${template}.yaml`);
+      const gen = run(['config', 'generate', '--template', template, '--out', out], isolatedEnv(dir));
+      expect(gen.code).toBe(0);
+      // Templates reference secrets by ${VAR}; give every referenced variable a value.
+      const vars = Object.fromEntries([...fs.readFileSync(out, 'utf8').matchAll(/\$\{(?:env:)?([A-Z0-9_]+)\}/g)].map((m) => [m[1]!, 'redis://127.0.0.1:6379']));
+      const val = run(['validate', out], { ...isolatedEnv(dir), ...vars });
+      expect(val.stderr).toBe('');
+      expect(val.code).toBe(0);
+    }
+  });
+
+  it('imports a Claude Desktop config into a config that validates and loads as is too', () => {
+    const dir = tempDir();
+    const claude = path.join(dir, 'claude_desktop_config.json');
+    fs.writeFileSync(claude, JSON.stringify({ mcpServers: { memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'] }, remote: { url: 'https://example.com/mcp' } } }));
+    expect(run(['validate', claude], isolatedEnv(dir)).code).toBe(0);
+    const out = path.join(dir, 'only1mcp.yaml');
+    const imported = run(['import', claude, '--out', out], isolatedEnv(dir));
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(/imported 2 servers/);
+    expect(run(['validate', out], isolatedEnv(dir)).code).toBe(0);
+  });
+
+  it('with no config at all, start runs on the built-in default and says where the config lives', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const gw = start(process.execPath, [CLI, 'start', '--foreground', '--port', String(port)], isolatedEnv(dir));
+    await waitForLine(gw, /No configuration file found at .*only1mcp\/config\.yaml/);
+    await waitForHttp(`http://127.0.0.1:${port}/health`, gw);
+    const status = await runAsync(['status', '--port', String(port)], isolatedEnv(dir));
+    expect(status.stdout).toMatch(/only1mcp ok/);
+    const stop = await runAsync(['stop', '--port', String(port)], isolatedEnv(dir));
+    expect(stop.stdout + stop.stderr).toMatch(/only1mcp stopped/);
+    expect(await gw.exited).toBe(0);
+  });
+
+  it('start (background), list, stop', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const config = path.join(dir, 'gw.yaml');
+    fs.writeFileSync(config, `servers:\n  box:\n    command: ${JSON.stringify(process.execPath)}\n    args: [${JSON.stringify(path.join(FIXTURES, 'toolbox-server.js'))}]\n`);
+    const started = run(['start', '--config', config, '--port', String(port)], isolatedEnv(dir));
+    expect(started.stderr).toBe('');
+    expect(started.stdout).toMatch(new RegExp(`only1mcp started \\(pid \\d+\\) on http://127.0.0.1:${port}/mcp`));
+    const list = run(['list', '--port', String(port)], isolatedEnv(dir));
+    expect(list.stdout).toMatch(/^box \(stdio, ready, modern\): 9 tools/m);
+    expect(list.stdout).toContain('box__echo');
+    expect(run(['stop', '--port', String(port)], isolatedEnv(dir)).code).toBe(0);
+    expect(run(['status', '--port', String(port)], isolatedEnv(dir)).stdout).toMatch(/not running/);
+  });
+
+  it('usage errors exit 2 and say what is wrong', () => {
+    const dir = tempDir();
+    const unknown = run(['frobnicate'], isolatedEnv(dir));
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const badFlag = run(['start', '--port', 'eighty'], isolatedEnv(dir));
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain('--port must be an integer from 0 to 65535');
+  });
+});

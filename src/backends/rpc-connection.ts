@@ -44,7 +44,8 @@ export class RpcConnection<O> {
   private readonly progress = new Map<string, { owner: O; token: unknown }>();
 
   constructor(
-    private readonly write: (message: JsonRpcMessage) => void,
+    /** Sends one message; returning false means the peer cannot take it now (the call fails as overloaded). */
+    private readonly write: (message: JsonRpcMessage) => boolean | void,
     private readonly handlers: ConnectionHandlers<O>,
     /** Prefix of rewritten progress tokens, unique per connection for log readability. */
     private readonly tokenPrefix = 'o1m-',
@@ -75,7 +76,10 @@ export class RpcConnection<O> {
       if (attributable) this.inFlight.add(id, entry);
     });
     const message: JsonRpcRequest = outParams === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: outParams };
-    this.write(message);
+    if (this.write(message) === false) {
+      const entry = this.settle(id);
+      entry?.resolve(failure(id, new GatewayError('GW_ERR_OVERLOADED', `the backend is not reading its input (${method} refused)`).toJsonRpc()));
+    }
     return { id, response };
   }
 

@@ -58,7 +58,6 @@ export const ERRORS = Object.freeze({
   // HTTP front door.
   GW_ERR_FORBIDDEN_ORIGIN: spec(-32600, 403, 'transport', 'client', 'The Origin header is not an allowed origin (DNS-rebinding protection).'),
   GW_ERR_FORBIDDEN_HOST: spec(-32600, 403, 'transport', 'client', 'The Host header is not an allowed host (DNS-rebinding protection).'),
-  GW_ERR_UNAUTHORIZED: spec(-32600, 401, 'transport', 'client', 'Credentials are missing or invalid.'),
   GW_ERR_BODY_TOO_LARGE: spec(-32600, 413, 'transport', 'client', 'The request body exceeds the configured size cap.'),
   GW_ERR_UNSUPPORTED_MEDIA_TYPE: spec(-32600, 415, 'transport', 'client', 'POST bodies must be sent as Content-Type: application/json.'),
   GW_ERR_NOT_ACCEPTABLE: spec(-32600, 406, 'transport', 'client', 'The Accept header must allow application/json and text/event-stream (POST) or text/event-stream (GET).'),
@@ -70,7 +69,6 @@ export const ERRORS = Object.freeze({
   GW_ERR_SESSION_NOT_FOUND: spec(-31010, 404, 'transport', 'client', 'The session is unknown or has ended; start a new one with initialize.'),
   GW_ERR_ALREADY_INITIALIZED: spec(-32600, 400, 'rpc', 'client', 'initialize was sent on a session that is already initialized.'),
   GW_ERR_STREAM_CONFLICT: spec(-31011, 409, 'transport', 'client', 'A GET stream is already open for this session.'),
-  GW_ERR_RESUME_UNAVAILABLE: spec(-31012, 404, 'transport', 'client', 'The Last-Event-ID names a stream this session no longer keeps.'),
   GW_ERR_CLIENT_NO_ANSWER: spec(-31013, 504, 'rpc', 'client', 'The client did not answer a server-to-client request (sampling, elicitation, roots) in time.'),
 
   // Backend faults: never the client's fault.
@@ -82,7 +80,6 @@ export const ERRORS = Object.freeze({
   // Gateway state.
   GW_ERR_SHUTTING_DOWN: spec(-31020, 503, 'rpc', 'gateway', 'The gateway is draining for shutdown; retry on another instance.'),
   GW_ERR_OVERLOADED: spec(-31021, 503, 'rpc', 'gateway', 'A bounded queue is full; retry later.'),
-  GW_ERR_STATE_UNAVAILABLE: spec(-31022, 503, 'rpc', 'gateway', 'The shared state store is unreachable and this request cannot be served from local state.'),
 });
 
 export type ErrorName = keyof typeof ERRORS;

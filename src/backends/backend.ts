@@ -15,7 +15,8 @@ import { GatewayError } from '../mcp/errors.js';
 import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
 import { META, type LogLevel } from '../mcp/versions.js';
 import { modernMeta } from './handshake.js';
-import type { BackendLink, LinkHooks, LinkStatus } from './link.js';
+import type { BackendLink, LinkCall, LinkHooks, LinkStatus } from './link.js';
+import { paramHeaderValue, paramHeaders } from '../mcp/headers.js';
 import type { ServerConfig } from '../config/model.js';
 
 /** Rounds of input_required a call may go through before the gateway gives up on it. */
@@ -33,6 +34,8 @@ export interface CallContext {
   group: string;
   /** Extra time budget override (ms); defaults to the server's callTimeoutMs. */
   timeoutMs?: number;
+  /** tools/call: the tool's input schema, whose `x-mcp-header` arguments a modern HTTP backend gets as headers. */
+  toolSchema?: unknown;
 }
 
 export class Backend {
@@ -77,7 +80,7 @@ export class Backend {
     this.link.notify(method, params);
   }
 
-  private linkCall(method: string, params: JsonObject | undefined, ctx: CallContext) {
+  private linkCall(method: string, params: JsonObject | undefined, ctx: CallContext): LinkCall {
     const name = method === 'resources/read' ? params?.uri : params?.name;
     return {
       method,
@@ -87,8 +90,19 @@ export class Backend {
       signal: ctx.signal,
       group: ctx.group,
       routingName: typeof name === 'string' ? name : undefined,
+      headers: method === 'tools/call' && ctx.toolSchema !== undefined ? mirroredHeaders(ctx.toolSchema, params?.arguments) : undefined,
     };
   }
+}
+
+/** `Mcp-Param-*` headers for the arguments a tool's schema marks with `x-mcp-header` (2026-07-28 clients MUST send them). */
+function mirroredHeaders(schema: unknown, args: unknown): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const { header, path } of paramHeaders(schema)) {
+    const value = paramHeaderValue(args, path);
+    if (value !== undefined) (out ??= {})[`mcp-param-${header.toLowerCase()}`] = value;
+  }
+  return out;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import type { JsonObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
 import type { BackendIdentity } from './handshake.js';
+import type { LogLevel } from '../mcp/versions.js';
 
 export interface LinkHooks {
   /** A notification the backend sent about this call (progress, log message). */
@@ -27,6 +28,8 @@ export interface LinkCall {
   group: string;
   /** Modern backends on HTTP: the Mcp-Name value (tool name or URI) for the routing header. */
   routingName?: string | undefined;
+  /** Modern backends on HTTP: `Mcp-Param-*` headers mirroring `x-mcp-header` arguments. */
+  headers?: Record<string, string> | undefined;
 }
 
 export type LinkState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
@@ -61,6 +64,12 @@ export interface BackendLink {
    */
   subscribe(uri: string): Promise<void>;
   unsubscribe(uri: string): Promise<void>;
+  /**
+   * The most verbose log level any client of this worker asked for (legacy
+   * backends only; modern ones take the level per request). undefined: no
+   * client set one, leave the backend at its default.
+   */
+  setLogLevel(level: LogLevel | undefined): void;
   start(): Promise<void>;
   close(): Promise<void>;
 }

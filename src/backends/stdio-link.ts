@@ -12,6 +12,7 @@ import type { BackendStatusWire, PrimaryToWorker, WorkerToPrimary } from '../ipc
 import { UpstreamRpcError, toRpcError } from './rpc-connection.js';
 import { withDeadline } from './deadline.js';
 import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from './link.js';
+import type { LogLevel } from '../mcp/versions.js';
 
 const NO_HOOKS: LinkHooks = {
   onNotification: () => undefined,
@@ -133,6 +134,11 @@ export class StdioLink implements BackendLink {
       this.channel.forget(id);
       this.channel.send({ t: 'cancel', id, reason });
     }, `${this.name} ${call.method}`);
+  }
+
+  /** The primary combines the levels of all workers before it sets the child's. */
+  setLogLevel(level: LogLevel | undefined): void {
+    this.channel.send({ t: 'level', b: this.name, level: level ?? null });
   }
 
   subscribe(uri: string): Promise<void> {

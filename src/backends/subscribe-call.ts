@@ -1,6 +1,7 @@
 /**
- * resources/subscribe and resources/unsubscribe on a legacy backend, issued
- * by the gateway itself (not on behalf of one client call).
+ * Calls the gateway issues to a legacy backend on behalf of all its clients
+ * (not one client call): resources/subscribe, resources/unsubscribe,
+ * logging/setLevel.
  */
 import { GatewayError } from '../mcp/errors.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
@@ -13,6 +14,11 @@ const NO_HOOKS: LinkHooks = {
   onNotification: () => undefined,
   onServerRequest: (method) => Promise.reject(new GatewayError('GW_ERR_METHOD_NOT_FOUND', `the gateway does not answer ${method} during a subscription`)),
 };
+
+/** logging/setLevel issued by the gateway on behalf of all its clients. */
+export function levelCall(level: string): LinkCall {
+  return { method: 'logging/setLevel', params: { level }, hooks: NO_HOOKS, timeoutMs: SUBSCRIBE_TIMEOUT_MS, signal: undefined, group: 'gateway', routingName: undefined };
+}
 
 export function subscribeCall(uri: string, on: boolean): LinkCall {
   const params: JsonObject = { uri };

@@ -23,6 +23,8 @@ const INPUT_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 interface Target {
   backend: string;
+  /** tools/call: the tool definition's input schema. */
+  schema?: unknown;
   /** The params as the backend must see them (original names). */
   params: JsonObject;
   /** The name or URI the client used, for binding requestState. */
@@ -84,7 +86,7 @@ export class Router {
         if (!routed) {
           throw new GatewayError(kind === 'tools' ? 'GW_ERR_UNKNOWN_TOOL' : 'GW_ERR_UNKNOWN_PROMPT', `Unknown ${kind === 'tools' ? 'tool' : 'prompt'}: ${name}`);
         }
-        return { backend: routed.backend, params: { ...params, name: routed.original }, name };
+        return { backend: routed.backend, params: { ...params, name: routed.original }, name, schema: routed.item.inputSchema };
       }
       case 'completion/complete': {
         const ref = isObject(params.ref) ? params.ref : {};
@@ -151,7 +153,7 @@ export class Router {
         },
       };
       return backend
-        .call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local.signal, group: ctx.group })
+        .call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local.signal, group: ctx.group, toolSchema: target.schema })
         .catch((err: unknown) => {
           if (needed) throw new GatewayError('GW_ERR_MISSING_CAPABILITY', `${method} needs client capabilities the request did not declare`, { requiredCapabilities: needed });
           throw err;

@@ -16,6 +16,7 @@ import type { BackendLink, LinkEvents, LinkStatus } from '../backends/link.js';
 import { Catalog, KIND_METHOD, LIST_KINDS, servesKind, type ListKind } from './catalog.js';
 import type { GatewayConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observe/log.js';
+import type { LogLevel } from '../mcp/versions.js';
 
 /** Pages followed per list before the gateway stops (a backend looping on cursors). */
 export const MAX_LIST_PAGES = 100;
@@ -42,6 +43,7 @@ export class Upstreams {
   /** Lists whose next refresh must be announced to clients whatever it finds. */
   private readonly announce = new Set<string>();
   private readonly generations = new Map<string, number>();
+  private logLevel: LogLevel | undefined;
 
   constructor(
     private config: GatewayConfig,
@@ -85,6 +87,13 @@ export class Upstreams {
     for (const kind of LIST_KINDS) this.events.listChanged(kind);
   }
 
+  /** The most verbose level this worker's clients asked for, forwarded to every legacy backend. */
+  setLogLevel(level: LogLevel | undefined): void {
+    if (level === this.logLevel) return;
+    this.logLevel = level;
+    for (const backend of this.backends.values()) backend.link.setLogLevel(level);
+  }
+
   /** Waits until every ready backend serving `kind` has its list in the catalog. */
   async ensure(kind: ListKind): Promise<void> {
     const waits: Promise<void>[] = [];
@@ -118,6 +127,7 @@ export class Upstreams {
     }
     this.backends.set(server.name, new Backend(server, link));
     void link.start();
+    if (this.logLevel !== undefined) link.setLogLevel(this.logLevel);
   }
 
   private async remove(name: string): Promise<void> {

@@ -8,6 +8,7 @@
  */
 import type { JsonObject, JsonRpcErrorObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
 import type { WireError } from '../mcp/errors.js';
+import type { LogLevel } from '../mcp/versions.js';
 
 export interface BackendStatusWire {
   name: string;
@@ -31,7 +32,8 @@ export type WorkerToPrimary =
   | { t: 'cancel'; id: number; reason: string }
   | { t: 'notify'; b: string; m: string; p?: JsonObject }
   | { t: 'answer'; b: string; sid: number; r?: JsonObject; e?: JsonRpcErrorObject }
-  | { t: 'sub'; id: number; b: string; uri: string; on: boolean };
+  | { t: 'sub'; id: number; b: string; uri: string; on: boolean }
+  | { t: 'level'; b: string; level: LogLevel | null };
 
 export type PrimaryToWorker =
   | { t: 'result'; id: number; r?: JsonObject; e?: JsonRpcErrorObject; ge?: WireError }

@@ -13,6 +13,8 @@ import { type JsonObject, type JsonRpcNotification, type JsonRpcRequest, type Js
 import { RpcConnection, UpstreamRpcError } from '../backends/rpc-connection.js';
 import { handshake, modernMeta, type BackendIdentity } from '../backends/handshake.js';
 import { listenFilter } from '../backends/listen-filter.js';
+import { LevelForwarder, mostVerbose } from '../backends/log-level.js';
+import type { LogLevel } from '../mcp/versions.js';
 import { StdioChild } from './stdio-child.js';
 import { Backoff } from './backoff.js';
 import { STDIO_RESTART_MAX_MS, STDIO_RESTART_MIN_MS } from '../config/defaults.js';
@@ -49,6 +51,12 @@ export class StdioHost {
   /** uri → indexes of the workers that follow it. */
   private readonly subscribers = new Map<string, Set<number>>();
   private listenId: number | undefined;
+  /** Worker index → the most verbose level its clients asked for. */
+  private readonly workerLevels = new Map<number, LogLevel>();
+  private readonly level = new LevelForwarder(
+    (level) => (this.conn ? this.hostRequest(this.conn, 'logging/setLevel', { level }, this.config.common.callTimeoutMs) : Promise.resolve()),
+    (err) => this.logger.warn({ backend: this.name, err: String(err) }, 'backend refused logging/setLevel'),
+  );
   private readonly backoff = new Backoff(STDIO_RESTART_MIN_MS, STDIO_RESTART_MAX_MS, STDIO_HEALTHY_RESET_MS);
 
   constructor(
@@ -176,8 +184,15 @@ export class StdioHost {
     if ('error' in response) throw new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend ${this.name} refused ${on ? 'subscribe' : 'unsubscribe'} for ${uri}: ${response.error.message}`);
   }
 
+  setWorkerLevel(worker: WorkerPort, level: LogLevel | undefined): void {
+    if (level === undefined) this.workerLevels.delete(worker.index);
+    else this.workerLevels.set(worker.index, level);
+    this.level.set(mostVerbose(this.workerLevels.values()), this.state === 'ready' ? this.identity : undefined);
+  }
+
   /** A worker went away: its calls are cancelled on the child and its pending asks refused. */
   workerGone(worker: WorkerPort): void {
+    this.workerLevels.delete(worker.index);
     for (const [uri, holders] of this.subscribers) {
       if (holders.delete(worker.index) && holders.size === 0) {
         this.subscribers.delete(uri);
@@ -228,6 +243,7 @@ export class StdioHost {
       this.lastError = undefined;
       this.logger.info({ backend: this.name, era: identity.era, protocolVersion: identity.protocolVersion, pid: child.pid, server: identity.serverInfo }, 'stdio backend ready');
       this.setState('ready');
+      this.level.reset(identity);
       if (identity.era === 'modern') this.listen(conn, identity);
       // A new process holds no subscriptions: renew those workers still want.
       else for (const uri of this.subscribers.keys()) void this.applySubscription(uri, true).catch(() => undefined);

@@ -110,6 +110,9 @@ export class StdioServer {
         host.subscription(port, m.id, m.uri, m.on);
         return;
       }
+      case 'level':
+        this.hosts.get(m.b)?.setWorkerLevel(port, m.level ?? undefined);
+        return;
       case 'hello':
         return;
     }

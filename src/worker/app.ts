@@ -13,6 +13,7 @@ import { Router } from '../gateway/router.js';
 import { HeldCalls } from '../gateway/held-calls.js';
 import { StateSealer } from '../gateway/request-state.js';
 import { ResourceSubscriptions } from '../gateway/resource-subscriptions.js';
+import { mostVerbose } from '../backends/log-level.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { Sessions } from './session/sessions.js';
 import { McpService } from './mcp-service.js';
@@ -67,7 +68,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   health = new Health(() => upstreams.all());
   const sealer = new StateSealer(options.stateKey);
   const subscriptions = new ResourceSubscriptions(upstreams);
-  sessions.onEnd((id) => void subscriptions.drop(id));
+  sessions.onEnd((id) => {
+    void subscriptions.drop(id);
+    upstreams.setLogLevel(mostVerbose([...sessions.all()].map((s) => s.record.logLevel)));
+  });
   const router = new Router(upstreams, new HeldCalls(sealer), sealer, subscriptions);
   const service = new McpService(router, upstreams, sessions, logger);
 

@@ -17,6 +17,7 @@ import type { Sessions } from './session/sessions.js';
 import type { LiveSession } from './session/live-session.js';
 import type { SessionRecord } from '../state/store.js';
 import type { Outlet } from './outlet.js';
+import { mostVerbose } from '../backends/log-level.js';
 import type { ListenFilter } from './notify-hub.js';
 import type { Logger } from '../observe/log.js';
 
@@ -109,6 +110,7 @@ export class McpService {
         const level = params?.level;
         if (!isLogLevel(level)) throw new GatewayError('GW_ERR_INVALID_PARAMS', `logging/setLevel needs params.level, one of debug, info, notice, warning, error, critical, alert, emergency`);
         await this.sessions.setLogLevel(session, level);
+        this.upstreams.setLogLevel(mostVerbose([...this.sessions.all()].map((s) => s.record.logLevel)));
         return {};
       }
       case 'resources/subscribe':

@@ -76,6 +76,18 @@ describe('aggregation', () => {
     expect(text(await c.callTool({ name: 'memory__read_graph', arguments: {} }))).toContain('routes calls');
   });
 
+  // Runs before any other test sets a level, so only these two sessions have one.
+  it('forwards logging/setLevel to 2025-era backends as the most verbose level any client asked for', async () => {
+    const a = await client();
+    const b = await client();
+    await a.setLoggingLevel('error');
+    expect(text(await a.callTool({ name: 'oldbox__log_level', arguments: {} }))).toBe('error');
+    await b.setLoggingLevel('debug');
+    expect(text(await a.callTool({ name: 'oldbox__log_level', arguments: {} }))).toBe('debug');
+    await a.setLoggingLevel('critical');
+    expect(text(await a.callTool({ name: 'oldbox__log_level', arguments: {} }))).toBe('debug');
+  });
+
   it('answers an unknown tool with invalid params, naming it', async () => {
     const c = await client();
     await expect(c.callTool({ name: 'nope__missing', arguments: {} })).rejects.toThrow(/Unknown tool: nope__missing/);

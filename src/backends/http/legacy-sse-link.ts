@@ -15,7 +15,9 @@ import { RpcConnection, UpstreamRpcError } from '../rpc-connection.js';
 import { withDeadline } from '../deadline.js';
 import { Backoff } from '../../primary/backoff.js';
 import { readSse } from './sse-body.js';
-import { subscribeCall } from '../subscribe-call.js';
+import { levelCall, subscribeCall } from '../subscribe-call.js';
+import { LevelForwarder } from '../log-level.js';
+import type { LogLevel } from '../../mcp/versions.js';
 import { HTTP_BACKEND_CONNECTIONS, HTTP_RECONNECT_MAX_MS, HTTP_RECONNECT_MIN_MS } from './streamable-http-link.js';
 import type { HttpServerConfig } from '../../config/model.js';
 import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from '../link.js';
@@ -31,6 +33,10 @@ export class LegacySseLink implements BackendLink {
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly subscribed = new Set<string>();
+  private readonly level = new LevelForwarder(
+    (level) => this.call(levelCall(level)),
+    (err) => this.logger.warn({ backend: this.name, err: String(err) }, 'backend refused logging/setLevel'),
+  );
   private readonly backoff = new Backoff(HTTP_RECONNECT_MIN_MS, HTTP_RECONNECT_MAX_MS, 60_000);
 
   constructor(private readonly config: HttpServerConfig, private readonly events: LinkEvents, private readonly logger: Logger) {
@@ -73,6 +79,10 @@ export class LegacySseLink implements BackendLink {
     if (this.current.state === 'ready') this.conn?.notify(method, params);
   }
 
+  setLogLevel(level: LogLevel | undefined): void {
+    this.level.set(level, this.current.state === 'ready' ? this.current.identity : undefined);
+  }
+
   async subscribe(uri: string): Promise<void> {
     if (this.subscribed.has(uri)) return;
     this.subscribed.add(uri);
@@ -111,6 +121,7 @@ export class LegacySseLink implements BackendLink {
       this.backoff.started();
       this.setStatus({ state: 'ready', identity, lastError: undefined, generation: this.current.generation + 1 });
       this.logger.info({ backend: this.name, protocolVersion: identity.protocolVersion }, 'legacy SSE backend ready');
+      this.level.reset(identity);
       // A new stream is a new backend session: renew the subscriptions clients still hold.
       for (const uri of this.subscribed) await this.call(subscribeCall(uri, true)).catch(() => undefined);
     } catch (err) {

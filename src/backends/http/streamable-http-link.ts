@@ -19,7 +19,9 @@ import { withDeadline } from '../deadline.js';
 import { Backoff } from '../../primary/backoff.js';
 import { postMessage, type PostOutcome } from './post-message.js';
 import { EventStream } from './event-stream.js';
-import { subscribeCall } from '../subscribe-call.js';
+import { levelCall, subscribeCall } from '../subscribe-call.js';
+import { LevelForwarder } from '../log-level.js';
+import type { LogLevel } from '../../mcp/versions.js';
 import type { HttpServerConfig } from '../../config/model.js';
 import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from '../link.js';
 import type { Logger } from '../../observe/log.js';
@@ -40,6 +42,10 @@ export class StreamableHttpLink implements BackendLink {
   private opening: Promise<void> | undefined;
   private stream: EventStream | undefined;
   private readonly subscribed = new Set<string>();
+  private readonly level = new LevelForwarder(
+    (level) => this.callOnce(levelCall(level), new AbortController().signal, true),
+    (err) => this.logger.warn({ backend: this.name, err: String(err) }, 'backend refused logging/setLevel'),
+  );
   private readonly backoff = new Backoff(HTTP_RECONNECT_MIN_MS, HTTP_RECONNECT_MAX_MS, 60_000);
 
   constructor(private readonly config: HttpServerConfig, private readonly events: LinkEvents, private readonly logger: Logger) {
@@ -87,6 +93,10 @@ export class StreamableHttpLink implements BackendLink {
     }, `${this.name} ${call.method}`);
   }
 
+  setLogLevel(level: LogLevel | undefined): void {
+    this.level.set(level, this.current.state === 'ready' ? this.current.identity : undefined);
+  }
+
   async subscribe(uri: string): Promise<void> {
     if (this.subscribed.has(uri)) return;
     this.subscribed.add(uri);
@@ -127,7 +137,7 @@ export class StreamableHttpLink implements BackendLink {
     const sessionAtSend = this.sessionId;
     const outcome = await postMessage(this.pool, {
       path: this.path,
-      headers: this.headersFor(call.method, call.routingName),
+      headers: call.headers ? { ...this.headersFor(call.method, call.routingName), ...call.headers } : this.headersFor(call.method, call.routingName),
       body,
       expectId: id,
       signal,
@@ -216,6 +226,7 @@ export class StreamableHttpLink implements BackendLink {
       this.setStatus({ state: 'ready', identity, lastError: undefined, generation: this.current.generation + 1 });
       this.logger.info({ backend: this.name, era: identity.era, protocolVersion: identity.protocolVersion, server: identity.serverInfo }, 'http backend ready');
       this.openStream(identity);
+      this.level.reset(identity);
       if (identity.era === 'legacy') await this.resubscribe();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -79,7 +79,9 @@ export function classify(value: unknown): Classified {
     return { kind: 'request', message: value as unknown as JsonRpcRequest };
   }
   if ('result' in value || 'error' in value) {
-    if (!isId(value.id) && value.id !== null) {
+    // An error without any id is read as id null: servers that reject at the
+    // transport level often omit it (JSON-RPC says null).
+    if (!isId(value.id) && value.id !== null && !('error' in value && value.id === undefined)) {
       return { kind: 'invalid', reason: 'a response "id" must be a string or a number', id: null };
     }
     if ('result' in value && !isObject(value.result)) {
@@ -91,7 +93,8 @@ export function classify(value: unknown): Classified {
         return { kind: 'invalid', reason: 'a response "error" must have a numeric code and a string message', id };
       }
     }
-    return { kind: 'response', message: value as unknown as JsonRpcResponse };
+    const message = (value.id === undefined ? { ...value, id: null } : value) as unknown as JsonRpcResponse;
+    return { kind: 'response', message };
   }
   return { kind: 'invalid', reason: 'a JSON-RPC message needs a "method", a "result" or an "error"', id };
 }

@@ -71,7 +71,7 @@ export async function postMessage(dispatcher: Dispatcher, options: PostOptions):
     if (contentType.includes('application/json') || text.startsWith('{')) {
       try {
         const c = classify(JSON.parse(text));
-        if (c.kind === 'response') {
+        if (c.kind === 'response' && (c.message.id === options.expectId || c.message.id === null)) {
           outcome.response = c.message;
           return outcome;
         }

@@ -31,6 +31,15 @@ export const HTTP_BACKEND_CONNECTIONS = 64;
 export const HTTP_RECONNECT_MIN_MS = 250;
 export const HTTP_RECONNECT_MAX_MS = 15_000;
 
+/**
+ * The backend no longer knows our session: 404 per the transport text; many
+ * deployed servers answer 400 with a transport-level error (id null) instead.
+ */
+function sessionLost(outcome: PostOutcome): boolean {
+  if (outcome.status === 404) return true;
+  return outcome.status === 400 && outcome.response !== undefined && outcome.response.id === null;
+}
+
 export class StreamableHttpLink implements BackendLink {
   private readonly url: URL;
   private readonly pool: Pool;
@@ -143,8 +152,8 @@ export class StreamableHttpLink implements BackendLink {
       signal,
       onMessage: (m) => this.onScopedMessage(m, call.hooks),
     });
-    if (outcome.status === 404 && mayReinit && sessionAtSend !== undefined && this.current.identity?.era === 'legacy') {
-      this.logger.info({ backend: this.name }, 'backend session expired (404); re-initialising');
+    if (mayReinit && sessionAtSend !== undefined && this.current.identity?.era === 'legacy' && sessionLost(outcome)) {
+      this.logger.info({ backend: this.name, status: outcome.status }, `backend session expired (${outcome.status}); re-initialising`);
       await this.reinitialize(sessionAtSend);
       return this.callOnce(call, signal, false);
     }

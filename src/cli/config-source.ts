@@ -15,6 +15,8 @@ export interface Overrides {
   port?: number | undefined;
   workers?: number | undefined;
   logLevel?: GatewayConfig['logLevel'] | undefined;
+  /** --redis, else $REDIS_URL: overrides the file's `redis`. */
+  redisUrl?: string | undefined;
 }
 
 export interface ConfigChoice {
@@ -45,5 +47,6 @@ export function applyOverrides(config: GatewayConfig, o: Overrides): GatewayConf
     listen: { ...config.listen, host: o.host ?? config.listen.host, port: o.port ?? config.listen.port },
     workers: o.workers ?? config.workers,
     logLevel: o.logLevel ?? config.logLevel,
+    redisUrl: o.redisUrl ?? (process.env.REDIS_URL || undefined) ?? config.redisUrl,
   });
 }

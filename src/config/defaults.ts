@@ -37,6 +37,9 @@ export const SSE_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Lifetime of a requestState the gateway mints for an input_required round trip. */
 export const INPUT_STATE_TTL_MS = 10 * 60_000;
 
+/** Every Redis key and channel of the gateway starts with this. */
+export const REDIS_KEY_PREFIX = 'o1m:';
+
 export function defaultConfigDir(): string {
   const xdg = process.env.XDG_CONFIG_HOME;
   return path.join(xdg && xdg.length > 0 ? xdg : path.join(os.homedir(), '.config'), 'only1mcp');

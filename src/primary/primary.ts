@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { StdioServer } from './stdio-server.js';
 import { WorkerPool } from './worker-pool.js';
 import { flushLog, type Logger } from '../observe/log.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { IN_PROCESS_REDIS_URL } from '../state/create-store.js';
 import type { GatewayConfig, StdioServerConfig } from '../config/model.js';
 
 /** How long a drain lets in-flight requests run before workers are killed. */
@@ -55,7 +57,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const { logger } = options;
   let config = options.config;
   const port = await concretePort(config.listen.host, config.listen.port);
-  config = { ...config, listen: { ...config.listen, port } };
+  const state = await sharedState(config, logger);
+  config = { ...config, redisUrl: state.url, workers: state.url === undefined ? 1 : config.workers, listen: { ...config.listen, port } };
 
   const stdio = new StdioServer(logger);
   await stdio.listen();
@@ -76,7 +79,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     if (!options.reload) return;
     try {
       const next = await options.reload();
-      config = { ...next, listen: { ...next.listen, port } };
+      // The store and the port are fixed for the life of the process.
+      config = { ...next, redisUrl: config.redisUrl, workers: config.workers, listen: { ...next.listen, port } };
       await stdio.apply(stdioConfigs(config));
       pool.reconfigure(config);
       logger.info({ why, servers: config.servers.length }, 'configuration reloaded');
@@ -94,6 +98,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     watcher?.close();
     await pool.drain(DRAIN_TIMEOUT_MS);
     await stdio.stop();
+    await state.embedded?.stop();
     removePidFile(pidFile);
     logger.info('stopped');
     flushLog();
@@ -103,6 +108,35 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => void reload('SIGHUP'));
   process.on('exit', () => stdio.killAll());
+}
+
+/**
+ * Where workers share state: the configured Redis; else a private
+ * redis-server child; else (no binary, or `redis: memory`) in-process,
+ * which means one worker. The log says which.
+ */
+async function sharedState(config: GatewayConfig, logger: Logger): Promise<{ url: string | undefined; embedded?: EmbeddedRedis }> {
+  const configured = config.redisUrl;
+  if (configured === IN_PROCESS_REDIS_URL) {
+    if (workerCount(config) > 1) logger.warn('redis: memory keeps state in one process: running one worker');
+    logger.info('shared state: in-process (redis: memory)');
+    return { url: undefined };
+  }
+  if (configured !== undefined) {
+    logger.info({ redis: redactUrl(configured) }, 'shared state: Redis');
+    return { url: configured };
+  }
+  const embedded = await startEmbeddedRedis(logger);
+  if (embedded) {
+    logger.info({ redisPid: embedded.pid, socket: embedded.url }, 'shared state: embedded redis-server (private, unix socket, no persistence)');
+    return { url: embedded.url, embedded };
+  }
+  logger.warn('shared state: in-process, one worker (no Redis configured and no redis-server on PATH)');
+  return { url: undefined };
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
 function writePidFile(file: string | undefined, config: GatewayConfig): void {

@@ -1,29 +1,50 @@
 /**
- * In-process StateStore: one node, one process's memory. Sessions expire
- * after SESSION_IDLE_TIMEOUT_MS without traffic; each session keeps at most
- * SESSION_EVENT_LOG_MAX_EVENTS events for resumption, oldest dropped first.
+ * In-process StateStore: one process's memory. Used by the embedded default
+ * when no redis-server is available (the gateway then runs one worker, since
+ * nothing here is shared between processes) and by unit tests.
  */
-import { SESSION_EVENT_LOG_MAX_EVENTS, SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
-import { parseEventId, type SessionRecord, type StateStore, type StoredEvent } from './store.js';
+import { SESSION_EVENT_LOG_MAX_EVENTS } from '../config/defaults.js';
+import { nextBreakerState } from './breaker-rules.js';
+import {
+  comparePositions,
+  parseEventId,
+  sessionChannel,
+  type BreakerPolicy,
+  type BreakerSnapshot,
+  type BusHandler,
+  type BusMessage,
+  type SessionRecord,
+  type StateStore,
+  type StoredEvent,
+} from './store.js';
 
-interface Log {
-  /** streamId → next sequence number */
-  seq: Map<string, number>;
-  events: Array<{ streamId: string; seq: number; data: string }>;
+interface LogEntry {
+  streamId: string;
+  position: string;
+  data: string;
 }
 
-/** How often expired sessions are swept. */
+/** How often expired entries are swept. */
 const SWEEP_INTERVAL_MS = 60_000;
 
 export class MemoryStore implements StateStore {
   readonly kind = 'memory' as const;
+  readonly healthy = true;
   private readonly sessions = new Map<string, { record: SessionRecord; expires: number }>();
-  private readonly logs = new Map<string, Log>();
+  private readonly logs = new Map<string, LogEntry[]>();
+  private readonly counters = new Map<string, number>();
+  private readonly channels = new Map<string, Set<BusHandler>>();
+  private readonly cache = new Map<string, { value: string; expires: number }>();
+  private readonly breakers = new Map<string, BreakerSnapshot>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly idleMs = SESSION_IDLE_TIMEOUT_MS, private readonly maxEvents = SESSION_EVENT_LOG_MAX_EVENTS) {
+  constructor(private readonly maxEvents = SESSION_EVENT_LOG_MAX_EVENTS) {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
+  }
+
+  onHealth(): void {
+    // Always healthy: nothing to lose contact with.
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
@@ -36,8 +57,8 @@ export class MemoryStore implements StateStore {
     return entry.record;
   }
 
-  async putSession(record: SessionRecord): Promise<void> {
-    this.sessions.set(record.id, { record: { ...record }, expires: Date.now() + this.idleMs });
+  async putSession(record: SessionRecord, idleMs: number): Promise<void> {
+    this.sessions.set(record.id, { record: { ...record }, expires: Date.now() + idleMs });
   }
 
   async deleteSession(id: string): Promise<void> {
@@ -45,36 +66,94 @@ export class MemoryStore implements StateStore {
     this.logs.delete(id);
   }
 
-  async touchSession(id: string): Promise<void> {
+  async touchSession(id: string, idleMs: number): Promise<void> {
     const entry = this.sessions.get(id);
-    if (entry) entry.expires = Date.now() + this.idleMs;
+    if (entry) entry.expires = Date.now() + idleMs;
   }
 
-  async appendEvent(sessionId: string, streamId: string, data: string): Promise<string> {
+  async appendEvent(sessionId: string, streamId: string, data: string, position?: number): Promise<string> {
     let log = this.logs.get(sessionId);
     if (!log) {
-      log = { seq: new Map(), events: [] };
+      log = [];
       this.logs.set(sessionId, log);
     }
-    const seq = log.seq.get(streamId) ?? 0;
-    log.seq.set(streamId, seq + 1);
-    log.events.push({ streamId, seq, data });
-    if (log.events.length > this.maxEvents) log.events.splice(0, log.events.length - this.maxEvents);
-    return `${streamId}_${seq}`;
+    const counterKey = `${sessionId}\0${streamId}`;
+    const pos = position ?? (this.counters.get(counterKey) ?? 0) + 1;
+    if (position === undefined) this.counters.set(counterKey, pos);
+    log.push({ streamId, position: String(pos), data });
+    if (log.length > this.maxEvents) log.splice(0, log.length - this.maxEvents);
+    const id = `${streamId}_${pos}`;
+    this.emit(sessionChannel(sessionId), { t: 'event', streamId, id, data });
+    return id;
   }
 
   async eventsAfter(sessionId: string, lastEventId: string): Promise<{ streamId: string; events: StoredEvent[] } | undefined> {
     const parsed = parseEventId(lastEventId);
     const log = this.logs.get(sessionId);
-    if (!parsed || !log || !log.seq.has(parsed.streamId)) return undefined;
-    const events = log.events
-      .filter((e) => e.streamId === parsed.streamId && e.seq > parsed.seq)
-      .map((e) => ({ id: `${e.streamId}_${e.seq}`, data: e.data }));
+    if (!parsed || !log || !log.some((e) => e.streamId === parsed.streamId)) return undefined;
+    const events = log
+      .filter((e) => e.streamId === parsed.streamId && comparePositions(e.position, parsed.position) > 0)
+      .map((e) => ({ id: `${e.streamId}_${e.position}`, data: e.data }));
     return { streamId: parsed.streamId, events };
+  }
+
+  async publish(channel: string, message: BusMessage): Promise<void> {
+    this.emit(channel, message);
+  }
+
+  subscribe(channel: string, handler: BusHandler): () => void {
+    let set = this.channels.get(channel);
+    if (!set) {
+      set = new Set();
+      this.channels.set(channel, set);
+    }
+    set.add(handler);
+    return () => {
+      set.delete(handler);
+      if (set.size === 0) this.channels.delete(channel);
+    };
+  }
+
+  async getCached(key: string): Promise<string | undefined> {
+    const entry = this.cache.get(key);
+    if (!entry || entry.expires < Date.now()) return undefined;
+    return entry.value;
+  }
+
+  async setCached(key: string, value: string, ttlMs: number): Promise<void> {
+    this.cache.set(key, { value, expires: Date.now() + ttlMs });
+  }
+
+  async tryLock(key: string, ttlMs: number): Promise<boolean> {
+    const held = await this.getCached(key);
+    if (held !== undefined) return false;
+    await this.setCached(key, '1', ttlMs);
+    return true;
+  }
+
+  async unlock(key: string): Promise<void> {
+    this.cache.delete(key);
+  }
+
+  async breaker(backend: string, event: 'failure' | 'success' | 'probe', policy: BreakerPolicy, now: number): Promise<BreakerSnapshot & { granted?: boolean }> {
+    const current = this.breakers.get(backend) ?? { state: 'closed', until: 0, failures: 0 };
+    const next = nextBreakerState(current, event, policy, now);
+    this.breakers.set(backend, { state: next.state, until: next.until, failures: next.failures });
+    return next;
   }
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    this.channels.clear();
+  }
+
+  private emit(channel: string, message: BusMessage): void {
+    const handlers = this.channels.get(channel);
+    if (!handlers) return;
+    // Asynchronously, as a real bus would deliver: a publisher never runs its subscribers inline.
+    queueMicrotask(() => {
+      for (const handler of handlers) handler(message);
+    });
   }
 
   private sweep(): void {
@@ -85,5 +164,6 @@ export class MemoryStore implements StateStore {
         this.logs.delete(id);
       }
     }
+    for (const [key, entry] of this.cache) if (entry.expires < now) this.cache.delete(key);
   }
 }

@@ -1,9 +1,22 @@
 /**
- * The shared-state interface. Everything that must survive a change of
- * worker (or node) goes through here: 2025-era session records and the
- * per-session event log that makes streams resumable. The in-process
- * implementation serves the single-node default and unit tests; the Redis
- * implementation serves clusters.
+ * The shared-state interface: what must survive a change of worker or node.
+ *
+ * - sessions: 2025-era session records (workers keep a near cache,
+ *   invalidated through the session's bus channel);
+ * - the per-session event log that makes SSE streams resumable anywhere;
+ * - a bus (pub/sub) for messages between workers and nodes: events of a
+ *   stream for whoever holds it, clients' answers for whoever asked,
+ *   cancellations for whoever runs the request;
+ * - cached values with locks for coalescing (list cache);
+ * - circuit-breaker state per backend.
+ *
+ * Every key carries a TTL set in the same command that writes it, so a
+ * crash between two commands never leaves a key behind forever.
+ *
+ * MemoryStore serves one process (the embedded default without redis-server,
+ * and unit tests); RedisStore serves clusters. Calls reject with
+ * StoreUnavailable when the store cannot be reached in time; callers fall
+ * back to local state where that gives a correct answer.
  */
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { LogLevel } from '../mcp/versions.js';
@@ -19,34 +32,111 @@ export interface SessionRecord {
   logLevel: LogLevel | undefined;
   initialized: boolean;
   createdAt: number;
+  /** Id of the session's standalone (GET) stream: the same on every worker. */
+  standaloneStream: string;
 }
 
 export interface StoredEvent {
-  /** `<streamId>_<seq>`: the SSE id a client echoes in Last-Event-ID. */
+  /** `<streamId>_<position>`: the SSE id a client echoes in Last-Event-ID. */
   id: string;
   data: string;
 }
 
+export class StoreUnavailable extends Error {
+  constructor(reason: string) {
+    super(`shared state store unavailable: ${reason}`);
+    this.name = 'StoreUnavailable';
+  }
+}
+
+export type BusHandler = (message: BusMessage) => void;
+
+/** What travels on a bus channel (session channels and worker channels). */
+export type BusMessage =
+  | { t: 'event'; streamId: string; id: string; data: string }
+  | { t: 'answer'; response: JsonObject }
+  | { t: 'cancel'; requestId: string | number }
+  | { t: 'record' }
+  | { t: 'ended' }
+  | { t: 'resume'; handle: string; inputResponses: unknown; rid: string; replyTo: string }
+  | { t: 'resumed'; rid: string; result?: JsonObject; error?: JsonObject; notification?: JsonObject }
+  | { t: 'breaker'; backend: string; state: BreakerSnapshot }
+  | { t: 'list'; key: string };
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface BreakerSnapshot {
+  state: BreakerState;
+  /** When an open circuit may let a probe through (ms since epoch). */
+  until: number;
+  failures: number;
+}
+
+export interface BreakerPolicy {
+  /** Consecutive backend faults that open the circuit. */
+  threshold: number;
+  /** How long the circuit stays open before one probe is let through. */
+  openMs: number;
+}
+
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
+  /** False while the store cannot be reached (the gateway is degraded). */
+  readonly healthy: boolean;
+  onHealth(listener: (healthy: boolean, reason?: string) => void): void;
+
   getSession(id: string): Promise<SessionRecord | undefined>;
-  putSession(record: SessionRecord): Promise<void>;
+  putSession(record: SessionRecord, idleMs: number): Promise<void>;
   deleteSession(id: string): Promise<void>;
   /** Refreshes the session's idle expiry. */
-  touchSession(id: string): Promise<void>;
+  touchSession(id: string, idleMs: number): Promise<void>;
 
-  /** Appends an event to one stream of a session; returns its id. */
-  appendEvent(sessionId: string, streamId: string, data: string): Promise<string>;
-  /** Events of the stream named in `lastEventId` that came after it; undefined if that stream is unknown. */
+  /**
+   * Appends an event to the session's log and publishes it on the session's
+   * channel, atomically. `position` orders a single-producer stream; without
+   * one the store assigns a position (multi-producer standalone streams).
+   * Resolves with the event id.
+   */
+  appendEvent(sessionId: string, streamId: string, data: string, position?: number): Promise<string>;
+  /** Events of the stream named in `lastEventId` after it; undefined when the log does not know that stream. */
   eventsAfter(sessionId: string, lastEventId: string): Promise<{ streamId: string; events: StoredEvent[] } | undefined>;
+
+  publish(channel: string, message: BusMessage): Promise<void>;
+  subscribe(channel: string, handler: BusHandler): () => void;
+
+  /** A cached value, or undefined. */
+  getCached(key: string): Promise<string | undefined>;
+  setCached(key: string, value: string, ttlMs: number): Promise<void>;
+  /** SET NX PX: true when this caller now holds the lock. */
+  tryLock(key: string, ttlMs: number): Promise<boolean>;
+  unlock(key: string): Promise<void>;
+
+  /** Applies a breaker event atomically and returns the new state. */
+  breaker(backend: string, event: 'failure' | 'success' | 'probe', policy: BreakerPolicy, now: number): Promise<BreakerSnapshot & { granted?: boolean }>;
 
   close(): Promise<void>;
 }
 
-export function parseEventId(id: string): { streamId: string; seq: number } | undefined {
+export function sessionChannel(sessionId: string): string {
+  return `o1m:s:${sessionId}`;
+}
+
+export function workerChannel(workerId: string): string {
+  return `o1m:w:${workerId}`;
+}
+
+export const BREAKER_CHANNEL = 'o1m:breaker';
+export const LIST_CHANNEL = 'o1m:list';
+
+export function parseEventId(id: string): { streamId: string; position: string } | undefined {
   const cut = id.lastIndexOf('_');
-  if (cut <= 0) return undefined;
-  const seq = Number(id.slice(cut + 1));
-  if (!Number.isSafeInteger(seq) || seq < 0) return undefined;
-  return { streamId: id.slice(0, cut), seq };
+  if (cut <= 0 || cut === id.length - 1) return undefined;
+  return { streamId: id.slice(0, cut), position: id.slice(cut + 1) };
+}
+
+/** Orders event positions: plain integers (single-producer) or Redis entry ids `ms-seq`. */
+export function comparePositions(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am - bm || as - bs;
 }

@@ -14,7 +14,8 @@ import { HeldCalls } from '../gateway/held-calls.js';
 import { StateSealer } from '../gateway/request-state.js';
 import { ResourceSubscriptions } from '../gateway/resource-subscriptions.js';
 import { mostVerbose } from '../backends/log-level.js';
-import { MemoryStore } from '../state/memory-store.js';
+import { createStore } from '../state/create-store.js';
+import { randomBytes } from 'node:crypto';
 import { Sessions } from './session/sessions.js';
 import { McpService } from './mcp-service.js';
 import { NotifyHub } from './notify-hub.js';
@@ -26,7 +27,7 @@ import { createOriginGuard } from './http/origin-guard.js';
 import { mountStreamable, type EndpointDeps } from './streamable-endpoint.js';
 import { mountLegacySse } from './legacy-sse-endpoint.js';
 import { mountAdmin } from './admin.js';
-import { SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
+import { REDIS_KEY_PREFIX, SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
 import type { GatewayConfig } from '../config/model.js';
 import type { PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
 import type { Logger } from '../observe/log.js';
@@ -55,8 +56,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   else logger.warn('uWebSockets.js native build NOT loaded: running on its slow JavaScript fallback');
 
   const primary = await connectPrimary(options.ipcPath, options.index);
-  const store = new MemoryStore();
-  const sessions = new Sessions(store, SESSION_IDLE_TIMEOUT_MS);
+  const store = createStore(config.redisUrl, REDIS_KEY_PREFIX);
+  const workerTag = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
+  const sessions = new Sessions(store, SESSION_IDLE_TIMEOUT_MS, logger, workerTag);
   const hub = new NotifyHub(sessions);
   let health: Health | undefined;
   const upstreams = new Upstreams(config, primary, logger, {
@@ -66,6 +68,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     status: (name, status) => health?.onBackendStatus(name, status),
   });
   health = new Health(() => upstreams.all());
+  const h0 = health;
+  if (store.kind === 'redis') {
+    h0.setDegraded('redis', 'not connected yet');
+    store.onHealth((up, reason) => {
+      h0.setDegraded('redis', up ? undefined : `shared state store unreachable: ${reason ?? 'disconnected'}`);
+      logger[up ? 'info' : 'warn']({ reason }, up ? 'redis connected' : 'redis unreachable: serving from local state');
+    });
+  }
   const sealer = new StateSealer(options.stateKey);
   const subscriptions = new ResourceSubscriptions(upstreams);
   sessions.onEnd((id) => {

@@ -5,7 +5,6 @@
  * is acknowledged with 202 and answered on the stream.
  */
 import { classify, success, type Classified, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
-import { SSE_KEEPALIVE } from '../mcp/sse.js';
 import { SSE_KEEPALIVE_MS } from '../config/defaults.js';
 import { readHead, queryParam, type RequestHead } from './http/request-head.js';
 import { readBody } from './http/body.js';
@@ -13,6 +12,7 @@ import { Reply } from './http/reply.js';
 import { accepts, rejectWith } from './http/transport-errors.js';
 import type { EndpointDeps } from './streamable-endpoint.js';
 import type { LiveSession } from './session/live-session.js';
+import { StreamAttachment } from './session/stream-attachment.js';
 import type { Outlet } from './outlet.js';
 import type { TemplatedApp } from './http/uws.js';
 
@@ -72,10 +72,15 @@ async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, message
   }
   reply.startSse();
   reply.write(`event: endpoint\ndata: ${messagesPath}?sessionId=${session.id}\n\n`);
-  session.standalone.attach(reply, [], { priming: false });
-  const timer = setInterval(() => session.standalone.raw(SSE_KEEPALIVE), SSE_KEEPALIVE_MS);
+  // Everything for this session (answers included) flows through its standalone stream, which
+  // this worker holds: a POST to /messages may land on any worker and publishes its answer here.
+  const attachment = new StreamAttachment(session.record.standaloneStream, reply, undefined);
+  attachment.replay([]);
+  const detach = session.attach(attachment);
+  const timer = setInterval(() => attachment.keepAlive(), SSE_KEEPALIVE_MS);
   reply.onAbort(() => {
     clearInterval(timer);
+    detach();
     // This transport cannot resume: the stream is the session.
     void deps.service.sessions.end(session.id);
   });
@@ -110,15 +115,15 @@ async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, bo
 /** initialize on this transport fills in the session opened by GET /sse. */
 async function initializeInPlace(deps: EndpointDeps, session: LiveSession, message: Classified & { kind: 'request' }): Promise<void> {
   const result = await deps.service.initializeExisting(session, message.message);
-  void session.standalone.send(success(message.message.id, result));
+  session.notify(success(message.message.id, result) as unknown as JsonObject);
 }
 
 function streamOutlet(session: LiveSession): Outlet {
-  const stream = session.standalone;
+  const send = (m: unknown) => session.notify(m as JsonObject);
   return {
     signal: new AbortController().signal,
-    notify: (n: JsonRpcNotification) => void stream.send(n),
-    ask: (method: string, params: JsonObject | undefined) => session.ask(stream, method, params),
-    respond: (response) => void stream.send(response),
+    notify: (n: JsonRpcNotification) => send(n),
+    ask: (method: string, params: JsonObject | undefined) => session.ask(send, method, params),
+    respond: (response) => send(response),
   };
 }

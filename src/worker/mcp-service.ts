@@ -62,9 +62,7 @@ export class McpService {
         await this.onSessionNotification(session, message.message.method, message.message.params);
         return;
       case 'response':
-        if (!session.answer(message.message)) {
-          this.logger.debug({ session: session.id, id: message.message.id }, 'answer for no pending request');
-        }
+        session.answer(message.message);
         return;
       case 'invalid':
         outlet.respond(failure(message.id, new GatewayError('GW_ERR_INVALID_REQUEST', `Invalid request: ${message.reason}`).toJsonRpc()), 400);
@@ -109,7 +107,7 @@ export class McpService {
       case 'logging/setLevel': {
         const level = params?.level;
         if (!isLogLevel(level)) throw new GatewayError('GW_ERR_INVALID_PARAMS', `logging/setLevel needs params.level, one of debug, info, notice, warning, error, critical, alert, emergency`);
-        await this.sessions.setLogLevel(session, level);
+        await this.sessions.update(session, { logLevel: level });
         this.upstreams.setLogLevel(mostVerbose([...this.sessions.all()].map((s) => s.record.logLevel)));
         return {};
       }
@@ -136,7 +134,7 @@ export class McpService {
         return;
       case 'notifications/cancelled': {
         const id = params?.requestId;
-        if (typeof id === 'string' || typeof id === 'number') session.inflight.get(id)?.abort();
+        if (typeof id === 'string' || typeof id === 'number') session.cancel(id);
         return;
       }
       case 'notifications/roots/list_changed':

@@ -10,7 +10,7 @@ import type { JsonObject, JsonRpcId, JsonRpcNotification } from '../mcp/jsonrpc.
 import { META } from '../mcp/versions.js';
 import type { ListKind } from '../gateway/catalog.js';
 import type { Sessions } from './session/sessions.js';
-import type { OutStream } from './session/out-stream.js';
+import type { ProducerStream } from './session/producer-stream.js';
 
 export const LIST_CHANGED: Readonly<Record<ListKind, string>> = {
   tools: 'notifications/tools/list_changed',
@@ -36,7 +36,7 @@ export interface ListenFilter {
 interface Listener {
   id: JsonRpcId;
   filter: ListenFilter;
-  stream: OutStream;
+  stream: ProducerStream;
 }
 
 export class NotifyHub {
@@ -48,7 +48,7 @@ export class NotifyHub {
     return this.listeners.size;
   }
 
-  addListener(id: JsonRpcId, filter: ListenFilter, stream: OutStream): () => void {
+  addListener(id: JsonRpcId, filter: ListenFilter, stream: ProducerStream): () => void {
     const listener: Listener = { id, filter, stream };
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -60,24 +60,24 @@ export class NotifyHub {
     if (kind === 'resourceTemplates') return;
     this.sessions.broadcast({ jsonrpc: '2.0', method });
     const key = FILTER_KEY[kind];
-    for (const l of this.listeners) if (l.filter[key]) void l.stream.send(tagged(method, {}, l.id));
+    for (const l of this.listeners) if (l.filter[key]) l.stream.send(tagged(method, {}, l.id));
   }
 
   resourceUpdated(params: JsonObject): void {
     const uri = params.uri;
     if (typeof uri !== 'string') return;
     const message: JsonRpcNotification = { jsonrpc: '2.0', method: 'notifications/resources/updated', params };
-    this.sessions.broadcast(message, (s) => s.subscriptions.has(uri));
+    this.sessions.broadcast(message as unknown as JsonObject, (s) => s.subscriptions.has(uri));
     for (const l of this.listeners) {
-      if (l.filter.resourceSubscriptions?.includes(uri)) void l.stream.send(tagged(message.method, params, l.id));
+      if (l.filter.resourceSubscriptions?.includes(uri)) l.stream.send(tagged(message.method, params, l.id));
     }
   }
 
   /** Ends every listen stream with its final result (graceful shutdown). */
   closeAll(): void {
     for (const l of this.listeners) {
-      void l.stream.send({ jsonrpc: '2.0', id: l.id, result: { resultType: 'complete', _meta: { [META.subscriptionId]: l.id } } });
-      void l.stream.end();
+      l.stream.send({ jsonrpc: '2.0', id: l.id, result: { resultType: 'complete', _meta: { [META.subscriptionId]: l.id } } });
+      l.stream.end();
     }
     this.listeners.clear();
   }

@@ -9,7 +9,7 @@
  */
 import { GatewayError } from '../mcp/errors.js';
 import { classify, failure, isObject, success, type Classified, type JsonObject, type JsonRpcRequest, type JsonRpcResponse } from '../mcp/jsonrpc.js';
-import { SSE_KEEPALIVE, encodeEvent, encodePriming } from '../mcp/sse.js';
+import { SSE_KEEPALIVE } from '../mcp/sse.js';
 import { META, allowsBatches, isLegacyVersion } from '../mcp/versions.js';
 import { SSE_KEEPALIVE_MS } from '../config/defaults.js';
 import { readHead, type RequestHead } from './http/request-head.js';
@@ -17,7 +17,9 @@ import { readBody } from './http/body.js';
 import { Reply } from './http/reply.js';
 import { accepts, reject, rejectWith } from './http/transport-errors.js';
 import { PostOutlet } from './post-outlet.js';
-import { OutStream, newStreamId } from './session/out-stream.js';
+import { ProducerStream, newStreamId } from './session/producer-stream.js';
+import { StreamAttachment } from './session/stream-attachment.js';
+import { StoreUnavailable } from '../state/store.js';
 import { tagged, type ListenFilter, type NotifyHub } from './notify-hub.js';
 import { validateModern } from './modern-request.js';
 import type { McpService } from './mcp-service.js';
@@ -131,7 +133,14 @@ class StreamableEndpoint {
       rejectWith(reply, 'GW_ERR_UNSUPPORTED_VERSION', `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(head.protocolVersion)} for a session`);
       return undefined;
     }
-    const session = await this.deps.service.sessions.resolve(head.sessionId);
+    let session: LiveSession | undefined;
+    try {
+      session = await this.deps.service.sessions.resolve(head.sessionId);
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      reject(reply, err);
+      return undefined;
+    }
     if (!session) {
       rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found: it expired or was terminated; initialize a new one');
       return undefined;
@@ -140,7 +149,6 @@ class StreamableEndpoint {
       rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found on this transport');
       return undefined;
     }
-    void this.deps.service.sessions.store.touchSession(session.id);
     return session;
   }
 
@@ -203,10 +211,9 @@ class StreamableEndpoint {
       listen.close();
       return;
     }
-    const stream = new OutStream(newStreamId(), undefined, undefined);
-    reply.startSse();
-    stream.attach(reply, [], { priming: false });
-    void stream.send(tagged('notifications/subscriptions/acknowledged', { notifications: listen.honored as JsonObject }, request.id));
+    const stream = new ProducerStream(newStreamId(), undefined);
+    stream.attach(reply, false);
+    stream.send(tagged('notifications/subscriptions/acknowledged', { notifications: listen.honored as JsonObject }, request.id));
     const remove = this.deps.hub.addListener(request.id, listen.honored, stream);
     const keepalive = setInterval(() => stream.raw(SSE_KEEPALIVE), SSE_KEEPALIVE_MS);
     const release = () => {
@@ -215,7 +222,7 @@ class StreamableEndpoint {
       listen.close();
     };
     reply.onAbort(release);
-    stream.whenEnded(release);
+    stream.onEnd(release);
   }
 
   private async onBatch(head: RequestHead, reply: Reply, values: unknown[]): Promise<void> {
@@ -257,39 +264,44 @@ class StreamableEndpoint {
   private async onGet(head: RequestHead, reply: Reply): Promise<void> {
     const session = await this.session(head, reply);
     if (!session) return;
-    const priming = session.record.protocolVersion >= PRIMING_FROM_VERSION;
+    const standalone = session.record.standaloneStream;
+    let streamId = standalone;
+    let after: string | undefined;
     if (head.lastEventId !== '') {
-      const replay = await this.deps.service.sessions.store.eventsAfter(session.id, head.lastEventId);
-      if (replay) {
-        this.resume(session, reply, replay.streamId, replay.events, priming);
+      try {
+        const known = await this.deps.service.sessions.store.eventsAfter(session.id, head.lastEventId);
+        // An id the log does not know (expired, or never logged): start the standalone stream afresh.
+        if (known) {
+          streamId = known.streamId;
+          after = head.lastEventId;
+        }
+      } catch (err) {
+        if (!(err instanceof StoreUnavailable)) throw err;
+        rejectWith(reply, 'GW_ERR_STATE_UNAVAILABLE', 'Service Unavailable: resuming a stream needs the shared state store, which cannot be reached; retry shortly');
         return;
       }
     }
-    if (session.standalone.attached) {
+    if (streamId === standalone && after === undefined && session.hasStandalone) {
       rejectWith(reply, 'GW_ERR_STREAM_CONFLICT', 'Conflict: only one GET stream may be open per session');
       return;
     }
     reply.startSse();
-    session.standalone.attach(reply, [], { priming });
-    this.keepAlive(reply, session.standalone);
-  }
-
-  /** Re-attaches a stream after a drop: replays what was missed, then continues live (or ends if the stream is over). */
-  private resume(session: LiveSession, reply: Reply, streamId: string, events: Array<{ id: string; data: string }>, priming: boolean): void {
-    const live = session.streams.get(streamId);
-    reply.startSse();
-    if (live && !live.isEnded) {
-      live.attach(reply, events, { priming });
-      this.keepAlive(reply, live);
-      return;
+    // Attach before reading the log, so events published meanwhile are held, not lost.
+    const attachment = new StreamAttachment(streamId, reply, after, streamId !== standalone);
+    const detach = session.attach(attachment);
+    const timer = setInterval(() => attachment.keepAlive(), SSE_KEEPALIVE_MS);
+    reply.onAbort(() => {
+      clearInterval(timer);
+      detach();
+    });
+    try {
+      const replay = after === undefined ? undefined : await this.deps.service.sessions.store.eventsAfter(session.id, after);
+      attachment.replay(replay?.events ?? []);
+    } catch {
+      attachment.replay([]);
     }
-    for (const e of events) reply.write(e.data === '' ? encodePriming(e.id) : encodeEvent(e.data, e.id));
-    reply.end();
-  }
-
-  private keepAlive(reply: Reply, stream: OutStream): void {
-    const timer = setInterval(() => stream.raw(SSE_KEEPALIVE), SSE_KEEPALIVE_MS);
-    reply.onAbort(() => clearInterval(timer));
+    // A resumed POST stream that already delivered its response has nothing more to send.
+    if (streamId !== standalone && attachment.sawFinalResponse) attachment.close();
   }
 
   delete(res: HttpResponse, req: HttpRequest): void {

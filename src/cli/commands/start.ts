@@ -15,7 +15,7 @@ import { initLogger } from '../../observe/log.js';
 import { watchConfig } from '../../config/watch.js';
 import type { GatewayConfig } from '../../config/model.js';
 
-const FLAGS = { foreground: false, config: true, port: true, host: true, workers: true, 'log-level': true };
+const FLAGS = { foreground: false, config: true, port: true, host: true, workers: true, 'log-level': true, redis: true };
 /** How long `start` waits for a background gateway to become ready. */
 const START_READY_TIMEOUT_MS = 60_000;
 
@@ -31,7 +31,11 @@ export async function start(argv: readonly string[]): Promise<number> {
     port: intFlag(parsed, 'port', 0, 65535),
     workers: intFlag(parsed, 'workers', 1, 1024),
     logLevel: logLevel as GatewayConfig['logLevel'] | undefined,
+    redisUrl: stringFlag(parsed, 'redis'),
   };
+  if (overrides.redisUrl !== undefined && !/^(redis|rediss|unix):\/\/|^memory$/.test(overrides.redisUrl)) {
+    throw new UsageError('--redis must be a redis://, rediss:// or unix:// URL, or "memory" for in-process state');
+  }
   const choice = chooseConfig(stringFlag(parsed, 'config'), overrides);
   const config = await choice.load();
 

@@ -1,0 +1,63 @@
+/**
+ * Lua scripts: multi-step writes that must be atomic (a crash between two
+ * separate commands would leave an event unpublished, a key without TTL, or
+ * a breaker half-updated). Each sets its key's TTL in the same script.
+ */
+
+/**
+ * Append an event to a session log, refresh the log's TTL, and publish it to
+ * the session channel. An empty position means "the log assigns one": the
+ * stream entry id, which orders events from many producers.
+ * KEYS: log; ARGV: streamId, position, data, maxLen, ttlMs, channel
+ */
+export const APPEND_EVENT = `
+local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 's', ARGV[1], 'p', ARGV[2], 'd', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+local pos = ARGV[2]
+if pos == '' then pos = entry end
+local id = ARGV[1] .. '_' .. pos
+redis.call('PUBLISH', ARGV[6], cjson.encode({ t = 'event', streamId = ARGV[1], id = id, data = ARGV[3] }))
+return id
+`;
+
+/**
+ * Circuit-breaker transition; mirrors src/state/breaker-rules.ts exactly.
+ * Publishes the new snapshot when the state changed.
+ * KEYS: breaker hash; ARGV: event, threshold, openMs, now, ttlMs, channel, backend
+ * Returns { state, until, failures, granted }.
+ */
+export const BREAKER = `
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+local untilMs = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+local failures = tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')
+local event, threshold, openMs, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local nstate, nuntil, nfail, granted = state, untilMs, failures, 0
+if event == 'success' then
+  nstate, nuntil, nfail = 'closed', 0, 0
+elseif event == 'failure' then
+  nfail = failures + 1
+  if state == 'half-open' or state == 'open' or nfail >= threshold then
+    nstate, nuntil = 'open', now + openMs
+  else
+    nstate, nuntil = 'closed', 0
+  end
+else
+  if (state == 'open' or state == 'half-open') and now >= untilMs then
+    nstate, nuntil, granted = 'half-open', now + openMs, 1
+  elseif state == 'closed' then
+    granted = 1
+  end
+end
+redis.call('HSET', KEYS[1], 'state', nstate, 'until', nuntil, 'failures', nfail)
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+if nstate ~= state then
+  redis.call('PUBLISH', ARGV[6], cjson.encode({ t = 'breaker', backend = ARGV[7], state = { state = nstate, ['until'] = nuntil, failures = nfail } }))
+end
+return { nstate, tostring(nuntil), tostring(nfail), granted }
+`;
+
+/** Releases a lock only if this owner still holds it. KEYS: lock; ARGV: token */
+export const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;

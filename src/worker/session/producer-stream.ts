@@ -1,0 +1,90 @@
+/**
+ * A stream this worker produces: the SSE answer to one POST, or a modern
+ * request's stream, or a subscriptions/listen stream.
+ *
+ * Events are written to the attached HTTP response at once. For 2025-era
+ * sessions each is also appended to the session's event log and published
+ * on its channel (one atomic store call, not awaited on the write path), so
+ * if the connection drops, a GET with Last-Event-ID on any worker replays
+ * the log and then follows the live events. Event ids are
+ * `<streamId>_<position>`; this worker is the stream's only producer, so
+ * positions are its own counter. Writes keep their order.
+ */
+import { randomBytes } from 'node:crypto';
+import { encodeEvent, encodePriming } from '../../mcp/sse.js';
+import type { Reply } from '../http/reply.js';
+import type { StateStore } from '../../state/store.js';
+import type { Logger } from '../../observe/log.js';
+
+export function newStreamId(): string {
+  return randomBytes(6).toString('base64url');
+}
+
+export interface Persistence {
+  store: StateStore;
+  sessionId: string;
+  logger: Logger;
+}
+
+export class ProducerStream {
+  private reply: Reply | undefined;
+  private position = 0;
+  private ended = false;
+  private readonly endHandlers: Array<() => void> = [];
+
+  constructor(
+    readonly id: string,
+    /** Where events are logged for resumption; undefined for streams that cannot resume (2026-07-28). */
+    private readonly persistence: Persistence | undefined,
+  ) {}
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Starts the SSE response; resumable streams open with an id-only priming event. */
+  attach(reply: Reply, priming: boolean): void {
+    this.reply = reply;
+    reply.startSse();
+    reply.onAbort(() => {
+      if (this.reply === reply) this.reply = undefined;
+    });
+    if (priming && this.persistence) this.emit('', true);
+  }
+
+  send(message: unknown): void {
+    if (this.ended) return;
+    this.emit(JSON.stringify(message), false);
+  }
+
+  /** A raw SSE chunk (keep-alive comment); not logged. */
+  raw(chunk: string): void {
+    this.reply?.write(chunk);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.reply?.end();
+    this.reply = undefined;
+    for (const handler of this.endHandlers.splice(0)) handler();
+  }
+
+  onEnd(handler: () => void): void {
+    if (this.ended) handler();
+    else this.endHandlers.push(handler);
+  }
+
+  private emit(data: string, primingEvent: boolean): void {
+    const position = this.position++;
+    const id = this.persistence ? `${this.id}_${position}` : undefined;
+    this.reply?.write(primingEvent ? encodePriming(id!) : encodeEvent(data, id));
+    const p = this.persistence;
+    if (p) {
+      p.store.appendEvent(p.sessionId, this.id, data, position).catch((err: unknown) => {
+        // The live write happened; only resumption of this event on another worker is lost.
+        p.logger.debug({ session: p.sessionId, stream: this.id, err: String(err) }, 'event not logged for resumption');
+      });
+    }
+  }
+}

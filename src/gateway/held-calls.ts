@@ -7,12 +7,13 @@
  * when the retry arrives feeds the answers to the waiting backend and waits
  * again, for the final result or the next round.
  *
- * A held call lives in the worker that started it; a retry that lands on
- * another worker is routed back through the shared store (src/state/).
+ * A held call lives in the worker that started it; the sealed state names
+ * that worker, and a retry that lands elsewhere (another worker, another
+ * node) is relayed to it over the bus (see RemoteResume below).
  */
 import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../mcp/errors.js';
-import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
+import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
 import type { StateSealer } from './request-state.js';
 
@@ -23,6 +24,8 @@ interface Ask {
   reject(err: unknown): void;
 }
 
+export type Notify = (message: JsonRpcNotification) => void;
+
 interface Held {
   handle: string;
   asks: Map<string, Ask>;
@@ -32,26 +35,33 @@ interface Held {
   wake: (() => void) | undefined;
   abort: AbortController;
   timer: NodeJS.Timeout | undefined;
+  /** Where the backend's notifications go: the stream of the request (first or retry) now waiting. */
+  notify: Notify;
   route: { backend: string; method: string; name: string; principal: string };
 }
 
-export type StartCall = (onServerRequest: (method: string, params: JsonObject | undefined) => Promise<JsonObject>, signal: AbortSignal) => Promise<JsonObject>;
+export type StartCall = (
+  onServerRequest: (method: string, params: JsonObject | undefined) => Promise<JsonObject>,
+  signal: AbortSignal,
+  notify: Notify,
+) => Promise<JsonObject>;
 
 export class HeldCalls {
   private readonly held = new Map<string, Held>();
 
-  constructor(private readonly sealer: StateSealer, private readonly ttlMs = INPUT_STATE_TTL_MS) {}
+  constructor(
+    private readonly sealer: StateSealer,
+    /** Names this worker in the states it seals, so a retry elsewhere finds its way back. */
+    readonly workerId: string,
+    private readonly ttlMs = INPUT_STATE_TTL_MS,
+  ) {}
 
   get size(): number {
     return this.held.size;
   }
 
-  has(handle: string): boolean {
-    return this.held.has(handle);
-  }
-
   /** Starts a call that may need client input; resolves with its result or an input_required result. */
-  start(route: Held['route'], signal: AbortSignal, start: StartCall): Promise<JsonObject> {
+  start(route: Held['route'], signal: AbortSignal, notify: Notify, start: StartCall): Promise<JsonObject> {
     const h: Held = {
       handle: randomBytes(16).toString('base64url'),
       asks: new Map(),
@@ -60,6 +70,7 @@ export class HeldCalls {
       wake: undefined,
       abort: new AbortController(),
       timer: undefined,
+      notify,
       route,
     };
     const onServerRequest = (method: string, params: JsonObject | undefined) =>
@@ -67,20 +78,21 @@ export class HeldCalls {
         h.asks.set(`input_${h.nextKey++}`, { method, params, resolve, reject });
         h.wake?.();
       });
-    start(onServerRequest, h.abort.signal).then(
+    start(onServerRequest, h.abort.signal, (m) => h.notify(m)).then(
       (value) => this.settle(h, { ok: true, value }),
       (error: unknown) => this.settle(h, { ok: false, error }),
     );
     return this.step(h, signal);
   }
 
-  /** A retry carrying answers for a held call. */
-  resume(handle: string, inputResponses: unknown, signal: AbortSignal): Promise<JsonObject> {
+  /** A retry carrying answers for a call held by this worker. */
+  resume(handle: string, inputResponses: unknown, signal: AbortSignal, notify: Notify): Promise<JsonObject> {
     const h = this.held.get(handle);
     if (!h) {
-      throw new GatewayError('GW_ERR_INPUT_STATE_INVALID', 'requestState rejected: the call it refers to is no longer held (it finished, expired, or was cancelled)');
+      return Promise.reject(new GatewayError('GW_ERR_INPUT_STATE_INVALID', 'requestState rejected: the call it refers to is no longer held (it finished, expired, or was cancelled)'));
     }
     clearTimeout(h.timer);
+    h.notify = notify;
     const answers = isObject(inputResponses) ? inputResponses : {};
     for (const [key, ask] of h.asks) {
       if (!(key in answers)) continue;
@@ -134,7 +146,7 @@ export class HeldCalls {
     const inputRequests: JsonObject = {};
     for (const [key, ask] of h.asks) inputRequests[key] = ask.params === undefined ? { method: ask.method } : { method: ask.method, params: ask.params };
     const { backend, method, name, principal } = h.route;
-    const requestState = this.sealer.seal({ k: 'held', h: h.handle, b: backend, m: method, n: name, p: principal, e: Date.now() + this.ttlMs });
+    const requestState = this.sealer.seal({ k: 'held', h: h.handle, w: this.workerId, b: backend, m: method, n: name, p: principal, e: Date.now() + this.ttlMs });
     return { resultType: 'input_required', inputRequests, requestState };
   }
 

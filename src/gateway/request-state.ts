@@ -20,6 +20,8 @@ export interface StatePayload {
   k: 'held' | 'backend';
   /** Handle of a held call. */
   h?: string;
+  /** The worker holding the call (held states only). */
+  w?: string;
   /** The backend's own requestState, when it gave one. */
   s?: string;
   b: string;

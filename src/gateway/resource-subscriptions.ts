@@ -4,7 +4,7 @@
  * subscriber arrives or the last one leaves, so one client's unsubscribe can
  * never cancel another's subscription on a shared backend connection.
  */
-import { GatewayError } from '../mcp/errors.js';
+import { GatewayError, NOT_READY } from '../mcp/errors.js';
 import type { Upstreams } from './upstreams.js';
 
 export class ResourceSubscriptions {
@@ -51,7 +51,7 @@ export class ResourceSubscriptions {
 
   private link(backend: string) {
     const b = this.upstreams.get(backend);
-    if (!b || !b.ready) throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `Backend ${backend} is not connected`);
+    if (!b || !b.ready) throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `Backend ${backend} is not connected`, NOT_READY);
     return b.link;
   }
 }

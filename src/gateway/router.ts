@@ -4,8 +4,8 @@
  * everything the backend sends back during the call flows to the client the
  * way the client's era allows (see forward()).
  */
-import { GatewayError } from '../mcp/errors.js';
-import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
+import { GatewayError, NOT_READY } from '../mcp/errors.js';
+import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { logPasses, resourceNotFoundCode } from '../mcp/versions.js';
 import { UpstreamRpcError } from '../backends/rpc-connection.js';
 import { LIST_METHODS, type ListKind } from './catalog.js';
@@ -13,9 +13,13 @@ import { CLIENT_METHODS, missingCapability, refusal } from './client-capabilitie
 import type { Upstreams } from './upstreams.js';
 import type { RequestContext } from './request-context.js';
 import type { HeldCalls } from './held-calls.js';
+import type { RemoteResume } from './remote-resume.js';
 import type { StateSealer, StatePayload } from './request-state.js';
 import type { LinkHooks } from '../backends/link.js';
 import type { ResourceSubscriptions } from './resource-subscriptions.js';
+import type { CircuitBreakers } from '../policy/circuit-breaker.js';
+import { withBreaker } from '../policy/breaker-policy.js';
+import { withTiming } from '../policy/timing-policy.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
 
 /** Methods whose results may be input_required in the 2026-07-28 revision. */
@@ -40,8 +44,10 @@ export class Router {
   constructor(
     private readonly upstreams: Upstreams,
     private readonly held: HeldCalls,
+    private readonly resumer: RemoteResume,
     private readonly sealer: StateSealer,
     readonly subscriptions: ResourceSubscriptions,
+    private readonly breakers: CircuitBreakers,
     private readonly view: ListView = (_k, items) => items,
   ) {}
 
@@ -119,26 +125,26 @@ export class Router {
     const backend = this.upstreams.get(target.backend);
     if (!backend || !backend.ready) {
       const state = backend?.status();
-      throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `Backend ${target.backend} is ${state?.state ?? 'not configured'}${state?.lastError ? ` (${state.lastError})` : ''}`);
+      throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `Backend ${target.backend} is ${state?.state ?? 'not configured'}${state?.lastError ? ` (${state.lastError})` : ''}`, NOT_READY);
     }
     const modernInput = ctx.era === 'modern' && INPUT_METHODS.has(method);
     let params = target.params;
     if (modernInput && params.requestState !== undefined) {
       const state = this.sealer.open(params.requestState, { method, name: target.name, principal: ctx.principal });
-      if (state.k === 'held') return this.held.resume(state.h ?? '', params.inputResponses, ctx.signal);
+      if (state.k === 'held') return this.resumer.resume(state.w, state.h ?? '', params.inputResponses, ctx.signal, (n) => ctx.notify(n));
       const { requestState: _sealed, ...rest } = params;
       params = state.s === undefined ? rest : { ...rest, requestState: state.s };
     }
     // Set when a modern client lacks what a legacy backend asked for: the call then fails with -32021.
     let needed: JsonObject | undefined;
-    const call = (ask: LinkHooks['onServerRequest'], signal: AbortSignal) => {
+    const call = (ask: LinkHooks['onServerRequest'], signal: AbortSignal, notify: (n: JsonRpcNotification) => void = (n) => ctx.notify(n)) => {
       const local = new AbortController();
       const onAbort = () => local.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       const hooks: LinkHooks = {
         onNotification: (n) => {
           if (n.method === 'notifications/message' && !this.wantsLog(ctx, n.params)) return;
-          ctx.notify(n);
+          notify(n);
         },
         onServerRequest: (m, p) => {
           if (!CLIENT_METHODS.has(m)) return Promise.reject(new UpstreamRpcError(-32601, `Method not found: clients do not serve ${m}`));
@@ -152,8 +158,10 @@ export class Router {
           return Promise.reject(refusal(m, required));
         },
       };
-      return backend
-        .call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local.signal, group: ctx.group, toolSchema: target.schema })
+      const send = withTiming(target.backend, withBreaker(this.breakers, target.backend, () =>
+        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local.signal, group: ctx.group, toolSchema: target.schema }),
+      ));
+      return send()
         .catch((err: unknown) => {
           if (needed) throw new GatewayError('GW_ERR_MISSING_CAPABILITY', `${method} needs client capabilities the request did not declare`, { requiredCapabilities: needed });
           throw err;
@@ -167,7 +175,7 @@ export class Router {
       return modernInput && result.resultType === 'input_required' ? this.wrapBackendState(result, target, method, ctx) : result;
     }
     // Modern client, legacy backend: hold the call open across input_required rounds.
-    return this.held.start({ backend: target.backend, method, name: target.name, principal: ctx.principal }, ctx.signal, call);
+    return this.held.start({ backend: target.backend, method, name: target.name, principal: ctx.principal }, ctx.signal, (n) => ctx.notify(n), call);
   }
 
   /** Legacy: the session's level filters (none set: everything passes). Modern: only requests that set a level get logs. */

@@ -17,6 +17,10 @@ import { Catalog, KIND_METHOD, LIST_KINDS, servesKind, type ListKind } from './c
 import type { GatewayConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observe/log.js';
 import type { LogLevel } from '../mcp/versions.js';
+import { serverFingerprint, type ListCache } from '../policy/list-cache.js';
+
+/** A list fetched by another worker this long before this worker saw the backend start still counts as fresh. */
+export const LIST_CACHE_SKEW_MS = 5_000;
 
 /** Pages followed per list before the gateway stops (a backend looping on cursors). */
 export const MAX_LIST_PAGES = 100;
@@ -42,14 +46,20 @@ export class Upstreams {
   private readonly stale = new Set<string>();
   /** Lists whose next refresh must be announced to clients whatever it finds. */
   private readonly announce = new Set<string>();
+  /** When the backend last said a list changed: cached copies older than that are stale. */
+  private readonly changedAt = new Map<string, number>();
   private readonly generations = new Map<string, number>();
   private logLevel: LogLevel | undefined;
+
+  /** When each backend last became ready as a new process or session: lists fetched before it are stale. */
+  private readonly readyAt = new Map<string, number>();
 
   constructor(
     private config: GatewayConfig,
     private readonly primary: PrimaryChannel | undefined,
     private readonly logger: Logger,
     private readonly events: UpstreamEvents,
+    private readonly lists: ListCache | undefined = undefined,
   ) {
     this.catalog = new Catalog(this.enabled(config), config.naming.separator, (w) =>
       logger.warn(w, `${w.kind} "${w.key}" of ${w.hiddenBackend} is hidden: ${w.keptBackend} offers the same name and naming is 'never'`),
@@ -145,6 +155,7 @@ export class Upstreams {
     if (!backend || status.state !== 'ready') return;
     if (this.generations.get(name) === status.generation) return;
     this.generations.set(name, status.generation);
+    this.readyAt.set(name, Date.now());
     for (const kind of LIST_KINDS) {
       if (servesKind(backend.capabilities, kind)) void this.refresh(backend, kind);
       else if (this.catalog.has(name, kind)) this.catalog.set(name, kind, []);
@@ -182,7 +193,10 @@ export class Upstreams {
   /** Refetches one list; a refresh asked for during a fetch runs once more after it. */
   private refresh(backend: Backend, kind: ListKind, announce = false): Promise<void> {
     const key = `${backend.name}\0${kind}`;
-    if (announce) this.announce.add(key);
+    if (announce) {
+      this.announce.add(key);
+      this.changedAt.set(key, Date.now());
+    }
     const inflight = this.fetches.get(key);
     if (inflight) {
       this.stale.add(key);
@@ -206,15 +220,24 @@ export class Upstreams {
     const field = kind;
     const items: JsonObject[] = [];
     const ctx: CallContext = { clientCapabilities: {}, logLevel: undefined, hooks: REFUSE_ALL, acceptInputRequired: false, signal: undefined, group: 'gateway' };
-    try {
+    const load = async () => {
+      const out: JsonObject[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
         const result = await backend.call(method, cursor === undefined ? undefined : { cursor }, ctx);
         const list = result[field];
-        if (Array.isArray(list)) for (const item of list) if (isObject(item)) items.push(item);
+        if (Array.isArray(list)) for (const item of list) if (isObject(item)) out.push(item);
         cursor = typeof result.nextCursor === 'string' && result.nextCursor.length > 0 ? result.nextCursor : undefined;
         if (cursor === undefined) break;
       }
+      return out;
+    };
+    try {
+      const key = `${backend.name}\0${kind}`;
+      // Another worker's copy counts if it was fetched after this backend (re)started here
+      // (minus a little clock skew between workers) and after its last list_changed.
+      const since = Math.max((this.readyAt.get(backend.name) ?? 0) - LIST_CACHE_SKEW_MS, this.changedAt.get(key) ?? 0);
+      items.push(...(this.lists ? await this.lists.fetch(`${serverFingerprint(backend.config)}:${kind}`, since, load) : await load()));
     } catch (err) {
       this.logger.warn({ backend: backend.name, method, err: err instanceof Error ? err.message : String(err) }, 'could not fetch a backend list');
       return false;

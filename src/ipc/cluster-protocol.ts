@@ -8,12 +8,14 @@ import type { GatewayConfig } from '../config/model.js';
 export type PrimaryToWorkerControl =
   | { t: 'config'; config: GatewayConfig; stateKey: string; ipcPath: string; index: number }
   | { t: 'reconfigure'; config: GatewayConfig }
-  | { t: 'drain'; timeoutMs: number };
+  | { t: 'drain'; timeoutMs: number }
+  | { t: 'metrics'; id: number; text: string; contentType: string };
 
 export type WorkerToPrimaryControl =
   | { t: 'want-config' }
   | { t: 'listening'; port: number }
   | { t: 'ready' }
-  | { t: 'drained' };
+  | { t: 'drained' }
+  | { t: 'metrics-req'; id: number };
 
 export const ENV_WORKER_INDEX = 'ONLY1MCP_WORKER_INDEX';

@@ -85,6 +85,13 @@ export const ERRORS = Object.freeze({
 
 export type ErrorName = keyof typeof ERRORS;
 
+/**
+ * data of a GW_ERR_BACKEND_UNAVAILABLE raised before any attempt (the backend
+ * is starting or restarting): nothing reached the backend, so it does not
+ * count against its circuit breaker.
+ */
+export const NOT_READY = Object.freeze({ notReady: true });
+
 export function isGatewayCode(code: number): boolean {
   return code >= GATEWAY_CODE_MIN && code <= GATEWAY_CODE_MAX;
 }

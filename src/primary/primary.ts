@@ -10,12 +10,12 @@ import os from 'node:os';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { StdioServer } from './stdio-server.js';
 import { WorkerPool } from './worker-pool.js';
 import { flushLog, type Logger } from '../observe/log.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { sharedStateKey } from './shared-secret.js';
 import { IN_PROCESS_REDIS_URL } from '../state/create-store.js';
 import type { GatewayConfig, StdioServerConfig } from '../config/model.js';
 
@@ -64,8 +64,9 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   await stdio.listen();
   await stdio.apply(stdioConfigs(config));
 
+  const secret = await sharedStateKey(config.redisUrl, logger);
   const exec = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'worker', 'main.js');
-  const pool = new WorkerPool(workerCount(config), config, { stateKey: randomBytes(32).toString('hex'), ipcPath: stdio.path, exec }, logger);
+  const pool = new WorkerPool(workerCount(config), config, { stateKey: secret.key.toString('hex'), ipcPath: stdio.path, exec }, logger);
   pool.start();
   await pool.allListening();
   const pidFile = options.pidFile?.(port);
@@ -98,6 +99,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     watcher?.close();
     await pool.drain(DRAIN_TIMEOUT_MS);
     await stdio.stop();
+    secret.stop();
     await state.embedded?.stop();
     removePidFile(pidFile);
     logger.info('stopped');

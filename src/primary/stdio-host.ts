@@ -8,7 +8,7 @@
  * child with backoff and fails the calls that were in flight with a clear
  * backend error; the next call after the restart works.
  */
-import { GatewayError } from '../mcp/errors.js';
+import { GatewayError, NOT_READY } from '../mcp/errors.js';
 import { type JsonObject, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../mcp/jsonrpc.js';
 import { RpcConnection, UpstreamRpcError } from '../backends/rpc-connection.js';
 import { handshake, modernMeta, type BackendIdentity } from '../backends/handshake.js';
@@ -115,7 +115,7 @@ export class StdioHost {
   call(worker: WorkerPort, id: number, method: string, params: JsonObject | undefined, group: string): void {
     const conn = this.conn;
     if (!conn || this.state !== 'ready') {
-      const err = new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}`);
+      const err = new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}`, NOT_READY);
       worker.send({ t: 'result', id, ge: err.toWire() });
       return;
     }

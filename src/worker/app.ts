@@ -11,6 +11,10 @@ import { PrimaryChannel } from '../backends/stdio-link.js';
 import { Upstreams } from '../gateway/upstreams.js';
 import { Router } from '../gateway/router.js';
 import { HeldCalls } from '../gateway/held-calls.js';
+import { RemoteResume } from '../gateway/remote-resume.js';
+import { ListCache } from '../policy/list-cache.js';
+import { CircuitBreakers } from '../policy/circuit-breaker.js';
+import os from 'node:os';
 import { StateSealer } from '../gateway/request-state.js';
 import { ResourceSubscriptions } from '../gateway/resource-subscriptions.js';
 import { mostVerbose } from '../backends/log-level.js';
@@ -39,6 +43,8 @@ export interface WorkerOptions {
   ipcPath: string;
   stateKey: Buffer;
   logger: Logger;
+  /** The node's merged Prometheus metrics (asked of the primary). */
+  metrics: () => Promise<{ text: string; contentType: string }>;
 }
 
 export interface RunningWorker {
@@ -61,12 +67,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const sessions = new Sessions(store, SESSION_IDLE_TIMEOUT_MS, logger, workerTag);
   const hub = new NotifyHub(sessions);
   let health: Health | undefined;
+  const lists = new ListCache(store);
   const upstreams = new Upstreams(config, primary, logger, {
     listChanged: (kind) => hub.listChanged(kind),
     resourceUpdated: (_backend, params) => hub.resourceUpdated(params),
     unscopedLog: (backend, message) => logger.debug({ backend, message }, 'backend log message outside any call (not forwarded)'),
     status: (name, status) => health?.onBackendStatus(name, status),
-  });
+  }, lists);
   health = new Health(() => upstreams.all());
   const h0 = health;
   if (store.kind === 'redis') {
@@ -82,7 +89,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     void subscriptions.drop(id);
     upstreams.setLogLevel(mostVerbose([...sessions.all()].map((s) => s.record.logLevel)));
   });
-  const router = new Router(upstreams, new HeldCalls(sealer), sealer, subscriptions);
+  const workerId = `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const held = new HeldCalls(sealer, workerId);
+  const breakers = new CircuitBreakers(store, logger);
+  const router = new Router(upstreams, held, new RemoteResume(held, store), sealer, subscriptions, breakers);
   const service = new McpService(router, upstreams, sessions, logger);
 
   const deps: EndpointDeps = {
@@ -104,6 +114,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     new Reply(res).json(report.status, JSON.stringify(report.body), { 'cache-control': 'no-store' });
   });
   mountAdmin(app, upstreams, deps.guard);
+  app.get('/metrics', (res) => {
+    const reply = new Reply(res);
+    void options.metrics().then((m) => reply.text(200, m.text, m.contentType));
+  });
   app.any('/*', (res, req) => {
     const reply = new Reply(res);
     rejectWith(reply, 'GW_ERR_ROUTE_NOT_FOUND', `Not Found: nothing is served at ${req.getUrl()}; the MCP endpoint is /mcp`);
@@ -124,7 +138,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       h.drain();
       uws.us_listen_socket_close(listenSocket as never);
       const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline && [...sessions.all()].some((s) => s.inflight.size > 0)) {
+      while (Date.now() < deadline && service.inflight > 0) {
         await new Promise((r) => setTimeout(r, 50));
       }
       hub.closeAll();

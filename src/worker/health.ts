@@ -6,6 +6,7 @@
  * the gateway "degraded", not unready: the others still serve.
  */
 import type { Backend } from '../backends/backend.js';
+import { degraded as degradedGauge, storeUp } from '../observe/metrics.js';
 import type { LinkStatus } from '../backends/link.js';
 
 export class Health {
@@ -23,6 +24,7 @@ export class Health {
   setDegraded(key: string, reason: string | undefined): void {
     if (reason === undefined) this.degradedReasons.delete(key);
     else this.degradedReasons.set(key, reason);
+    if (key === 'redis') storeUp.set(reason === undefined ? 1 : 0);
   }
 
   drain(): void {
@@ -39,6 +41,12 @@ export class Health {
   }
 
   report(): { status: number; body: Record<string, unknown> } {
+    const r = this.build();
+    degradedGauge.set(r.body.status === 'degraded' ? 1 : 0);
+    return r;
+  }
+
+  private build(): { status: number; body: Record<string, unknown> } {
     const backends = this.backends().map((b) => {
       const s = b.status();
       return { name: b.name, state: s.state, era: s.identity?.era, protocolVersion: s.identity?.protocolVersion, lastError: s.lastError, ...s.process };

@@ -8,6 +8,8 @@ import { initLogger, flushLog } from '../observe/log.js';
 import { startWorker, type RunningWorker } from './app.js';
 import { ENV_WORKER_INDEX, type PrimaryToWorkerControl, type WorkerToPrimaryControl } from '../ipc/cluster-protocol.js';
 
+/** How long a /metrics request waits for the primary's merged metrics. */
+const METRICS_TIMEOUT_MS = 5_000;
 /** How long a worker told to stop by SIGTERM lets its in-flight requests run. */
 const WORKER_SIGTERM_DRAIN_MS = 10_000;
 
@@ -16,6 +18,25 @@ function send(message: WorkerToPrimaryControl): void {
 }
 
 let worker: RunningWorker | undefined;
+const metricsWaiting = new Map<number, (m: { text: string; contentType: string }) => void>();
+let nextMetrics = 0;
+
+/** Asks the primary for the node's merged metrics (every worker's registry). */
+export function nodeMetrics(): Promise<{ text: string; contentType: string }> {
+  return new Promise((resolve) => {
+    const id = nextMetrics++;
+    metricsWaiting.set(id, resolve);
+    send({ t: 'metrics-req', id });
+    setTimeout(() => {
+      if (metricsWaiting.delete(id)) resolve({ text: '# the primary did not answer in time\n', contentType: 'text/plain' });
+    }, METRICS_TIMEOUT_MS).unref();
+  });
+}
+
+function metricsAnswer(id: number, text: string, contentType: string): void {
+  metricsWaiting.get(id)?.({ text, contentType });
+  metricsWaiting.delete(id);
+}
 const index = Number(process.env[ENV_WORKER_INDEX] ?? 0);
 let logger = initLogger(process.env.ONLY1MCP_LOG_LEVEL ?? 'info', `worker-${index}`);
 
@@ -31,12 +52,16 @@ process.on('message', (raw: unknown) => {
           ipcPath: message.ipcPath,
           stateKey: Buffer.from(message.stateKey, 'hex'),
           logger,
+          metrics: nodeMetrics,
         });
         send({ t: 'listening', port: worker.port });
         return;
       }
       case 'reconfigure':
         await worker?.reconfigure(message.config);
+        return;
+      case 'metrics':
+        metricsAnswer(message.id, message.text, message.contentType);
         return;
       case 'drain':
         await worker?.drain(message.timeoutMs);

@@ -18,6 +18,7 @@ import type { LiveSession } from './session/live-session.js';
 import type { SessionRecord } from '../state/store.js';
 import type { Outlet } from './outlet.js';
 import { mostVerbose } from '../backends/log-level.js';
+import { inflightGauge, requestErrors, requests } from '../observe/metrics.js';
 import type { ListenFilter } from './notify-hub.js';
 import type { Logger } from '../observe/log.js';
 
@@ -30,7 +31,15 @@ export interface ModernRequestInfo {
   logLevel: LogLevel | undefined;
 }
 
+/** Methods counted by name in metrics; anything else is 'other', so clients cannot inflate label cardinality. */
+const KNOWN_METHODS = new Set([
+  'initialize', 'ping', 'logging/setLevel', 'server/discover', 'subscriptions/listen', 'tools/list', 'tools/call', 'prompts/list', 'prompts/get',
+  'resources/list', 'resources/templates/list', 'resources/read', 'resources/subscribe', 'resources/unsubscribe', 'completion/complete',
+]);
+
 export class McpService {
+  private running = 0;
+
   constructor(
     private readonly router: Router,
     private readonly upstreams: Upstreams,
@@ -75,6 +84,7 @@ export class McpService {
     const onOutletAbort = () => controller.abort();
     outlet.signal.addEventListener('abort', onOutletAbort, { once: true });
     session.inflight.set(request.id, controller);
+    this.begin(request.method, 'legacy');
     const record = session.record;
     const ctx: RequestContext = {
       era: 'legacy',
@@ -96,6 +106,7 @@ export class McpService {
     } finally {
       session.inflight.delete(request.id);
       outlet.signal.removeEventListener('abort', onOutletAbort);
+      this.end();
     }
   }
 
@@ -147,6 +158,7 @@ export class McpService {
 
   /** One modern (2026-07-28) request; headers were validated by the HTTP adapter. */
   async onModernRequest(request: JsonRpcRequest, info: ModernRequestInfo, principal: string, outlet: Outlet): Promise<void> {
+    this.begin(request.method, 'modern');
     const ctx: RequestContext = {
       era: 'modern',
       protocolVersion: info.protocolVersion,
@@ -169,7 +181,25 @@ export class McpService {
       const response = this.errorResponse(request.id, modernError(err, request));
       const status = err instanceof GatewayError ? err.httpStatus('modern') : modernStatusForCode(response.error.code);
       outlet.respond(response, status);
+    } finally {
+      this.end();
     }
+  }
+
+  /** Requests being served now, both eras (the drain waits for this to reach 0). */
+  get inflight(): number {
+    return this.running;
+  }
+
+  private begin(method: string, era: 'legacy' | 'modern'): void {
+    this.running++;
+    inflightGauge.set(this.running);
+    requests.inc({ method: KNOWN_METHODS.has(method) ? method : 'other', era });
+  }
+
+  private end(): void {
+    this.running--;
+    inflightGauge.set(this.running);
   }
 
   /**
@@ -200,6 +230,12 @@ export class McpService {
   }
 
   errorResponse(id: JsonRpcId, err: unknown) {
+    const response = this.buildError(id, err);
+    requestErrors.inc({ code: String(response.error.code) });
+    return response;
+  }
+
+  private buildError(id: JsonRpcId, err: unknown) {
     if (err instanceof UpstreamRpcError) return failure(id, err.toJsonRpc());
     const gwErr = toGatewayError(err);
     if (gwErr.spec.fault === 'gateway' && !gwErr.data?.cancelled) this.logger.error({ err: String(err), stack: err instanceof Error ? err.stack : undefined }, 'internal error while serving a request');

@@ -8,7 +8,7 @@
  * fail with a backend error and the link reconnects with a new handshake.
  */
 import { Pool } from 'undici';
-import { GatewayError } from '../../mcp/errors.js';
+import { GatewayError, NOT_READY } from '../../mcp/errors.js';
 import { isFailure, type JsonObject, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { handshake } from '../handshake.js';
 import { RpcConnection, UpstreamRpcError } from '../rpc-connection.js';
@@ -68,7 +68,7 @@ export class LegacySseLink implements BackendLink {
   call(call: LinkCall): Promise<JsonObject> {
     const conn = this.conn;
     if (!conn || this.current.state !== 'ready') {
-      return Promise.reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.current.state}`));
+      return Promise.reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.current.state}`, NOT_READY));
     }
     const sent = conn.request(call.method, call.params, call.hooks, call.group);
     const work = sent.response.then((r) => unwrap(r));

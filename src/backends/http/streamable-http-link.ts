@@ -9,7 +9,7 @@
  * list_changed arrives on a `subscriptions/listen` stream.
  */
 import { Pool } from 'undici';
-import { GatewayError } from '../../mcp/errors.js';
+import { GatewayError, NOT_READY } from '../../mcp/errors.js';
 import { isFailure, type JsonObject, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { encodeHeaderValue } from '../../mcp/headers.js';
 import { MODERN_VERSION } from '../../mcp/versions.js';
@@ -91,7 +91,7 @@ export class StreamableHttpLink implements BackendLink {
 
   async call(call: LinkCall): Promise<JsonObject> {
     if (this.current.state !== 'ready') {
-      throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.current.state}${this.current.lastError ? `: ${this.current.lastError}` : ''}`);
+      throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.current.state}${this.current.lastError ? `: ${this.current.lastError}` : ''}`, NOT_READY);
     }
     const controller = new AbortController();
     const work = this.callOnce(call, controller.signal, true);

@@ -15,6 +15,7 @@ import { LiveSession } from './live-session.js';
 import { newStreamId } from './producer-stream.js';
 import { sessionChannel, StoreUnavailable, type SessionRecord, type StateStore } from '../../state/store.js';
 import type { Logger } from '../../observe/log.js';
+import { sessionsGauge } from '../../observe/metrics.js';
 
 /** Random bytes in a session id. */
 export const SESSION_ID_BYTES = 18;
@@ -129,6 +130,7 @@ export class Sessions {
     });
     this.live.set(record.id, session);
     this.touched.set(record.id, Date.now());
+    sessionsGauge.set(this.live.size);
     return session;
   }
 
@@ -137,6 +139,7 @@ export class Sessions {
     if (!session) return;
     this.live.delete(id);
     this.touched.delete(id);
+    sessionsGauge.set(this.live.size);
     session.close();
     for (const handler of this.endHandlers) handler(id);
   }

@@ -1,0 +1,92 @@
+/**
+ * Relays a 2026-07-28 retry to the worker that holds its call.
+ *
+ * The retry carries inputResponses for a call held by worker W (named in
+ * the sealed requestState). If that is us, HeldCalls resumes it; otherwise
+ * the retry is sent on W's bus channel and W answers on ours with the
+ * backend's notifications and then the outcome, which we pass to the client
+ * as if the call ran here.
+ */
+import { randomBytes } from 'node:crypto';
+import { GatewayError } from '../mcp/errors.js';
+import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
+import { UpstreamRpcError, toRpcError } from '../backends/rpc-connection.js';
+import { workerChannel, type BusMessage, type StateStore } from '../state/store.js';
+import type { HeldCalls, Notify } from './held-calls.js';
+
+/** How long a relayed step may take before the retry fails (the owner may have died). */
+export const REMOTE_RESUME_TIMEOUT_MS = 10 * 60_000;
+
+interface Waiting {
+  notify: Notify;
+  resolve(result: JsonObject): void;
+  reject(err: unknown): void;
+  timer: NodeJS.Timeout;
+}
+
+export class RemoteResume {
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly held: HeldCalls, private readonly store: StateStore) {
+    this.unsubscribe = store.subscribe(workerChannel(held.workerId), (m) => this.onBus(m));
+  }
+
+  resume(owner: string | undefined, handle: string, inputResponses: unknown, signal: AbortSignal, notify: Notify): Promise<JsonObject> {
+    if (owner === undefined || owner === this.held.workerId) return this.held.resume(handle, inputResponses, signal, notify);
+    const rid = randomBytes(9).toString('base64url');
+    return new Promise<JsonObject>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(rid);
+        reject(new GatewayError('GW_ERR_INPUT_STATE_INVALID', 'requestState rejected: the gateway worker holding this call did not answer (it may have stopped)'));
+      }, REMOTE_RESUME_TIMEOUT_MS);
+      this.waiting.set(rid, { notify, resolve, reject, timer });
+      this.store
+        .publish(workerChannel(owner), { t: 'resume', handle, inputResponses, rid, replyTo: this.held.workerId })
+        .catch(() => {
+          clearTimeout(timer);
+          this.waiting.delete(rid);
+          reject(new GatewayError('GW_ERR_STATE_UNAVAILABLE', 'this retry belongs to a call held by another gateway worker, and the shared state store cannot be reached to relay it'));
+        });
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private onBus(message: BusMessage): void {
+    if (message.t === 'resume') {
+      const reply = (m: Extract<BusMessage, { t: 'resumed' }>) => void this.store.publish(workerChannel(message.replyTo), m).catch(() => undefined);
+      this.held
+        .resume(message.handle, message.inputResponses, new AbortController().signal, (n) => reply({ t: 'resumed', rid: message.rid, notification: n as unknown as JsonObject }))
+        .then(
+          (result) => reply({ t: 'resumed', rid: message.rid, result }),
+          (err: unknown) => reply({ t: 'resumed', rid: message.rid, error: wireError(err) }),
+        );
+      return;
+    }
+    if (message.t !== 'resumed') return;
+    const w = this.waiting.get(message.rid);
+    if (!w) return;
+    if (message.notification) {
+      w.notify(message.notification as unknown as JsonRpcNotification);
+      return;
+    }
+    this.waiting.delete(message.rid);
+    clearTimeout(w.timer);
+    if (message.result) w.resolve(message.result);
+    else w.reject(fromWireError(message.error));
+  }
+}
+
+function wireError(err: unknown): JsonObject {
+  if (err instanceof GatewayError) return { gw: err.toWire() as unknown as JsonObject };
+  return { rpc: toRpcError(err) as unknown as JsonObject };
+}
+
+function fromWireError(error: JsonObject | undefined): Error {
+  if (error && isObject(error.gw)) return GatewayError.fromWire(error.gw as never);
+  const rpc = (error?.rpc ?? {}) as { code?: number; message?: string; data?: unknown };
+  return new UpstreamRpcError(rpc.code ?? -32603, rpc.message ?? 'remote resume failed', rpc.data);
+}

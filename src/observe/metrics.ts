@@ -1,0 +1,40 @@
+/**
+ * Prometheus metrics (prom-client). Each worker records into its own
+ * registry; GET /metrics on any worker asks the primary, which merges every
+ * worker's registry (prom-client's cluster aggregation), so one scrape sees
+ * the whole node whichever worker answers it.
+ */
+import client from 'prom-client';
+
+export const registry = client.register;
+
+export const requests = new client.Counter({
+  name: 'only1mcp_requests_total',
+  help: 'JSON-RPC requests handled, by method and protocol era.',
+  labelNames: ['method', 'era'] as const,
+});
+
+export const requestErrors = new client.Counter({
+  name: 'only1mcp_request_errors_total',
+  help: 'JSON-RPC error responses, by code.',
+  labelNames: ['code'] as const,
+});
+
+export const backendCalls = new client.Histogram({
+  name: 'only1mcp_backend_call_seconds',
+  help: 'Duration of calls to backends, by backend and outcome (ok, error, fault).',
+  labelNames: ['backend', 'outcome'] as const,
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+});
+
+export const sessionsGauge = new client.Gauge({ name: 'only1mcp_sessions', help: '2025-era sessions live on this worker.' });
+export const inflightGauge = new client.Gauge({ name: 'only1mcp_inflight_requests', help: 'Requests being served.' });
+export const storeUp = new client.Gauge({ name: 'only1mcp_state_store_up', help: '1 when the shared state store (Redis) is reachable, 0 when the gateway serves from local state.' });
+export const degraded = new client.Gauge({ name: 'only1mcp_degraded', help: '1 while the gateway is degraded (a backend down or the state store unreachable).' });
+
+client.collectDefaultMetrics({ prefix: 'only1mcp_' });
+
+/** In the primary: merged metrics of every worker. */
+export function aggregator(): client.AggregatorRegistry<client.PrometheusContentType> {
+  return new client.AggregatorRegistry();
+}

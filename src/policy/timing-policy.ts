@@ -1,0 +1,23 @@
+/**
+ * Records every backend call's duration and outcome in the
+ * only1mcp_backend_call_seconds histogram: "ok", "error" (the backend's own
+ * JSON-RPC error, an application answer) or "fault" (the gateway could not
+ * get an answer: timeout, crash, unreachable).
+ */
+import { backendCalls } from '../observe/metrics.js';
+import { UpstreamRpcError } from '../backends/rpc-connection.js';
+import type { Send } from './breaker-policy.js';
+
+export function withTiming<T>(backend: string, send: Send<T>): Send<T> {
+  return async () => {
+    const end = backendCalls.startTimer({ backend });
+    try {
+      const result = await send();
+      end({ outcome: 'ok' });
+      return result;
+    } catch (err) {
+      end({ outcome: err instanceof UpstreamRpcError ? 'error' : 'fault' });
+      throw err;
+    }
+  };
+}

@@ -152,9 +152,13 @@ export class RpcConnection<O> {
   }
 
   private onServerRequest(message: JsonRpcRequest): void {
-    const owner = this.inFlight.attribute()?.owner;
-    const reply = (response: JsonRpcResponse) => this.write(response);
-    this.handlers.onServerRequest(message, owner).then(
+    const entry = this.inFlight.attribute();
+    const answered = entry ? this.inFlight.waitingOnClient(entry) : () => undefined;
+    const reply = (response: JsonRpcResponse) => {
+      answered();
+      this.write(response);
+    };
+    this.handlers.onServerRequest(message, entry?.owner).then(
       (result) => reply({ jsonrpc: '2.0', id: message.id, result }),
       (err: unknown) => reply(failure(message.id, toRpcError(err))),
     );

@@ -30,13 +30,19 @@ const PIECES = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufa
 /** Case boundaries: "getBaziDetail" → get Bazi Detail, "HTMLParser" → HTML Parser. */
 const CAMEL = /([\p{Ll}\p{N}])(\p{Lu})|(\p{Lu})(\p{Lu}\p{Ll})/gu;
 
+const ASCII = /^[\x00-\x7f]*$/;
+const ASCII_PIECES = /[A-Za-z0-9]+/g;
+const HAS_UPPER = /\p{Lu}/u;
+
 /** Splits text (or an identifier) into lower-case words, without stemming or stop words. */
 export function words(text: string): string[] {
   const out: string[] = [];
-  const spaced = text.normalize('NFKC').replace(CAMEL, (_m, a?: string, b?: string, c?: string, d?: string) => (a !== undefined ? `${a} ${b}` : `${c} ${d}`));
-  for (const match of spaced.matchAll(PIECES)) {
+  const ascii = ASCII.test(text);
+  const normal = ascii ? text : text.normalize('NFKC');
+  const spaced = HAS_UPPER.test(normal) ? normal.replace(CAMEL, (_m, a?: string, b?: string, c?: string, d?: string) => (a !== undefined ? `${a} ${b}` : `${c} ${d}`)) : normal;
+  for (const match of spaced.matchAll(ascii ? ASCII_PIECES : PIECES)) {
     const piece = match[0];
-    if (CJK.test(piece)) {
+    if (!ascii && CJK.test(piece)) {
       if (piece.length === 1) out.push(piece);
       for (let i = 0; i + 1 < piece.length; i++) out.push(piece.slice(i, i + 2));
     } else {

@@ -11,6 +11,7 @@
  */
 import { terms } from './text-analysis.js';
 import { toolText, type IndexedTool } from './tool-fields.js';
+import { producerLinks } from './dataflow.js';
 import { glossaryWords, synonymsOf } from './synonyms.js';
 import { parameterTypes, queryValues, typeTerm } from './value-types.js';
 
@@ -43,19 +44,25 @@ export interface ToolIndexOptions {
   glossary: boolean;
   /** Weight of the best per-clause score for multi-step requests; 0 disables. */
   clauseWeight: number;
+  /** Share of a consumer's score given to the tools that produce its inputs (dataflow.ts); 0 disables. */
+  producerWeight: number;
 }
 
 export const DEFAULT_INDEX_OPTIONS: ToolIndexOptions = {
-  fieldWeights: { name: 3, server: 1, description: 1, params: 0.5, types: 1 },
-  fieldB: { name: 0.3, server: 0.3, description: 0.75, params: 0.75, types: 0 },
-  k1: 1.2,
+  fieldWeights: { name: 3, server: 2, description: 1, params: 0.5, types: 1 },
+  fieldB: { name: 0.3, server: 0.3, description: 0.5, params: 0.5, types: 0 },
+  k1: 2,
   stem: true,
   serverWeight: 0,
   valueTypes: true,
   synonymWeight: 0.5,
   glossary: true,
   clauseWeight: 0,
+  producerWeight: 0.7,
 };
+
+/** Only the leading tools of a search lift their producers: a weak match says little about what the task needs first. */
+const PRODUCER_SOURCES = 10;
 
 interface Posting {
   doc: number;
@@ -107,6 +114,8 @@ export class ToolIndex {
   private readonly servers: Bm25F;
   private readonly serverOf: Int32Array;
   private readonly serverCount: number;
+  /** producers[b]: tools that produce what tool b requires. */
+  private readonly producers: number[][];
   private readonly options: ToolIndexOptions;
 
   constructor(tools: readonly IndexedTool[], options: Partial<ToolIndexOptions> = {}) {
@@ -139,6 +148,11 @@ export class ToolIndex {
       d.types.push(...doc.types);
     });
     this.serverCount = serverDocs.length;
+    const groups: number[][] = serverDocs.map(() => []);
+    tools.forEach((_t, i) => groups[this.serverOf[i]!]!.push(i));
+    this.producers = this.options.producerWeight > 0
+      ? producerLinks(tools.map((t, i) => ({ nameTerms: docs[i]!.name, descriptionTerms: docs[i]!.description, inputSchema: t.inputSchema })), groups)
+      : [];
     this.servers = new Bm25F(serverDocs, this.options);
   }
 
@@ -183,7 +197,18 @@ export class ToolIndex {
         for (let i = 0; i < scores.length; i++) scores[i] = scores[i]! + this.options.clauseWeight * max * best[i]!;
       }
     }
+    if (this.options.producerWeight > 0) this.liftProducers(scores);
     return topK(scores, limit).map((i) => ({ tool: this.tools[i]!, score: scores[i]! }));
+  }
+
+  /** A producer gains a share of the score of its best consumer among the leading tools. */
+  private liftProducers(scores: Float64Array): void {
+    const lift = new Float64Array(scores.length);
+    for (const b of topK(scores, PRODUCER_SOURCES)) {
+      const s = scores[b]!;
+      for (const a of this.producers[b]!) if (s > lift[a]!) lift[a] = s;
+    }
+    for (let a = 0; a < scores.length; a++) scores[a] = Math.max(scores[a]!, this.options.producerWeight * lift[a]!);
   }
 
   /** Tool scores for one query text, or undefined when it has no terms. */

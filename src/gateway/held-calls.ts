@@ -26,8 +26,15 @@ interface Ask {
 
 export type Notify = (message: JsonRpcNotification) => void;
 
+/** Quiet time after a backend's last request before the round is sent to the client. */
+export const ASK_SETTLE_MS = 5;
+/** A round is sent at the latest this long after its first request. */
+export const ASK_ROUND_MAX_MS = 50;
+
 interface Held {
   handle: string;
+  /** Bumps with every input_required round, so each round's requestState differs and an old one cannot be replayed. */
+  round: number;
   asks: Map<string, Ask>;
   nextKey: number;
   outcome: { ok: true; value: JsonObject } | { ok: false; error: unknown } | undefined;
@@ -64,6 +71,7 @@ export class HeldCalls {
   start(route: Held['route'], signal: AbortSignal, notify: Notify, start: StartCall): Promise<JsonObject> {
     const h: Held = {
       handle: randomBytes(16).toString('base64url'),
+      round: 0,
       asks: new Map(),
       nextKey: 0,
       outcome: undefined,
@@ -86,10 +94,13 @@ export class HeldCalls {
   }
 
   /** A retry carrying answers for a call held by this worker. */
-  resume(handle: string, inputResponses: unknown, signal: AbortSignal, notify: Notify): Promise<JsonObject> {
+  resume(handle: string, round: number | undefined, inputResponses: unknown, signal: AbortSignal, notify: Notify): Promise<JsonObject> {
     const h = this.held.get(handle);
     if (!h) {
       return Promise.reject(new GatewayError('GW_ERR_INPUT_STATE_INVALID', 'requestState rejected: the call it refers to is no longer held (it finished, expired, or was cancelled)'));
+    }
+    if (round !== h.round) {
+      return Promise.reject(new GatewayError('GW_ERR_INPUT_STATE_INVALID', 'requestState rejected: it belongs to an earlier round of this call'));
     }
     clearTimeout(h.timer);
     h.notify = notify;
@@ -125,18 +136,29 @@ export class HeldCalls {
           h.wake = decide;
           return;
         }
-        // Let sibling asks raised in the same tick join this round.
-        h.wake = undefined;
-        setImmediate(() => {
+        // A backend sends the requests of one round in a burst, which may reach us
+        // in several reads (a stdio backend's separate writes): let siblings join.
+        const firstAskAt = Date.now();
+        let settle: NodeJS.Timeout | undefined;
+        const roundComplete = () => {
+          h.wake = undefined;
           signal.removeEventListener('abort', onAbort);
           if (h.outcome) {
             decide();
             return;
           }
+          h.round++;
           this.held.set(h.handle, h);
           h.timer = setTimeout(() => this.drop(h, new GatewayError('GW_ERR_CLIENT_NO_ANSWER', `no retry with inputResponses within ${this.ttlMs} ms`)), this.ttlMs);
           resolve(this.inputRequired(h));
-        });
+        };
+        const rearm = () => {
+          clearTimeout(settle);
+          const left = ASK_ROUND_MAX_MS - (Date.now() - firstAskAt);
+          settle = setTimeout(roundComplete, Math.max(0, Math.min(ASK_SETTLE_MS, left)));
+        };
+        h.wake = () => (h.outcome ? (clearTimeout(settle), roundComplete()) : rearm());
+        rearm();
       };
       decide();
     });
@@ -146,7 +168,7 @@ export class HeldCalls {
     const inputRequests: JsonObject = {};
     for (const [key, ask] of h.asks) inputRequests[key] = ask.params === undefined ? { method: ask.method } : { method: ask.method, params: ask.params };
     const { backend, method, name, principal } = h.route;
-    const requestState = this.sealer.seal({ k: 'held', h: h.handle, w: this.workerId, b: backend, m: method, n: name, p: principal, e: Date.now() + this.ttlMs });
+    const requestState = this.sealer.seal({ k: 'held', h: h.handle, r: h.round, w: this.workerId, b: backend, m: method, n: name, p: principal, e: Date.now() + this.ttlMs });
     return { resultType: 'input_required', inputRequests, requestState };
   }
 

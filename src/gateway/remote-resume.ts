@@ -32,8 +32,8 @@ export class RemoteResume {
     this.unsubscribe = store.subscribe(workerChannel(held.workerId), (m) => this.onBus(m));
   }
 
-  resume(owner: string | undefined, handle: string, inputResponses: unknown, signal: AbortSignal, notify: Notify): Promise<JsonObject> {
-    if (owner === undefined || owner === this.held.workerId) return this.held.resume(handle, inputResponses, signal, notify);
+  resume(owner: string | undefined, handle: string, round: number | undefined, inputResponses: unknown, signal: AbortSignal, notify: Notify): Promise<JsonObject> {
+    if (owner === undefined || owner === this.held.workerId) return this.held.resume(handle, round, inputResponses, signal, notify);
     const rid = randomBytes(9).toString('base64url');
     return new Promise<JsonObject>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -42,7 +42,7 @@ export class RemoteResume {
       }, REMOTE_RESUME_TIMEOUT_MS);
       this.waiting.set(rid, { notify, resolve, reject, timer });
       this.store
-        .publish(workerChannel(owner), { t: 'resume', handle, inputResponses, rid, replyTo: this.held.workerId })
+        .publish(workerChannel(owner), { t: 'resume', handle, round, inputResponses, rid, replyTo: this.held.workerId })
         .catch(() => {
           clearTimeout(timer);
           this.waiting.delete(rid);
@@ -59,7 +59,7 @@ export class RemoteResume {
     if (message.t === 'resume') {
       const reply = (m: Extract<BusMessage, { t: 'resumed' }>) => void this.store.publish(workerChannel(message.replyTo), m).catch(() => undefined);
       this.held
-        .resume(message.handle, message.inputResponses, new AbortController().signal, (n) => reply({ t: 'resumed', rid: message.rid, notification: n as unknown as JsonObject }))
+        .resume(message.handle, message.round, message.inputResponses, new AbortController().signal, (n) => reply({ t: 'resumed', rid: message.rid, notification: n as unknown as JsonObject }))
         .then(
           (result) => reply({ t: 'resumed', rid: message.rid, result }),
           (err: unknown) => reply({ t: 'resumed', rid: message.rid, error: wireError(err) }),

@@ -22,6 +22,8 @@ export interface StatePayload {
   h?: string;
   /** The worker holding the call (held states only). */
   w?: string;
+  /** The input_required round the state was issued for (held states only). */
+  r?: number;
   /** The backend's own requestState, when it gave one. */
   s?: string;
   b: string;

@@ -131,7 +131,7 @@ export class Router {
     let params = target.params;
     if (modernInput && params.requestState !== undefined) {
       const state = this.sealer.open(params.requestState, { method, name: target.name, principal: ctx.principal });
-      if (state.k === 'held') return this.resumer.resume(state.w, state.h ?? '', params.inputResponses, ctx.signal, (n) => ctx.notify(n));
+      if (state.k === 'held') return this.resumer.resume(state.w, state.h ?? '', state.r, params.inputResponses, ctx.signal, (n) => ctx.notify(n));
       const { requestState: _sealed, ...rest } = params;
       params = state.s === undefined ? rest : { ...rest, requestState: state.s };
     }

@@ -58,7 +58,7 @@ export type BusMessage =
   | { t: 'cancel'; requestId: string | number }
   | { t: 'record' }
   | { t: 'ended' }
-  | { t: 'resume'; handle: string; inputResponses: unknown; rid: string; replyTo: string }
+  | { t: 'resume'; handle: string; round?: number; inputResponses: unknown; rid: string; replyTo: string }
   | { t: 'resumed'; rid: string; result?: JsonObject; error?: JsonObject; notification?: JsonObject }
   | { t: 'breaker'; backend: string; state: BreakerSnapshot }
   | { t: 'list'; key: string };

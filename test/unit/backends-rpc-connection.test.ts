@@ -62,7 +62,7 @@ describe('RpcConnection requests', () => {
     for (const m of [...sent].reverse() as JsonRpcRequest[]) {
       conn.receive({ jsonrpc: '2.0', id: m.id, result: { echoed: (m.params!.arguments as JsonObject).n } });
     }
-    for (const c of callers) expect((await c.call.response) as JsonObject).toMatchObject({ result: { echoed: c.n } });
+    for (const c of callers) expect(await c.call.response).toMatchObject({ result: { echoed: c.n } });
   });
 
   it('answers a request the link would not take at once as overloaded', async () => {

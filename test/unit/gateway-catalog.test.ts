@@ -153,7 +153,7 @@ describe('Catalog', () => {
     expect(names(catalog.list('tools'))).toEqual(['alpha-t']);
   });
 
-  // BUG (src/gateway/naming.ts:60 via src/gateway/catalog.ts:171): resources and templates get
+  // BUG (src/gateway/naming.ts:59 via src/gateway/catalog.ts:162): resources and templates get
   // policy 'never', but assignNames still passes every unprefixed key through fitName, which cuts
   // keys over 64 characters. A long URI is listed as a mangled URI and cannot be resolved.
   it.fails('lists and resolves a resource URI longer than 64 characters unchanged', () => {

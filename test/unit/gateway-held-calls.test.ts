@@ -234,6 +234,29 @@ describe('HeldCalls', () => {
     expect(retryStream).toEqual(['notifications/progress:2']);
   });
 
+  // BUG (src/gateway/held-calls.ts:125, step(): `h.wake = decide`): a second retry for the same handle
+  // while the first still waits replaces the first one's wake-up, so the first request never settles.
+  it.fails('settles both of two concurrent retries of one held call', async () => {
+    const held = new HeldCalls(sealer, 'w1');
+    const finish = deferred<JsonObject>();
+    const first = await held.start(route, live(), ignore, async (ask) => {
+      await ask('roots/list', undefined);
+      return finish.promise;
+    });
+    const handle = handleOf(first);
+    const retryA = held.resume(handle, { input_0: { roots: [] } }, live(), ignore);
+    const retryB = held.resume(handle, {}, live(), ignore);
+    finish.resolve({ done: true });
+    await expect(retryB).resolves.toEqual({ done: true });
+    let settledA = false;
+    retryA.then(
+      () => (settledA = true),
+      () => (settledA = true),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(settledA).toBe(true);
+  });
+
   it('a client abort while waiting aborts the backend call and settles with its outcome', async () => {
     const held = new HeldCalls(sealer, 'w1');
     const client = new AbortController();
@@ -271,6 +294,7 @@ describe('HeldCalls', () => {
     retry.abort();
     await expect(pending).rejects.toThrow('request cancelled by the client');
     expect(errors[0]?.errorName).toBe('GW_ERR_INTERNAL');
+    expect(errors[0]?.message).toBe('request cancelled by the client');
     expect(errors[0]?.data).toEqual({ cancelled: true });
     expect(held.size).toBe(0);
   });

@@ -179,15 +179,21 @@ const OUTPUT_SECTION = /^(?:Returns?|Yields?|Raises|Output|Response|Examples?|Us
  */
 export function briefDescription(description: string, params: readonly string[]): string {
   const paragraphs = description.split(/\n\s*\n/);
-  if (paragraphs.length <= 1 && description.length < BRIEF_MIN_CHARS) return description;
+  if (description.length < BRIEF_MIN_CHARS) return description;
   const [first = '', ...later] = paragraphs.length > 1 ? paragraphs : splitFirstSentence(description);
   const named = params.filter((p) => p.length > 2).map((p) => new RegExp(`(?:^|[^A-Za-z0-9_])${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:$|[^A-Za-z0-9_])`));
   const kept: string[] = [];
-  let inOutput = false;
+  let section: 'text' | 'output' | 'args' = 'text';
   for (const line of later.join('\n').split('\n')) {
-    if (OUTPUT_SECTION.test(line)) inOutput = true;
-    else if (/^[A-Z][A-Za-z ]{1,30}:$/.test(line)) inOutput = false;
-    if (inOutput) continue;
+    if (OUTPUT_SECTION.test(line)) section = 'output';
+    else if (ARGS_HEADER.test(line)) section = 'args';
+    else if (SECTION_HEADER.test(line)) section = 'text';
+    if (section === 'output') continue;
+    // An Args block still here documents what the schema lacks (C9 moved the rest): keep it whole.
+    if (section === 'args') {
+      kept.push(line);
+      continue;
+    }
     for (const sentence of line.split(/(?<=[.!?。；;])\s+/)) {
       if (RULE_WORDS.test(sentence) || named.some((re) => re.test(sentence))) kept.push(sentence);
     }

@@ -1,0 +1,82 @@
+/**
+ * What tools/list returns in each context mode, given the merged,
+ * name-spaced catalog list:
+ *
+ *   full     the list as it is
+ *   compact  every tool through compactTool
+ *   search   the meta-tools, then the session's working set (compacted, in
+ *            load order so that the list only changes when the set does)
+ *
+ * Compaction is cached per tool object: the catalog rebuilds its arrays only
+ * when a backend's list changes, so a cached entry lives exactly as long as
+ * the definition it was made from.
+ */
+import type { ContextMode } from '../config/model.js';
+import type { JsonObject } from '../mcp/jsonrpc.js';
+import { compactTool } from './compact.js';
+import { META_TOOLS } from './meta-tools.js';
+import type { IndexedTool } from './tool-index.js';
+import { toolTokens } from './tokens.js';
+
+export type { ContextMode } from '../config/model.js';
+
+const compacted = new WeakMap<JsonObject, JsonObject>();
+const tokenCounts = new WeakMap<JsonObject, number>();
+
+/** compactTool, memoised on the tool object. */
+export function compactCached(tool: JsonObject): JsonObject {
+  let c = compacted.get(tool);
+  if (!c) {
+    c = compactTool(tool);
+    compacted.set(tool, c);
+  }
+  return c;
+}
+
+/** toolTokens, memoised on the tool object (the working set asks for the same tools repeatedly). */
+export function toolTokensCached(tool: JsonObject): number {
+  let n = tokenCounts.get(tool);
+  if (n === undefined) {
+    n = toolTokens(tool);
+    tokenCounts.set(tool, n);
+  }
+  return n;
+}
+
+/**
+ * The tools/list a session sees. `workingSet` lists loaded names (search mode
+ * only); names no longer in the catalog are skipped.
+ */
+export function renderToolList(mode: ContextMode, tools: readonly JsonObject[], workingSet: readonly string[] = []): JsonObject[] {
+  switch (mode) {
+    case 'full':
+      return [...tools];
+    case 'compact':
+      return tools.map(compactCached);
+    case 'search': {
+      if (workingSet.length === 0) return [...META_TOOLS];
+      const byName = new Map<string, JsonObject>();
+      for (const t of tools) if (typeof t.name === 'string') byName.set(t.name, t);
+      const loaded: JsonObject[] = [];
+      for (const name of workingSet) {
+        const t = byName.get(name);
+        if (t) loaded.push(compactCached(t));
+      }
+      return [...META_TOOLS, ...loaded];
+    }
+  }
+}
+
+/** The cost the working set charges for a tool: its tokens as search mode lists it (compacted). */
+export function workingSetTokens(tool: JsonObject): number {
+  return toolTokensCached(compactCached(tool));
+}
+
+/** An index entry for a catalog tool: `item` as clients see it, `backend` and `original` from the catalog's routing table. */
+export function indexedToolOf(item: JsonObject, backend: string, original: string): IndexedTool {
+  const out: IndexedTool = { name: String(item.name), server: backend, original };
+  if (typeof item.description === 'string') out.description = item.description;
+  if (typeof item.title === 'string') out.title = item.title;
+  if (item.inputSchema !== undefined) out.inputSchema = item.inputSchema;
+  return out;
+}

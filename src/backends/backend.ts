@@ -65,14 +65,16 @@ export class Backend {
     if (this.era !== 'modern') {
       return this.link.call(this.linkCall(method, stripModernMeta(params), ctx));
     }
-    let current = withModernMeta(params, ctx);
-    for (let round = 0; ; round++) {
+    const first = withModernMeta(params, ctx);
+    let current = first;
+    for (let round = 1; ; round++) {
       const result = await this.link.call(this.linkCall(method, current, ctx));
       if (result.resultType !== 'input_required' || ctx.acceptInputRequired) return result;
-      if (round >= MAX_INPUT_ROUNDS) {
-        throw new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend ${this.name} asked for input ${MAX_INPUT_ROUNDS} times on one ${method}`);
+      if (round > MAX_INPUT_ROUNDS) {
+        throw new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend ${this.name} asked for input more than ${MAX_INPUT_ROUNDS} times on one ${method}`);
       }
-      current = { ...current, ...(await answerInputRequests(result, ctx.hooks)) };
+      // Each retry is the original request plus this round's answers (and state, if the backend gave one).
+      current = { ...first, ...(await answerInputRequests(result, ctx.hooks)) };
     }
   }
 

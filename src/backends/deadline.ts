@@ -31,13 +31,7 @@ export function withDeadline<T>(
       cancel(`timed out after ${timeoutMs} ms`);
       reject(new GatewayError('GW_ERR_BACKEND_TIMEOUT', `${what} did not answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    if (signal) {
-      if (signal.aborted) {
-        onAbort();
-        return;
-      }
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
+    // Handlers first: the work may reject later even when the caller is already gone.
     work.then(
       (value) => {
         if (done) return;
@@ -50,5 +44,12 @@ export function withDeadline<T>(
         reject(err);
       },
     );
+    if (signal) {
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
   });
 }

@@ -35,7 +35,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): Parsed {
     }
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    if (!(name in spec)) throw new UsageError(`unknown option --${name}`);
+    if (!Object.hasOwn(spec, name)) throw new UsageError(`unknown option --${name}`);
     if (!spec[name]) {
       if (eq !== -1) throw new UsageError(`--${name} takes no value`);
       flags[name] = true;

@@ -24,6 +24,7 @@
  *                   parameter or says must/only/required/never; output
  *                   docs ("Returns:"), examples and usage essays go
  *   C11 empty-default `default` equal to the type's empty value ("", false, [], {}) goes
+ *   C12 said-twice  a parameter description's "default is X" goes when `default` is X
  *
  * Pure and deterministic: the input is not modified, key order is kept.
  */
@@ -109,6 +110,8 @@ function compactSchema(schema: JsonObject, key: string | undefined): JsonObject 
   if (out.default === '' || out.default === false || (Array.isArray(out.default) && out.default.length === 0) || (isObject(out.default) && Object.keys(out.default).length === 0)) delete out.default;
   // C3: generated titles ("Query" for "query"), and titles equal to the description.
   if (typeof out.title === 'string' && ((key !== undefined && sameWords(out.title, key)) || out.title === out.description)) delete out.title;
+  // C12: "Defaults to 600." beside `default: 600`.
+  if (typeof out.description === 'string' && 'default' in out) out.description = dropDefaultSentence(out.description, out.default);
   if (out.description === '') delete out.description;
   out = collapseAnyOf(out);
   return out;
@@ -209,6 +212,14 @@ function splitFirstSentence(text: string): string[] {
   const m = /^[\s\S]*?[.!?。](?=\s)/.exec(text);
   if (!m) return [text];
   return [m[0], text.slice(m[0].length)];
+}
+
+/** Removes a clause that restates the schema's own default ("default is 600", "(default: 'x')", "Defaults to \"1d\"."). */
+export function dropDefaultSentence(description: string, value: unknown): string {
+  if (value === null || typeof value === 'object') return description;
+  const v = String(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const clause = new RegExp(`\\s*(?:\\(\\s*default(?:s)?(?: value)?\\s*(?:is|:|=)?\\s*['"\`]?${v}['"\`]?\\s*\\)|[,;]?\\s*(?:the )?default(?:s)?(?: value)?\\s*(?:is|to|:|=)\\s*['"\`]?${v}['"\`]?(?=[\\s.,;)]|$)\\.?)`, 'i');
+  return description.replace(clause, '').trim();
 }
 
 function insertAfterFirst(obj: JsonObject, key: string, value: unknown): JsonObject {

@@ -13,6 +13,7 @@
  */
 import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
 import { compactTool } from './compact.js';
+import { toolTokens } from './tokens.js';
 import type { SearchHit } from './tool-index.js';
 import type { LoadResult } from './working-set.js';
 
@@ -26,6 +27,13 @@ export const DEFAULT_FIND_LIMIT = 5;
 export const MAX_FIND_LIMIT = 10;
 export const MAX_LOAD_NAMES = 20;
 export const MAX_QUERY_CHARS = 2000;
+/**
+ * A find result stops adding full definitions past this many tokens (the
+ * first found tool always goes in whole); the rest are named with their first
+ * sentence. One tool with a 170-value enum can cost 1,800 tokens: five of
+ * those would put ~9,000 tokens into the context in one answer.
+ */
+export const DEFAULT_FIND_RESULT_MAX_TOKENS = 2000;
 
 export const META_TOOLS: readonly JsonObject[] = Object.freeze([
   {
@@ -114,15 +122,41 @@ function textResult(text: string, isError = false): JsonObject {
  * it validates the same arguments as the original schema). Scores stay
  * out: they mean nothing to a model and cost tokens.
  */
-export function formatFindResult(hits: readonly SearchHit[], definitionOf: (name: string) => JsonObject | undefined, options: { compact?: boolean } = {}): JsonObject {
+export function formatFindResult(
+  hits: readonly SearchHit[],
+  definitionOf: (name: string) => JsonObject | undefined,
+  options: { compact?: boolean; maxTokens?: number } = {},
+): JsonObject {
   const compact = options.compact ?? true;
+  const maxTokens = options.maxTokens ?? DEFAULT_FIND_RESULT_MAX_TOKENS;
   const tools: JsonObject[] = [];
+  const more: string[] = [];
+  let spent = 0;
   for (const hit of hits) {
     const def = definitionOf(hit.tool.name);
-    if (def) tools.push(compact ? compactTool(def) : def);
+    if (!def) continue;
+    const shown = compact ? compactTool(def) : def;
+    const cost = toolTokens(shown);
+    if (tools.length > 0 && spent + cost > maxTokens) {
+      more.push(`${hit.tool.name}: ${firstSentence(typeof def.description === 'string' ? def.description : '')}`.trim());
+      continue;
+    }
+    tools.push(shown);
+    spent += cost;
   }
   if (tools.length === 0) return textResult('No matching tools. Try other words for the task.');
-  return textResult(JSON.stringify({ tools }));
+  const body: JsonObject = { tools };
+  if (more.length > 0) {
+    body.more = more;
+    body.note = `Schemas of "more" left out for size: find one with ${FIND_TOOLS} {"query": its name, "limit": 1}.`;
+  }
+  return textResult(JSON.stringify(body));
+}
+
+function firstSentence(text: string): string {
+  const t = text.trim().split('\n')[0] ?? '';
+  const m = /^.*?[.!?。](?=\s|$)/.exec(t);
+  return (m ? m[0] : t).slice(0, 160);
 }
 
 /** What a load did, in one short line the model can act on. */

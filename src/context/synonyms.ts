@@ -92,8 +92,6 @@ const GLOSSARY: Readonly<Record<string, string>> = {
   用户: 'user', 信息: 'information', 详细: 'detail', 详情: 'detail', 列表: 'list', 结果: 'result',
 };
 
-export const SYNONYM_WEIGHT = 0.5;
-
 let synonymMap: Map<string, string[]> | undefined;
 
 /** Stemmed word → the other stemmed words of its groups. */

@@ -58,8 +58,8 @@ const VOWEL = /[aeiouy]/;
  * A light English suffix stemmer (plural, -ing, -ed, -ly, -ation, -er, final
  * e). It conflates "create/creating/creation", "trend/trends/trending",
  * "file/files"; both sides of a match go through it, so consistency matters
- * more than linguistic correctness. Porter2 was measured no better here
- * (docs/context.md) and is five times the code.
+ * more than linguistic correctness; a full Porter2 port would be several
+ * times the code for an unmeasured difference.
  */
 export function stem(word: string): string {
   let w = word;

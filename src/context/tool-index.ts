@@ -46,6 +46,8 @@ export interface ToolIndexOptions {
   clauseWeight: number;
   /** Share of a consumer's score given to the tools that produce its inputs (dataflow.ts); 0 disables. */
   producerWeight: number;
+  /** Bonus for the share of a tool's name words the query contains, times the best score; 0 disables. */
+  nameCoverageWeight: number;
 }
 
 export const DEFAULT_INDEX_OPTIONS: ToolIndexOptions = {
@@ -59,7 +61,11 @@ export const DEFAULT_INDEX_OPTIONS: ToolIndexOptions = {
   glossary: true,
   clauseWeight: 0,
   producerWeight: 0.7,
+  nameCoverageWeight: 0.2,
 };
+
+/** Verbs that open most tool names and say nothing about what the tool is for. */
+const NAME_FILLER = new Set(['get', 'list', 'set']);
 
 /** Only the leading tools of a search lift their producers: a weak match says little about what the task needs first. */
 const PRODUCER_SOURCES = 10;
@@ -114,6 +120,8 @@ export class ToolIndex {
   private readonly servers: Bm25F;
   private readonly serverOf: Int32Array;
   private readonly serverCount: number;
+  /** Distinct name words of each tool, without filler verbs. */
+  private readonly nameTerms: string[][];
   /** producers[b]: tools that produce what tool b requires. */
   private readonly producers: number[][];
   private readonly options: ToolIndexOptions;
@@ -128,6 +136,7 @@ export class ToolIndex {
       return { name: analyse(text.name), server: analyse(text.server), description: analyse(this.options.glossary ? `${text.description} ${glossaryWords(text.description)}` : text.description), params: analyse(text.params), types };
     });
     this.docs = new Bm25F(docs, this.options);
+    this.nameTerms = docs.map((d) => [...new Set(d.name)].filter((w) => !NAME_FILLER.has(w)));
     const serverIds = new Map<string, number>();
     const serverDocs: Record<Field, string[]>[] = [];
     this.serverOf = new Int32Array(tools.length);
@@ -197,8 +206,27 @@ export class ToolIndex {
         for (let i = 0; i < scores.length; i++) scores[i] = scores[i]! + this.options.clauseWeight * max * best[i]!;
       }
     }
+    if (this.options.nameCoverageWeight > 0) this.addNameCoverage(this.analyseQuery(query), scores);
     if (this.options.producerWeight > 0) this.liftProducers(scores);
     return topK(scores, limit).map((i) => ({ tool: this.tools[i]!, score: scores[i]! }));
+  }
+
+  /**
+   * A long request mentions many things; a tool whose name it spells out
+   * almost entirely ("current time" → get_current_time) is a stronger match
+   * than one sharing a frequent word with it. BM25 sums evidence per word
+   * and cannot see that the name is covered as a whole.
+   */
+  private addNameCoverage(query: ReadonlyMap<string, number>, scores: Float64Array): void {
+    const bonus = this.options.nameCoverageWeight * maxOf(scores);
+    if (bonus <= 0) return;
+    for (let i = 0; i < scores.length; i++) {
+      const names = this.nameTerms[i]!;
+      if (names.length === 0 || scores[i]! <= 0) continue;
+      let hit = 0;
+      for (const n of names) if ((query.get(n) ?? 0) >= 1) hit++;
+      scores[i] = scores[i]! + (bonus * hit) / names.length;
+    }
   }
 
   /** A producer gains a share of the score of its best consumer among the leading tools. */

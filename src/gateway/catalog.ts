@@ -161,6 +161,7 @@ export class Catalog {
           original: key,
           policy: renames ? server.common.naming : 'never',
           prefix: server.common.prefix,
+          maxChars: renames ? undefined : Infinity,
           item,
         });
       }

@@ -44,6 +44,10 @@ interface Held {
   timer: NodeJS.Timeout | undefined;
   /** Where the backend's notifications go: the stream of the request (first or retry) now waiting. */
   notify: Notify;
+  /** A retry of this round is being served: a second, concurrent one is refused. */
+  busy: boolean;
+  /** Dropped (expired or cancelled): must never be put back. */
+  dropped: boolean;
   route: { backend: string; method: string; name: string; principal: string };
 }
 
@@ -79,6 +83,8 @@ export class HeldCalls {
       abort: new AbortController(),
       timer: undefined,
       notify,
+      busy: false,
+      dropped: false,
       route,
     };
     const onServerRequest = (method: string, params: JsonObject | undefined) =>
@@ -102,6 +108,9 @@ export class HeldCalls {
     if (round !== h.round) {
       return Promise.reject(new GatewayError('GW_ERR_INPUT_STATE_INVALID', 'requestState rejected: it belongs to an earlier round of this call'));
     }
+    if (h.busy) {
+      return Promise.reject(new GatewayError('GW_ERR_INPUT_STATE_INVALID', 'requestState rejected: another retry of this round is already being served'));
+    }
     clearTimeout(h.timer);
     h.notify = notify;
     const answers = isObject(inputResponses) ? inputResponses : {};
@@ -116,6 +125,7 @@ export class HeldCalls {
   }
 
   private step(h: Held, signal: AbortSignal): Promise<JsonObject> {
+    h.busy = true;
     return new Promise<JsonObject>((resolve, reject) => {
       const onAbort = () => {
         h.abort.abort();
@@ -126,6 +136,7 @@ export class HeldCalls {
         if (h.outcome) {
           signal.removeEventListener('abort', onAbort);
           h.wake = undefined;
+          h.busy = false;
           clearTimeout(h.timer);
           this.held.delete(h.handle);
           if (h.outcome.ok) resolve(h.outcome.value);
@@ -145,6 +156,11 @@ export class HeldCalls {
           signal.removeEventListener('abort', onAbort);
           if (h.outcome) {
             decide();
+            return;
+          }
+          h.busy = false;
+          if (h.dropped) {
+            reject(new GatewayError('GW_ERR_INTERNAL', 'request cancelled by the client', { cancelled: true }));
             return;
           }
           h.round++;
@@ -181,6 +197,7 @@ export class HeldCalls {
   }
 
   private drop(h: Held, reason: GatewayError): void {
+    h.dropped = true;
     clearTimeout(h.timer);
     this.held.delete(h.handle);
     for (const ask of h.asks.values()) ask.reject(reason);

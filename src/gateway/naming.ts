@@ -22,6 +22,8 @@ export interface NamedItem {
   original: string;
   policy: NamingPolicy;
   prefix: string;
+  /** Longest exposed name; resource URIs are identifiers and are never shortened (Infinity). */
+  maxChars?: number;
 }
 
 export interface NamingResult {
@@ -56,7 +58,7 @@ export function assignNames(items: readonly NamedItem[], separator: string): Nam
   for (const item of items) {
     const collides = (counts.get(item.original) ?? 0) > 1;
     const usePrefix = item.policy === 'prefix' || (item.policy === 'on-collision' && collides);
-    const name = usePrefix ? prefixed(item.prefix, item.original, separator) : fitName(item.original);
+    const name = usePrefix ? prefixed(item.prefix, item.original, separator) : fitName(item.original, item.maxChars ?? MAX_TOOL_NAME_CHARS);
     const holder = exposed.get(name);
     if (holder) {
       hidden.push({ item, by: holder.backend });

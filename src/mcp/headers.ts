@@ -23,11 +23,20 @@ export function encodeHeaderValue(value: string): string {
 }
 
 /** Decodes a sentinel-encoded value; undefined when the encoding is malformed. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export function decodeHeaderValue(value: string): string | undefined {
   if (!(value.startsWith(SENTINEL_PREFIX) && value.endsWith(SENTINEL_SUFFIX))) return value;
   const b64 = value.slice(SENTINEL_PREFIX.length, value.length - SENTINEL_SUFFIX.length);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return undefined;
-  return Buffer.from(b64, 'base64').toString('utf8');
+  const bytes = Buffer.from(b64, 'base64');
+  // Canonical encodings only: one value, one spelling (non-zero padding bits are refused).
+  if (bytes.toString('base64') !== b64) return undefined;
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Methods whose `Mcp-Name` header mirrors `params.name` or `params.uri`. */

@@ -32,40 +32,46 @@ export const MAX_SSE_EVENT_BYTES = 16 * 1024 * 1024;
 export class SseDecoder {
   private buffer = '';
   private data: string[] = [];
+  private dataBytes = 0;
   private id: string | undefined;
   private event: string | undefined;
   private retry: number | undefined;
-  private pendingBytes = 0;
+  /** The previous chunk ended with CR: an LF at the start of this one is the same line break. */
+  private skipLf = false;
 
   constructor(private readonly onEvent: (event: SseEvent) => void, private readonly maxEventBytes = MAX_SSE_EVENT_BYTES) {}
 
-  /** Feeds decoded text; throws when one event outgrows the cap. */
+  /** Feeds decoded text; throws when one event (or one unterminated line) outgrows the cap. */
   push(chunk: string): void {
-    this.buffer += chunk;
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes > this.maxEventBytes) throw new Error(`SSE event larger than ${this.maxEventBytes} bytes`);
+    let text = this.buffer + chunk;
+    if (this.skipLf && text.startsWith('\n')) text = text.slice(1);
+    this.skipLf = false;
     let start = 0;
     for (;;) {
-      const lf = this.buffer.indexOf('\n', start);
-      const cr = this.buffer.indexOf('\r', start);
+      const lf = text.indexOf('\n', start);
+      const cr = text.indexOf('\r', start);
       let end: number;
       let next: number;
       if (cr !== -1 && (lf === -1 || cr < lf)) {
-        // A lone CR at the very end may be half of a CRLF; wait for more.
-        if (cr === this.buffer.length - 1) break;
         end = cr;
-        next = this.buffer[cr + 1] === '\n' ? cr + 2 : cr + 1;
+        if (cr === text.length - 1) {
+          // A CR ends the line now; an LF arriving next belongs to it.
+          next = cr + 1;
+          this.skipLf = true;
+        } else {
+          next = text[cr + 1] === '\n' ? cr + 2 : cr + 1;
+        }
       } else if (lf !== -1) {
         end = lf;
         next = lf + 1;
       } else {
         break;
       }
-      this.line(this.buffer.slice(start, end));
+      this.line(text.slice(start, end));
       start = next;
     }
-    this.buffer = this.buffer.slice(start);
-    this.pendingBytes = this.buffer.length + this.data.reduce((n, d) => n + d.length, 0);
+    this.buffer = text.slice(start);
+    if (this.buffer.length + this.dataBytes > this.maxEventBytes) throw new Error(`SSE event larger than ${this.maxEventBytes} bytes`);
   }
 
   private line(line: string): void {
@@ -81,6 +87,8 @@ export class SseDecoder {
     switch (field) {
       case 'data':
         this.data.push(value);
+        this.dataBytes += value.length;
+        if (this.dataBytes > this.maxEventBytes) throw new Error(`SSE event larger than ${this.maxEventBytes} bytes`);
         break;
       case 'id':
         if (!value.includes('\0')) this.id = value;
@@ -106,6 +114,7 @@ export class SseDecoder {
     if (this.event !== undefined) event.event = this.event;
     if (this.retry !== undefined) event.retry = this.retry;
     this.data = [];
+    this.dataBytes = 0;
     this.event = undefined;
     this.retry = undefined;
     this.onEvent(event);

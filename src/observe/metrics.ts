@@ -4,6 +4,7 @@
  * worker's registry (prom-client's cluster aggregation), so one scrape sees
  * the whole node whichever worker answers it.
  */
+import cluster from 'node:cluster';
 import client from 'prom-client';
 
 export const registry = client.register;
@@ -33,6 +34,9 @@ export const storeUp = new client.Gauge({ name: 'only1mcp_state_store_up', help:
 export const degraded = new client.Gauge({ name: 'only1mcp_degraded', help: '1 while the gateway is degraded (a backend down or the state store unreachable).' });
 
 client.collectDefaultMetrics({ prefix: 'only1mcp_' });
+
+// In a worker, constructing an aggregator registers the answer to the primary's "send me your metrics".
+if (cluster.isWorker) new client.AggregatorRegistry();
 
 /** In the primary: merged metrics of every worker. */
 export function aggregator(): client.AggregatorRegistry<client.PrometheusContentType> {

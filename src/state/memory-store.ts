@@ -63,12 +63,18 @@ export class MemoryStore implements StateStore {
 
   async deleteSession(id: string): Promise<void> {
     this.sessions.delete(id);
-    this.logs.delete(id);
+    this.forgetLog(id);
+  }
+
+  private forgetLog(sessionId: string): void {
+    this.logs.delete(sessionId);
+    for (const key of this.counters.keys()) if (key.startsWith(`${sessionId}\0`)) this.counters.delete(key);
   }
 
   async touchSession(id: string, idleMs: number): Promise<void> {
     const entry = this.sessions.get(id);
-    if (entry) entry.expires = Date.now() + idleMs;
+    // An expired session stays expired, as with Redis PEXPIRE on a missing key.
+    if (entry && entry.expires >= Date.now()) entry.expires = Date.now() + idleMs;
   }
 
   async appendEvent(sessionId: string, streamId: string, data: string, position?: number): Promise<string> {
@@ -161,7 +167,7 @@ export class MemoryStore implements StateStore {
     for (const [id, entry] of this.sessions) {
       if (entry.expires < now) {
         this.sessions.delete(id);
-        this.logs.delete(id);
+        this.forgetLog(id);
       }
     }
     for (const [key, entry] of this.cache) if (entry.expires < now) this.cache.delete(key);

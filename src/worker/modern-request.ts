@@ -7,7 +7,7 @@
  */
 import { GatewayError } from '../mcp/errors.js';
 import { isObject, type JsonObject, type JsonRpcRequest } from '../mcp/jsonrpc.js';
-import { decodeHeaderValue, paramHeaders, routingName } from '../mcp/headers.js';
+import { decodeHeaderValue, paramHeaderValue, paramHeaders, routingName } from '../mcp/headers.js';
 import { MODERN_VERSIONS, isLogLevel } from '../mcp/versions.js';
 import { modernInfo, type ModernRequestInfo } from './mcp-service.js';
 import type { RequestHead } from './http/request-head.js';
@@ -73,11 +73,13 @@ function checkParamHeaders(head: RequestHead, params: JsonObject, schema: unknow
     let value: unknown = args;
     for (const key of path) value = isObject(value) ? value[key] : undefined;
     const sent = head.params?.[header.toLowerCase()];
-    if (value === undefined || value === null) continue;
+    // A value with no header form (null, an unsafe integer, a fraction) is not expected in a header.
+    if (paramHeaderValue(args, path) === undefined) continue;
     if (sent === undefined) throw mismatch(`the Mcp-Param-${header} header is required because arguments.${path.join('.')} is present`);
     const decoded = decodeHeaderValue(sent);
     if (decoded === undefined) throw mismatch(`the Mcp-Param-${header} header has a malformed Base64 sentinel encoding`);
-    const equal = typeof value === 'number' ? Number(decoded) === value : typeof value === 'boolean' ? decoded === String(value) : decoded === value;
+    const equal =
+      typeof value === 'number' ? /^-?\d+(\.0+)?$/.test(decoded) && Number(decoded) === value : typeof value === 'boolean' ? decoded === String(value) : decoded === value;
     if (!equal) throw mismatch(`Mcp-Param-${header} header value '${decoded}' does not match body value '${String(value)}'`);
   }
 }

@@ -5,6 +5,7 @@
  * serves a well-formed call afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { makeCases } from '../helpers/fuzz-cases.js';
 import { post, rawSession } from '../helpers/clients.js';
@@ -75,19 +76,18 @@ describe('fuzzing the front door', () => {
     expect(res.status).toBe(413);
     expect((await res.json()) as object).toMatchObject({ error: { code: -32600 } });
     // Chunked, no Content-Length: the cap applies while streaming.
-    const chunked = await new Promise<number>((resolve, reject) => {
-      const pool = new Pool(gateway.base);
-      async function* body() {
+    const pool = new Pool(gateway.base);
+    const streamed = await pool.request({
+      method: 'POST',
+      path: '/mcp',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: Readable.from((function* () {
         for (let i = 0; i < 100; i++) yield Buffer.alloc(8192, 0x20);
-      }
-      pool
-        .request({ method: 'POST', path: '/mcp', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: body() })
-        .then(async (r) => {
-          await r.body.dump();
-          await pool.close();
-          resolve(r.statusCode);
-        }, reject);
+      })()),
     });
+    await streamed.body.dump();
+    await pool.close();
+    const chunked = streamed.statusCode;
     expect(chunked).toBe(413);
     expect((await fetch(`${gateway.base}/health`)).status).toBe(200);
   });

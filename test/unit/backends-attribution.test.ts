@@ -53,4 +53,49 @@ describe('InFlightIndex', () => {
     index.delete(3);
     expect(index.attribute()?.owner).toBe('alice-again');
   });
+
+  describe('calls blocked on the client', () => {
+    it('skip a call that waits on the client once a newer call has started', () => {
+      const index = new InFlightIndex<string>();
+      const alice = call('alice', 's1', 10);
+      index.add(1, alice);
+      index.waitingOnClient(alice, 15);
+      index.add(2, call('bob', 's2', 20));
+      expect(index.attribute()?.owner).toBe('bob');
+    });
+
+    it('still count a blocked call while no call started after it blocked (one burst of asks)', () => {
+      const index = new InFlightIndex<string>();
+      const alice = call('alice', 's1', 10);
+      index.add(1, alice);
+      index.waitingOnClient(alice, 15);
+      expect(index.attribute()?.owner).toBe('alice');
+      index.add(2, call('bob', 's2', 12));
+      expect(index.attribute()).toBeUndefined();
+    });
+
+    it('count a call again once every ask it waits on is answered', () => {
+      const index = new InFlightIndex<string>();
+      const alice = call('alice', 's1', 10);
+      index.add(1, alice);
+      const first = index.waitingOnClient(alice, 15);
+      const second = index.waitingOnClient(alice, 16);
+      index.add(2, call('bob', 's2', 20));
+      first();
+      expect(index.attribute()?.owner).toBe('bob');
+      second();
+      expect(index.attribute()).toBeUndefined();
+    });
+
+    it('date a new wait from its own start once earlier ones were answered', () => {
+      const index = new InFlightIndex<string>();
+      const alice = call('alice', 's1', 10);
+      index.add(1, alice);
+      index.waitingOnClient(alice, 15)();
+      index.add(2, call('bob', 's2', 20));
+      index.waitingOnClient(alice, 25);
+      // Blocked since 25, after bob's start at 20: still one burst, so ambiguous.
+      expect(index.attribute()).toBeUndefined();
+    });
+  });
 });

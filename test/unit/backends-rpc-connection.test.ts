@@ -222,6 +222,21 @@ describe('RpcConnection attribution', () => {
     expect(asked[0]?.owner).toBeUndefined();
   });
 
+  it('does not let a call blocked on an unanswered client request make later calls ambiguous', async () => {
+    const pendingAnswers: Array<(r: JsonObject) => void> = [];
+    const { conn, asked } = setup({ answer: () => new Promise((resolve) => pendingAnswers.push(resolve)) });
+    conn.request('tools/call', {}, 'alice', 's1');
+    conn.receive({ jsonrpc: '2.0', id: 'a1', method: 'elicitation/create', params: {} });
+    await tick();
+    conn.request('tools/call', {}, 'bob', 's2');
+    conn.receive({ jsonrpc: '2.0', id: 'b1', method: 'sampling/createMessage', params: {} });
+    // Alice answers: her call is active again, and a new request is ambiguous.
+    pendingAnswers[0]!({});
+    await tick();
+    conn.receive({ jsonrpc: '2.0', id: 'x1', method: 'sampling/createMessage', params: {} });
+    expect(asked.map((a) => a.owner)).toEqual(['alice', 'bob', undefined]);
+  });
+
   it('answers a failed server request with the error the handler raised', async () => {
     const errors = [
       new UpstreamRpcError(-32601, 'The client did not declare the sampling capability needed for sampling/createMessage'),

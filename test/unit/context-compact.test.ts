@@ -5,8 +5,10 @@ import AjvModule from 'ajv';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import { briefDescription, compactTool, tidyText } from '../../src/context/compact.js';
 
-const Ajv = (AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule;
-const Ajv2020 = (Ajv2020Module as unknown as { default?: typeof Ajv2020Module }).default ?? Ajv2020Module;
+// ajv ships CommonJS with a `default` export; under NodeNext the import is the module object.
+type AjvClass = new (options: Record<string, unknown>) => { compile(schema: unknown): (data: unknown) => boolean };
+const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as AjvClass;
+const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as unknown as AjvClass;
 
 const CATALOG = path.resolve(import.meta.dirname, '../../../shared/data/context/livemcpbench-tools.json');
 type Json = Record<string, unknown>;
@@ -79,6 +81,15 @@ describe('compactTool rules', () => {
     const text = 'Reads a file from disk and returns its content as text to the caller.\n\nThis is handy for many things and people love it. Pass offset to skip lines. Paths must be absolute. It was written in 2024 by a team of enthusiasts who care.\n\nReturns:\nThe text.';
     expect(briefDescription(text, ['offset', 'path'])).toBe('Reads a file from disk and returns its content as text to the caller.\nPass offset to skip lines.\nPaths must be absolute.');
     expect(briefDescription('Short one.', [])).toBe('Short one.');
+  });
+
+  it('C12 drops a description clause that restates the default', () => {
+    const s = schemaOf(tool({ type: 'object', properties: { w: { type: 'number', default: 600, description: 'Chart width, default is 600.' }, p: { type: 'string', default: '1mo', description: 'Period. Defaults to "1mo". Valid: "1d", "1mo"' }, n: { type: 'integer', default: 5, description: 'Count, default is 50.' } } }));
+    expect(s.properties).toEqual({
+      w: { type: 'number', default: 600, description: 'Chart width' },
+      p: { type: 'string', default: '1mo', description: 'Period. Valid: "1d", "1mo"' },
+      n: { type: 'integer', default: 5, description: 'Count, default is 50.' },
+    });
   });
 
   it('is pure and keeps key order', () => {

@@ -41,6 +41,15 @@ describe('meta-tools', () => {
     expect(formatFindResult([], () => undefined)).toEqual({ content: [{ type: 'text', text: 'No matching tools. Try other words for the task.' }] });
   });
 
+  it('stop adding full schemas past the token cap, naming the rest', () => {
+    const big = (n: string) => ({ name: n, description: 'Big one. More text.', inputSchema: { type: 'object', properties: { v: { type: 'string', enum: Array.from({ length: 200 }, (_, i) => `value_${i}`) } } } });
+    const hits: SearchHit[] = ['a', 'b'].map((n) => ({ tool: { name: n, server: 's', original: n }, score: 1 }));
+    const body = JSON.parse((formatFindResult(hits, big, { maxTokens: 500 }).content as Array<{ text: string }>)[0]!.text);
+    expect(body.tools.map((t: { name: string }) => t.name)).toEqual(['a']);
+    expect(body.more).toEqual(['b: Big one.']);
+    expect(body.note).toContain(FIND_TOOLS);
+  });
+
   it('format a load result in one line, an error when nothing loaded', () => {
     expect(formatLoadResult({ added: ['a'], evicted: ['b'], kept: [], rejected: [{ name: 'x', reason: 'unknown' }] })).toEqual({
       content: [{ type: 'text', text: 'loaded: a; unloaded to make room: b; unknown: x' }],

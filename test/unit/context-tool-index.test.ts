@@ -40,7 +40,9 @@ describe('ToolIndex', () => {
   });
 
   it('matches synonyms: "save" finds write_file, "slides" finds presentations', () => {
-    expect(top('save my notes', 1)).toEqual(['write_file']);
+    const fs = TOOLS.slice(0, 2);
+    expect(new ToolIndex(fs).search('save my notes', 1).map((h) => h.tool.original)).toEqual(['write_file']);
+    expect(new ToolIndex(fs, { synonymWeight: 0 }).search('save my notes', 1)).toEqual([]);
     expect(top('make some slides', 3)).toContain('create_presentation');
   });
 
@@ -56,6 +58,13 @@ describe('ToolIndex', () => {
     const hits = top('find places nearby', 3);
     expect(hits[0]).toBe('find_nearby');
     expect(hits).toContain('geocode');
+  });
+
+  it('prefers a tool whose name the query spells out', () => {
+    const filler = Array.from({ length: 8 }, (_, i) => t('f', `tool_${i}`, `Unrelated thing number ${i} about weather and files.`));
+    const tools = [...filler, t('a', 'clock_sync', 'Time zone data: current offsets, time drift, daylight saving, time conversions.'), t('b', 'get_current_time', 'Returns it.')];
+    expect(new ToolIndex(tools).search('what is the current time', 1)[0]!.tool.original).toBe('get_current_time');
+    expect(new ToolIndex(tools, { nameCoverageWeight: 0 }).search('what is the current time', 1)[0]!.tool.original).toBe('clock_sync');
   });
 
   it('is deterministic, ties in catalog order', () => {

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HeldCalls, type Notify, type StartCall } from '../../src/gateway/held-calls.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ASK_ROUND_MAX_MS, ASK_SETTLE_MS, HeldCalls, type Notify, type StartCall } from '../../src/gateway/held-calls.js';
 import { StateSealer } from '../../src/gateway/request-state.js';
 import { GatewayError } from '../../src/mcp/errors.js';
 import type { JsonObject } from '../../src/mcp/jsonrpc.js';
@@ -7,6 +7,7 @@ import type { JsonObject } from '../../src/mcp/jsonrpc.js';
 const sealer = new StateSealer(Buffer.alloc(32, 7));
 const route = { backend: 'legacy', method: 'tools/call', name: 'summarise', principal: 'alice' };
 const NOT_HELD = 'requestState rejected: the call it refers to is no longer held (it finished, expired, or was cancelled)';
+const OLD_ROUND = 'requestState rejected: it belongs to an earlier round of this call';
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
@@ -18,16 +19,32 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-/** The handle sealed into an input_required result (and checks the seal binds the route). */
-function handleOf(result: JsonObject): string {
+/** The handle and round sealed into an input_required result (checking the seal binds the route). */
+function stateOf(result: JsonObject): { handle: string; round: number } {
   const state = sealer.open(result.requestState, route);
   expect(state).toMatchObject({ k: 'held', w: 'w1', b: 'legacy', m: 'tools/call', n: 'summarise', p: 'alice' });
-  return state.h!;
+  return { handle: state.h!, round: state.r! };
 }
 
 const live = () => new AbortController().signal;
 const ignore: Notify = () => undefined;
 const sampling = { messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5 };
+
+/** Lets a round of asks settle (the round is sent once the backend has been quiet for a moment). */
+async function settled<T>(p: Promise<T>): Promise<T> {
+  await vi.advanceTimersByTimeAsync(ASK_ROUND_MAX_MS);
+  return p;
+}
+
+function retry(held: HeldCalls, result: JsonObject, answers: unknown, signal = live(), notify = ignore): Promise<JsonObject> {
+  const { handle, round } = stateOf(result);
+  return held.resume(handle, round, answers, signal, notify);
+}
+
+beforeEach(() => {
+  // Round settling and expiry run on timers and the clock; both are driven by the tests.
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+});
 
 afterEach(() => {
   vi.useRealTimers();
@@ -47,23 +64,23 @@ describe('HeldCalls', () => {
       answers.push(await ask('sampling/createMessage', sampling));
       return { content: [{ type: 'text', text: 'done' }] };
     };
-    const first = await held.start(route, live(), ignore, start);
+    const first = await settled(held.start(route, live(), ignore, start));
     expect(first).toEqual({
       resultType: 'input_required',
       inputRequests: { input_0: { method: 'sampling/createMessage', params: sampling } },
       requestState: expect.any(String),
     });
-    const handle = handleOf(first);
+    expect(stateOf(first).round).toBe(1);
     expect(held.size).toBe(1);
 
-    const final = await held.resume(handle, { input_0: { role: 'assistant', content: { type: 'text', text: 'ok' } } }, live(), ignore);
+    const final = await retry(held, first, { input_0: { role: 'assistant', content: { type: 'text', text: 'ok' } } });
     expect(final).toEqual({ content: [{ type: 'text', text: 'done' }] });
     expect(answers).toEqual([{ role: 'assistant', content: { type: 'text', text: 'ok' } }]);
     expect(held.size).toBe(0);
-    await expect(held.resume(handle, {}, live(), ignore)).rejects.toThrow(NOT_HELD);
+    await expect(retry(held, first, {})).rejects.toThrow(NOT_HELD);
   });
 
-  it('gathers several asks raised in the same tick into one round; an ask without params has none', async () => {
+  it('gathers the asks of one burst into one round; an ask without params has none', async () => {
     const held = new HeldCalls(sealer, 'w1');
     const start: StartCall = async (ask) => {
       const a = ask('roots/list', undefined);
@@ -71,50 +88,88 @@ describe('HeldCalls', () => {
       const b = ask('elicitation/create', { message: 'name?', requestedSchema: { type: 'object', properties: {} } });
       return { got: [await a, await b] };
     };
-    const first = await held.start(route, live(), ignore, start);
+    const first = await settled(held.start(route, live(), ignore, start));
     expect(first.inputRequests).toEqual({
       input_0: { method: 'roots/list' },
       input_1: { method: 'elicitation/create', params: { message: 'name?', requestedSchema: { type: 'object', properties: {} } } },
     });
-    const final = await held.resume(handleOf(first), { input_0: { roots: [] }, input_1: { action: 'decline' } }, live(), ignore);
-    expect(final).toEqual({ got: [{ roots: [] }, { action: 'decline' }] });
+    await expect(retry(held, first, { input_0: { roots: [] }, input_1: { action: 'decline' } })).resolves.toEqual({ got: [{ roots: [] }, { action: 'decline' }] });
   });
 
-  it('runs further rounds for asks that follow an answer, under the same handle', async () => {
+  it('waits for the backend to go quiet before sending a round, and no longer than the round cap', async () => {
+    const held = new HeldCalls(sealer, 'w1');
+    let ask!: Parameters<StartCall>[0];
+    const started = held.start(route, live(), ignore, (a) => {
+      ask = a;
+      return new Promise(() => undefined);
+    });
+    let sent: JsonObject | undefined;
+    void started.then((r) => (sent = r));
+    // The backend never goes quiet: one ask every (settle - 1) ms, for twice the round cap.
+    let asks = 0;
+    const step = ASK_SETTLE_MS - 1;
+    for (let t = 0; t < 2 * ASK_ROUND_MAX_MS; t += step) {
+      void ask('roots/list', { at: t }).catch(() => undefined);
+      asks++;
+      await vi.advanceTimersByTimeAsync(step);
+      if (t + step < ASK_ROUND_MAX_MS) expect(sent, `at ${t + step} ms`).toBeUndefined();
+    }
+    // The round went out at the cap with the asks so far; later ones wait for the next round.
+    expect(sent?.resultType).toBe('input_required');
+    const inRound = Object.keys(sent!.inputRequests as JsonObject).length;
+    expect(inRound).toBeGreaterThan(1);
+    expect(inRound).toBeLessThan(asks);
+  });
+
+  it('runs further rounds for asks that follow an answer, under the same handle and a new round number', async () => {
     const held = new HeldCalls(sealer, 'w1');
     const start: StartCall = async (ask) => {
       const one = await ask('roots/list', undefined);
       const two = await ask('sampling/createMessage', sampling);
       return { one, two };
     };
-    const first = await held.start(route, live(), ignore, start);
-    const handle = handleOf(first);
-    const second = await held.resume(handle, { input_0: { roots: [{ uri: 'file:///' }] } }, live(), ignore);
+    const first = await settled(held.start(route, live(), ignore, start));
+    const second = await settled(retry(held, first, { input_0: { roots: [{ uri: 'file:///' }] } }));
     expect(second.inputRequests).toEqual({ input_1: { method: 'sampling/createMessage', params: sampling } });
-    expect(handleOf(second)).toBe(handle);
-    await expect(held.resume(handle, { input_1: { content: { type: 'text', text: 'x' } } }, live(), ignore)).resolves.toEqual({
+    expect(stateOf(second)).toEqual({ handle: stateOf(first).handle, round: 2 });
+    expect(second.requestState).not.toBe(first.requestState);
+    await expect(retry(held, second, { input_1: { content: { type: 'text', text: 'x' } } })).resolves.toEqual({
       one: { roots: [{ uri: 'file:///' }] },
       two: { content: { type: 'text', text: 'x' } },
     });
   });
 
+  it('refuses a retry carrying the state of an earlier round', async () => {
+    const held = new HeldCalls(sealer, 'w1');
+    const first = await settled(
+      held.start(route, live(), ignore, async (ask) => {
+        await ask('roots/list', undefined);
+        return ask('roots/list', { again: true });
+      }),
+    );
+    await settled(retry(held, first, { input_0: { roots: [] } }));
+    const err = await retry(held, first, { input_0: { roots: [] } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).errorName).toBe('GW_ERR_INPUT_STATE_INVALID');
+    expect((err as GatewayError).message).toBe(OLD_ROUND);
+    await expect(held.resume(stateOf(first).handle, undefined, {}, live(), ignore)).rejects.toThrow(OLD_ROUND);
+  });
+
   it('asks again for what a partial answer left out, and ignores answers to keys it never asked', async () => {
     const held = new HeldCalls(sealer, 'w1');
     const start: StartCall = async (ask) => ({ all: await Promise.all([ask('roots/list', undefined), ask('roots/list', { n: 2 })]) });
-    const first = await held.start(route, live(), ignore, start);
-    const handle = handleOf(first);
-    const second = await held.resume(handle, { input_0: { roots: [] }, input_9: { stray: true } }, live(), ignore);
+    const first = await settled(held.start(route, live(), ignore, start));
+    const second = await settled(retry(held, first, { input_0: { roots: [] }, input_9: { stray: true } }));
     expect(second.inputRequests).toEqual({ input_1: { method: 'roots/list', params: { n: 2 } } });
-    await expect(held.resume(handle, { input_1: { roots: [{ uri: 'file:///b' }] } }, live(), ignore)).resolves.toEqual({
+    await expect(retry(held, second, { input_1: { roots: [{ uri: 'file:///b' }] } })).resolves.toEqual({
       all: [{ roots: [] }, { roots: [{ uri: 'file:///b' }] }],
     });
   });
 
   it('treats missing or non-object inputResponses as no answers', async () => {
     const held = new HeldCalls(sealer, 'w1');
-    const first = await held.start(route, live(), ignore, async (ask) => ask('roots/list', undefined));
-    const handle = handleOf(first);
-    const again = await held.resume(handle, 'nonsense', live(), ignore);
+    const first = await settled(held.start(route, live(), ignore, async (ask) => ask('roots/list', undefined)));
+    const again = await settled(retry(held, first, 'nonsense'));
     expect(again.inputRequests).toEqual({ input_0: { method: 'roots/list' } });
   });
 
@@ -128,11 +183,8 @@ describe('HeldCalls', () => {
         return { refused: (err as GatewayError).errorName, message: (err as Error).message };
       }
     };
-    const first = await held.start(route, live(), ignore, start);
-    await expect(held.resume(handleOf(first), { input_0: 'yes' }, live(), ignore)).resolves.toEqual({
-      refused: 'GW_ERR_INVALID_PARAMS',
-      message: 'inputResponses.input_0 must be an object',
-    });
+    const first = await settled(held.start(route, live(), ignore, start));
+    await expect(retry(held, first, { input_0: 'yes' })).resolves.toEqual({ refused: 'GW_ERR_INVALID_PARAMS', message: 'inputResponses.input_0 must be an object' });
   });
 
   it('keeps an outcome that arrives between rounds for the retry to collect, failing the unanswered ask', async () => {
@@ -145,14 +197,13 @@ describe('HeldCalls', () => {
       });
       return backendDone.promise;
     };
-    const first = await held.start(route, live(), ignore, start);
-    const handle = handleOf(first);
+    const first = await settled(held.start(route, live(), ignore, start));
     backendDone.resolve({ content: 'finished anyway' });
-    await new Promise((r) => setImmediate(r));
+    await vi.advanceTimersByTimeAsync(0);
     expect(askError).toBeInstanceOf(GatewayError);
     expect((askError as GatewayError).message).toBe('the call finished before the input was given');
     expect(held.size).toBe(1);
-    await expect(held.resume(handle, {}, live(), ignore)).resolves.toEqual({ content: 'finished anyway' });
+    await expect(retry(held, first, {})).resolves.toEqual({ content: 'finished anyway' });
     expect(held.size).toBe(0);
   });
 
@@ -160,58 +211,69 @@ describe('HeldCalls', () => {
     const held = new HeldCalls(sealer, 'w1');
     const failure = new Error('backend exploded');
     const backendDone = deferred<JsonObject>();
-    const first = await held.start(route, live(), ignore, (ask) => {
-      ask('roots/list', undefined).catch(() => undefined);
-      return backendDone.promise;
-    });
+    const first = await settled(
+      held.start(route, live(), ignore, (ask) => {
+        ask('roots/list', undefined).catch(() => undefined);
+        return backendDone.promise;
+      }),
+    );
     backendDone.reject(failure);
-    await new Promise((r) => setImmediate(r));
-    await expect(held.resume(handleOf(first), {}, live(), ignore)).rejects.toBe(failure);
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(retry(held, first, {})).rejects.toBe(failure);
   });
 
   it('refuses a retry for a handle it does not hold', async () => {
     const held = new HeldCalls(sealer, 'w1');
-    const caught = await held.resume('no-such-handle', {}, live(), ignore).catch((err: unknown) => err);
+    const caught = await held.resume('no-such-handle', 1, {}, live(), ignore).catch((err: unknown) => err);
     expect(caught).toBeInstanceOf(GatewayError);
     expect((caught as GatewayError).errorName).toBe('GW_ERR_INPUT_STATE_INVALID');
     expect((caught as GatewayError).message).toBe(NOT_HELD);
   });
 
   it('when no retry comes in time, fails the backend request with GW_ERR_CLIENT_NO_ANSWER and forgets the call', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const held = new HeldCalls(sealer, 'w1', 1_000);
     let askError: unknown;
     const backendDone = deferred<JsonObject>();
-    const first = await held.start(route, live(), ignore, (ask) => {
+    const first = held.start(route, live(), ignore, (ask) => {
       ask('sampling/createMessage', sampling).catch((err: unknown) => {
         askError = err;
         backendDone.reject(err);
       });
       return backendDone.promise;
     });
-    const handle = handleOf(first);
-    vi.advanceTimersByTime(999);
+    await vi.advanceTimersByTimeAsync(ASK_SETTLE_MS);
+    const round = await first;
+    await vi.advanceTimersByTimeAsync(999);
     expect(held.size).toBe(1);
-    vi.advanceTimersByTime(1);
-    await Promise.resolve();
+    await vi.advanceTimersByTimeAsync(1);
     expect(askError).toBeInstanceOf(GatewayError);
     expect((askError as GatewayError).errorName).toBe('GW_ERR_CLIENT_NO_ANSWER');
     expect((askError as GatewayError).message).toBe('no retry with inputResponses within 1000 ms');
     expect(held.size).toBe(0);
-    await expect(held.resume(handle, { input_0: {} }, live(), ignore)).rejects.toThrow(NOT_HELD);
+    await expect(retry(held, round, { input_0: {} })).rejects.toThrow(NOT_HELD);
+  });
+
+  it('seals the state with the same expiry as the hold', async () => {
+    const held = new HeldCalls(sealer, 'w1', 1_000);
+    const started = held.start(route, live(), ignore, (ask) => ask('roots/list', undefined));
+    // A single ask: the round goes out once the backend has been quiet for ASK_SETTLE_MS.
+    await vi.advanceTimersByTimeAsync(ASK_SETTLE_MS);
+    const first = await started;
+    expect(() => sealer.open(first.requestState, route, Date.now() + 1_000)).not.toThrow();
+    expect(() => sealer.open(first.requestState, route, Date.now() + 1_001)).toThrow('requestState rejected: it has expired');
   });
 
   it('a retry stops the expiry clock of its round', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const held = new HeldCalls(sealer, 'w1', 1_000);
     const finish = deferred<JsonObject>();
-    const first = await held.start(route, live(), ignore, async (ask) => {
-      await ask('roots/list', undefined);
-      return finish.promise;
-    });
-    const handle = handleOf(first);
-    const result = held.resume(handle, { input_0: { roots: [] } }, live(), ignore);
-    vi.advanceTimersByTime(5_000);
+    const first = await settled(
+      held.start(route, live(), ignore, async (ask) => {
+        await ask('roots/list', undefined);
+        return finish.promise;
+      }),
+    );
+    const result = retry(held, first, { input_0: { roots: [] } });
+    await vi.advanceTimersByTimeAsync(5_000);
     finish.resolve({ late: 'but fine' });
     await expect(result).resolves.toEqual({ late: 'but fine' });
   });
@@ -228,33 +290,27 @@ describe('HeldCalls', () => {
       return { ok: true };
     };
     const record = (into: string[]): Notify => (m) => into.push(`${m.method}:${String(m.params?.progress)}`);
-    const first = await held.start(route, live(), record(firstStream), start);
-    await held.resume(handleOf(first), { input_0: { roots: [] } }, live(), record(retryStream));
+    const first = await settled(held.start(route, live(), record(firstStream), start));
+    await retry(held, first, { input_0: { roots: [] } }, live(), record(retryStream));
     expect(firstStream).toEqual(['notifications/progress:1']);
     expect(retryStream).toEqual(['notifications/progress:2']);
   });
 
-  // BUG (src/gateway/held-calls.ts:125, step(): `h.wake = decide`): a second retry for the same handle
-  // while the first still waits replaces the first one's wake-up, so the first request never settles.
-  it.fails('settles both of two concurrent retries of one held call', async () => {
+  // Two retries of one round at once: the second is refused at once (not left hanging), the first completes.
+  it('refuses a second, concurrent retry of a round and completes the first', async () => {
     const held = new HeldCalls(sealer, 'w1');
     const finish = deferred<JsonObject>();
-    const first = await held.start(route, live(), ignore, async (ask) => {
-      await ask('roots/list', undefined);
-      return finish.promise;
-    });
-    const handle = handleOf(first);
-    const retryA = held.resume(handle, { input_0: { roots: [] } }, live(), ignore);
-    const retryB = held.resume(handle, {}, live(), ignore);
-    finish.resolve({ done: true });
-    await expect(retryB).resolves.toEqual({ done: true });
-    let settledA = false;
-    retryA.then(
-      () => (settledA = true),
-      () => (settledA = true),
+    const first = await settled(
+      held.start(route, live(), ignore, async (ask) => {
+        await ask('roots/list', undefined);
+        return finish.promise;
+      }),
     );
-    await new Promise((r) => setImmediate(r));
-    expect(settledA).toBe(true);
+    const retryA = retry(held, first, { input_0: { roots: [] } });
+    const retryB = retry(held, first, {});
+    await expect(retryB).rejects.toThrow('requestState rejected: another retry of this round is already being served');
+    finish.resolve({ done: true });
+    await expect(retryA).resolves.toEqual({ done: true });
   });
 
   it('a client abort while waiting aborts the backend call and settles with its outcome', async () => {
@@ -274,7 +330,7 @@ describe('HeldCalls', () => {
 
   it('a client abort during a retry fails pending asks as cancelled and drops the call', async () => {
     const held = new HeldCalls(sealer, 'w1');
-    const retry = new AbortController();
+    const aborted = new AbortController();
     const errors: GatewayError[] = [];
     const secondAsked = deferred<void>();
     const start: StartCall = async (ask) => {
@@ -287,11 +343,10 @@ describe('HeldCalls', () => {
       secondAsked.resolve();
       return second;
     };
-    const first = await held.start(route, live(), ignore, start);
-    const handle = handleOf(first);
-    const pending = held.resume(handle, { input_0: { roots: [] } }, retry.signal, ignore);
+    const first = await settled(held.start(route, live(), ignore, start));
+    const pending = retry(held, first, { input_0: { roots: [] } }, aborted.signal);
     await secondAsked.promise;
-    retry.abort();
+    aborted.abort();
     await expect(pending).rejects.toThrow('request cancelled by the client');
     expect(errors[0]?.errorName).toBe('GW_ERR_INTERNAL');
     expect(errors[0]?.message).toBe('request cancelled by the client');

@@ -45,7 +45,7 @@ export function createOriginGuard(listen: ListenConfig): OriginGuard {
         if (!allowed) {
           try {
             const url = new URL(o);
-            allowed = (url.protocol === 'http:' || url.protocol === 'https:') && LOOPBACK_HOSTNAMES.has(url.hostname);
+            allowed = (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackBind(url.hostname);
           } catch {
             allowed = false;
           }

@@ -16,7 +16,10 @@ export function accepts(accept: string, type: string): boolean {
   if (accept === '') return false;
   const [major] = type.split('/');
   for (const part of accept.split(',')) {
-    const media = part.split(';')[0]!.trim().toLowerCase();
+    const [range, ...params] = part.split(';');
+    const media = range!.trim().toLowerCase();
+    // q=0 means "not acceptable" (RFC 9110 §12.4.2).
+    if (params.some((p) => /^\s*q\s*=\s*0(\.0{0,3})?\s*$/i.test(p))) continue;
     if (media === type || media === '*/*' || media === `${major}/*`) return true;
   }
   return false;

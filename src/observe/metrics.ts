@@ -28,6 +28,8 @@ export const backendCalls = new client.Histogram({
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
 });
 
+export const offloadedTasks = new client.Counter({ name: 'only1mcp_offloaded_tasks_total', help: 'JSON parse/hash tasks run in the piscina pool (bodies above the offload threshold).' });
+
 export const sessionsGauge = new client.Gauge({ name: 'only1mcp_sessions', help: '2025-era sessions live on this worker.' });
 export const inflightGauge = new client.Gauge({ name: 'only1mcp_inflight_requests', help: 'Requests being served.' });
 export const storeUp = new client.Gauge({ name: 'only1mcp_state_store_up', help: '1 when the shared state store (Redis) is reachable, 0 when the gateway serves from local state.' });

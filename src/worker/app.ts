@@ -13,6 +13,7 @@ import { Router } from '../gateway/router.js';
 import { HeldCalls } from '../gateway/held-calls.js';
 import { RemoteResume } from '../gateway/remote-resume.js';
 import { ListCache } from '../policy/list-cache.js';
+import { JsonOffload } from './offload/json-offload.js';
 import { CircuitBreakers } from '../policy/circuit-breaker.js';
 import os from 'node:os';
 import { StateSealer } from '../gateway/request-state.js';
@@ -68,6 +69,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const hub = new NotifyHub(sessions);
   let health: Health | undefined;
   const lists = new ListCache(store);
+  const offload = new JsonOffload();
   const upstreams = new Upstreams(config, primary, logger, {
     listChanged: (kind) => hub.listChanged(kind),
     resourceUpdated: (_backend, params) => hub.resourceUpdated(params),
@@ -102,6 +104,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     maxBodyBytes: config.listen.maxBodyBytes,
     toolSchema: (name) => upstreams.catalog.resolve('tools', name)?.item.inputSchema,
     principal: () => 'anonymous',
+    offload,
     logger,
   };
   setCommonHeaders({ 'x-only1mcp-worker': String(process.pid) });
@@ -142,6 +145,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await new Promise((r) => setTimeout(r, 50));
       }
       hub.closeAll();
+      await offload.close();
       sessions.close();
       await upstreams.close();
       await store.close();

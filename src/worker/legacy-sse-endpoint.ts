@@ -94,7 +94,7 @@ async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, bo
   }
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = await deps.offload.parse(body);
   } catch {
     rejectWith(reply, 'GW_ERR_PARSE', 'Parse error: the body is not valid JSON');
     return;

@@ -28,6 +28,7 @@ import type { OriginGuard } from './http/origin-guard.js';
 import type { TemplatedApp, HttpResponse, HttpRequest } from './http/uws.js';
 import type { Outlet } from './outlet.js';
 import type { Logger } from '../observe/log.js';
+import type { JsonOffload } from './offload/json-offload.js';
 
 export interface EndpointDeps {
   service: McpService;
@@ -37,6 +38,8 @@ export interface EndpointDeps {
   /** A tool's input schema by exposed name, for Mcp-Param-* validation. */
   toolSchema(name: string): unknown;
   principal(head: RequestHead): string;
+  /** JSON parsing of bodies, offloaded to a thread pool when large. */
+  offload: JsonOffload;
   logger: Logger;
 }
 
@@ -97,7 +100,7 @@ class StreamableEndpoint {
   private async onBody(head: RequestHead, reply: Reply, body: Buffer): Promise<void> {
     let value: unknown;
     try {
-      value = JSON.parse(body.toString('utf8'));
+      value = await this.deps.offload.parse(body);
     } catch {
       rejectWith(reply, 'GW_ERR_PARSE', 'Parse error: the body is not valid JSON');
       return;

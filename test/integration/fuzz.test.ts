@@ -92,3 +92,15 @@ describe('fuzzing the front door', () => {
     expect((await fetch(`${gateway.base}/health`)).status).toBe(200);
   });
 });
+
+describe('large bodies', () => {
+  it('parses a body above the offload threshold in the thread pool and answers it correctly', async () => {
+    const { rawSession: open, post: send } = await import('../helpers/clients.js');
+    const sid = await open(gateway.url);
+    const message = 'y'.repeat(200_000);
+    const res = await send(gateway.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'box__echo', arguments: { message } } }, { 'mcp-session-id': sid });
+    expect((res.json() as { result: { content: Array<{ text: string }> } }).result.content[0]!.text).toBe(message);
+    const metrics = await (await fetch(`${gateway.base}/metrics`)).text();
+    expect(Number(/only1mcp_offloaded_tasks_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -13,6 +13,7 @@ import { configCommand } from './commands/config.js';
 import { importCommand } from './commands/import.js';
 import { list } from './commands/list.js';
 import { stdioBridge } from './commands/stdio.js';
+import { tokens } from './commands/tokens.js';
 import { GATEWAY_VERSION } from '../mcp/identity.js';
 
 const USAGE = `only1mcp ${GATEWAY_VERSION}: one MCP endpoint in front of many MCP servers
@@ -28,6 +29,7 @@ Usage:
   only1mcp import <client-config-file> [--out F]
   only1mcp list [--port N | --url URL]
   only1mcp stdio [--port N | --url URL]
+  only1mcp tokens [--port N | --url URL] [--top N] [--json]
   only1mcp --version | --help
 
 With no config file, 'start' runs on a built-in default and says where the file would live.
@@ -44,6 +46,7 @@ const COMMANDS: Record<string, Command> = {
   import: importCommand,
   list,
   stdio: stdioBridge,
+  tokens,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

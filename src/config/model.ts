@@ -51,6 +51,23 @@ export interface ListenConfig {
   readonly maxBodyBytes: number;
 }
 
+export interface ContextOverride {
+  /** Glob on the client's clientInfo.name (`*` matches any run of characters), or undefined. */
+  readonly client: string | undefined;
+  /** The authenticated principal, exactly, or undefined. */
+  readonly principal: string | undefined;
+  readonly mode: ContextMode;
+}
+
+export interface ContextConfig {
+  /** The mode for clients no override names. */
+  readonly mode: ContextMode;
+  /** Token budget of a search-mode working set. */
+  readonly budgetTokens: number;
+  /** First match wins; a session may still pick its own mode (URL ?context=, or header Only1MCP-Context-Mode). */
+  readonly overrides: readonly ContextOverride[];
+}
+
 export interface GatewayConfig {
   /** The file this was loaded from, or undefined for the built-in default. */
   readonly source: string | undefined;
@@ -60,6 +77,6 @@ export interface GatewayConfig {
   readonly redisUrl: string | undefined;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   readonly naming: { readonly separator: string };
-  readonly contextMode: ContextMode;
+  readonly context: ContextConfig;
   readonly servers: readonly ServerConfig[];
 }

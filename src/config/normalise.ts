@@ -16,6 +16,7 @@ import {
   DEFAULT_PORT,
 } from './defaults.js';
 import { readEnvFile } from './env-file.js';
+import { DEFAULT_WORKING_SET_BUDGET_TOKENS } from '../context/working-set.js';
 import type { CommonServerConfig, GatewayConfig, NamingPolicy, ServerConfig } from './model.js';
 import type { ConfigFile } from './schema.js';
 import type { ServerFileEntry } from './server-schema.js';
@@ -49,7 +50,11 @@ export function normalise(c: ConfigFile, file: string | undefined, issues: PathI
     redisUrl: c.redis,
     logLevel: c.logLevel ?? 'info',
     naming: { separator: c.naming?.separator ?? DEFAULT_NAME_SEPARATOR },
-    contextMode: c.context?.mode ?? 'full',
+    context: {
+      mode: c.context?.mode ?? 'full',
+      budgetTokens: c.context?.budgetTokens ?? DEFAULT_WORKING_SET_BUDGET_TOKENS,
+      overrides: (c.context?.overrides ?? []).map((o) => ({ client: o.client, principal: o.principal, mode: o.mode })),
+    },
     servers,
   };
 }

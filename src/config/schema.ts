@@ -10,7 +10,7 @@
 import * as z from 'zod';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_NAME_SEPARATOR, DEFAULT_PORT } from './defaults.js';
 import { CONTEXT_MODES, LOG_LEVELS, NAMING_POLICIES, intInRange, nonEmptyString, urlString } from './schema-parts.js';
-import { SERVER_NAME_PATTERN, SERVER_NAME_RULE, ServerSchema } from './server-schema.js';
+import { RESERVED_NAME, SERVER_NAME_PATTERN, SERVER_NAME_RULE, ServerSchema, reservedNameRule } from './server-schema.js';
 
 /** A body larger than this is a mistake, not a limit. */
 export const MAX_BODY_BYTES_LIMIT = 1024 * 1024 * 1024;
@@ -34,7 +34,13 @@ const ListenSchema = z
   })
   .describe('Where the gateway listens and which browsers and hosts may reach it.');
 
-const ServersSchema = z.record(z.string().regex(SERVER_NAME_PATTERN, { error: SERVER_NAME_RULE }), ServerSchema);
+const ServersSchema = z.record(
+  z
+    .string()
+    .regex(SERVER_NAME_PATTERN, { error: SERVER_NAME_RULE })
+    .refine((name) => name !== RESERVED_NAME, { error: reservedNameRule('server name') }),
+  ServerSchema,
+);
 
 export const ConfigFileSchema = z
   .strictObject({
@@ -65,6 +71,21 @@ export const ConfigFileSchema = z
           .enum(CONTEXT_MODES)
           .optional()
           .describe('full lists every tool; compact shortens schemas and descriptions; search exposes a search tool instead of the full list. Default full.'),
+        budgetTokens: intInRange(100, 1_000_000, 'tokens')
+          .optional()
+          .describe('Token budget of the tools a search-mode session loads into its list; least recently used ones are unloaded past it. Default 4000.'),
+        overrides: z
+          .array(
+            z
+              .strictObject({
+                client: nonEmptyString.optional().describe('Glob on the client name (clientInfo.name), e.g. "Claude*".'),
+                principal: nonEmptyString.optional().describe('An authenticated principal, exactly.'),
+                mode: z.enum(CONTEXT_MODES).describe('The mode for matching clients.'),
+              })
+              .refine((o) => o.client !== undefined || o.principal !== undefined, { error: 'an override needs client or principal (or both)' }),
+          )
+          .optional()
+          .describe('Modes for particular clients or principals; the first match wins.'),
       })
       .optional()
       .describe('How much of the tool catalogue reaches the model.'),

@@ -20,6 +20,9 @@ import { intInRange, NAMING_POLICIES, nonEmptyString, urlString } from './schema
 /** Also the shape of a prefix: both end up inside tool names, which clients limit to these characters. */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const SERVER_NAME_RULE = 'a server name is 1-64 characters of A-Z, a-z, 0-9, "_" and "-"';
+/** Search mode's meta-tools are named only1mcp__*: no server name or prefix may take it. */
+export const RESERVED_NAME = 'only1mcp';
+export const reservedNameRule = (what: string): string => `"${RESERVED_NAME}" is reserved for the gateway's own tools; pick another ${what}`;
 /** Node's timers overflow past this and fire at once. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -52,6 +55,7 @@ const ServerObject = z.strictObject({
   prefix: z
     .string()
     .regex(SERVER_NAME_PATTERN, { error: 'a prefix is 1-64 characters of A-Z, a-z, 0-9, "_" and "-"' })
+    .refine((p) => p !== RESERVED_NAME, { error: reservedNameRule('prefix') })
     .optional()
     .describe('The name-space prefix for this server\'s tools and prompts. Default: the server name.'),
   protocol: z

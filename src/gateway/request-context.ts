@@ -5,6 +5,8 @@
  */
 import type { JsonObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
 import type { Era, LogLevel } from '../mcp/versions.js';
+import type { ContextMode } from '../config/model.js';
+import type { WorkingSetHome } from './context-service.js';
 
 export interface RequestContext {
   readonly era: Era;
@@ -30,4 +32,8 @@ export interface RequestContext {
    * asked through input_required results instead.
    */
   readonly ask: ((method: string, params: JsonObject | undefined) => Promise<JsonObject>) | undefined;
+  /** What tools/list shows this client (context swapping). */
+  readonly contextMode: ContextMode;
+  /** Where this client's search-mode working set lives; undefined when it has none. */
+  readonly workingSetHome: WorkingSetHome | undefined;
 }

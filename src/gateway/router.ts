@@ -18,6 +18,7 @@ import type { StateSealer, StatePayload } from './request-state.js';
 import type { LinkHooks } from '../backends/link.js';
 import type { ResourceSubscriptions } from './resource-subscriptions.js';
 import type { CircuitBreakers } from '../policy/circuit-breaker.js';
+import type { ContextService } from './context-service.js';
 import { withBreaker } from '../policy/breaker-policy.js';
 import { withTiming } from '../policy/timing-policy.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
@@ -35,10 +36,6 @@ interface Target {
   name: string;
 }
 
-export interface ListView {
-  /** Turns the merged catalog list into what this client sees (context modes hook in here). */
-  (kind: ListKind, items: JsonObject[], ctx: RequestContext): JsonObject[];
-}
 
 export class Router {
   constructor(
@@ -48,7 +45,7 @@ export class Router {
     private readonly sealer: StateSealer,
     readonly subscriptions: ResourceSubscriptions,
     private readonly breakers: CircuitBreakers,
-    private readonly view: ListView = (_k, items) => items,
+    readonly context: ContextService,
   ) {}
 
   async handle(ctx: RequestContext, method: string, params: JsonObject | undefined): Promise<JsonObject> {
@@ -57,7 +54,17 @@ export class Router {
     switch (method) {
       case 'ping':
         return {};
-      case 'tools/call':
+      case 'tools/call': {
+        const name = params?.name;
+        if (typeof name === 'string' && this.context.isMeta(name)) {
+          await this.upstreams.ensure('tools');
+          const { name: _n, arguments: args, ...extra } = params ?? {};
+          return this.context.callMeta(ctx, name, args, extra, (tool, a, more) => this.handle(ctx, 'tools/call', { ...more, name: tool, arguments: a }));
+        }
+        const target = this.target(ctx, method, params ?? {});
+        if (typeof name === 'string') await this.context.used(ctx, name);
+        return this.forward(ctx, method, target);
+      }
       case 'prompts/get':
       case 'resources/read':
       case 'completion/complete':
@@ -77,7 +84,8 @@ export class Router {
 
   private async list(ctx: RequestContext, kind: ListKind): Promise<JsonObject> {
     await this.upstreams.ensure(kind);
-    return { [kind]: this.view(kind, this.upstreams.catalog.list(kind), ctx) };
+    const items = this.upstreams.catalog.list(kind);
+    return { [kind]: kind === 'tools' ? await this.context.listTools(ctx, items) : items };
   }
 
   /** Resolves the owning backend and rewrites the name back to the backend's own. */

@@ -20,6 +20,7 @@
  */
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { LogLevel } from '../mcp/versions.js';
+import type { ContextMode } from '../config/model.js';
 
 export interface SessionRecord {
   id: string;
@@ -34,6 +35,12 @@ export interface SessionRecord {
   createdAt: number;
   /** Id of the session's standalone (GET) stream: the same on every worker. */
   standaloneStream: string;
+  /** What tools/list shows this session (decided at initialize). */
+  contextMode: ContextMode;
+  /** The mode the client asked for when opening its transport (legacy SSE: on GET /sse, before initialize). */
+  askedContextMode?: ContextMode | undefined;
+  /** The search-mode working set (src/context/working-set.ts JSON), kept with the session so any worker has it. */
+  workingSet?: unknown;
 }
 
 export interface StoredEvent {

@@ -8,22 +8,30 @@ import { rejectWith } from './http/transport-errors.js';
 import { LIST_KINDS } from '../gateway/catalog.js';
 import type { Upstreams } from '../gateway/upstreams.js';
 import type { OriginGuard } from './http/origin-guard.js';
-import type { HttpResponse, TemplatedApp } from './http/uws.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from './http/uws.js';
 
 function fromLoopback(res: HttpResponse): boolean {
   const addr = Buffer.from(res.getRemoteAddressAsText()).toString();
   return addr === '127.0.0.1' || addr === '::1' || addr.endsWith(':127.0.0.1') || addr === '0000:0000:0000:0000:0000:0000:0000:0001';
 }
 
-export function mountAdmin(app: TemplatedApp, upstreams: Upstreams, guard: OriginGuard): void {
-  app.get('/admin/catalog', (res, req) => {
-    const origin = req.getHeader('origin');
-    const host = req.getHeader('host');
+/** Admin requests: loopback peers, no browser Origin, an allowed Host. */
+function admitted(res: HttpResponse, req: HttpRequest, guard: OriginGuard, reply: Reply): boolean {
+  const origin = req.getHeader('origin');
+  if (origin === '' && guard.check(origin, req.getHeader('host')).ok && fromLoopback(res)) return true;
+  rejectWith(reply, 'GW_ERR_FORBIDDEN_ORIGIN', 'Forbidden: the admin API is served to local, non-browser clients only');
+  return false;
+}
+
+export function mountAdmin(app: TemplatedApp, upstreams: Upstreams, guard: OriginGuard, tokens: () => Promise<unknown>): void {
+  app.get('/admin/tokens', (res, req) => {
     const reply = new Reply(res);
-    if (origin !== '' || !guard.check(origin, host).ok || !fromLoopback(res)) {
-      rejectWith(reply, 'GW_ERR_FORBIDDEN_ORIGIN', 'Forbidden: the admin API is served to local, non-browser clients only');
-      return;
-    }
+    if (!admitted(res, req, guard, reply)) return;
+    void tokens().then((report) => reply.json(200, JSON.stringify(report)));
+  });
+  app.get('/admin/catalog', (res, req) => {
+    const reply = new Reply(res);
+    if (!admitted(res, req, guard, reply)) return;
     const servers = upstreams.all().map((b) => {
       const s = b.status();
       return {

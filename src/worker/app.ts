@@ -15,6 +15,7 @@ import { RemoteResume } from '../gateway/remote-resume.js';
 import { ListCache } from '../policy/list-cache.js';
 import { JsonOffload } from './offload/json-offload.js';
 import { CircuitBreakers } from '../policy/circuit-breaker.js';
+import { ContextService } from '../gateway/context-service.js';
 import os from 'node:os';
 import { StateSealer } from '../gateway/request-state.js';
 import { ResourceSubscriptions } from '../gateway/resource-subscriptions.js';
@@ -94,7 +95,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const workerId = `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const held = new HeldCalls(sealer, workerId);
   const breakers = new CircuitBreakers(store, logger);
-  const router = new Router(upstreams, held, new RemoteResume(held, store), sealer, subscriptions, breakers);
+  const router = new Router(upstreams, held, new RemoteResume(held, store), sealer, subscriptions, breakers, new ContextService(upstreams.catalog, config.context));
   const service = new McpService(router, upstreams, sessions, logger);
 
   const deps: EndpointDeps = {
@@ -116,7 +117,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const report = h.report();
     new Reply(res).json(report.status, JSON.stringify(report.body), { 'cache-control': 'no-store' });
   });
-  mountAdmin(app, upstreams, deps.guard);
+  mountAdmin(app, upstreams, deps.guard, async () => {
+    await upstreams.ensure('tools');
+    return router.context.tokenReport();
+  });
   app.get('/metrics', (res) => {
     const reply = new Reply(res);
     void options.metrics().then((m) => reply.text(200, m.text, m.contentType));
@@ -136,7 +140,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   return {
     port,
     health: h,
-    reconfigure: (next) => upstreams.reconfigure(next),
+    async reconfigure(next) {
+      await upstreams.reconfigure(next);
+      router.context.reconfigure(next.context);
+    },
     async drain(timeoutMs) {
       h.drain();
       uws.us_listen_socket_close(listenSocket as never);

@@ -4,6 +4,8 @@
  * POST endpoint in an `endpoint` event; every POST to /messages?sessionId=
  * is acknowledged with 202 and answered on the stream.
  */
+import { GatewayError } from '../mcp/errors.js';
+import { contextModeOrThrow } from './mcp-service.js';
 import { classify, success, type Classified, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { SSE_KEEPALIVE_MS } from '../config/defaults.js';
 import { readHead, queryParam, type RequestHead } from './http/request-head.js';
@@ -28,7 +30,10 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
       rejectWith(reply, 'GW_ERR_NOT_ACCEPTABLE', 'Not Acceptable: GET /sse needs Accept: text/event-stream');
       return;
     }
-    void open(deps, head, reply, messagesPath);
+    void open(deps, head, reply, messagesPath).catch((err: unknown) => {
+      if (!(err instanceof GatewayError)) throw err;
+      rejectWith(reply, err.errorName, err.message);
+    });
   });
 
   app.post(messagesPath, (res, req) => {
@@ -65,6 +70,8 @@ async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, message
     clientInfo: {},
     principal: deps.principal(head),
     transport: 'sse',
+    contextMode: contextModeOrThrow(head.contextMode) ?? 'full',
+    askedContextMode: contextModeOrThrow(head.contextMode),
   });
   if (reply.done) {
     await deps.service.sessions.end(session.id);
@@ -114,7 +121,8 @@ async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, bo
 
 /** initialize on this transport fills in the session opened by GET /sse. */
 async function initializeInPlace(deps: EndpointDeps, session: LiveSession, message: Classified & { kind: 'request' }): Promise<void> {
-  const result = await deps.service.initializeExisting(session, message.message);
+  // A mode asked for on GET /sse was recorded at open; initialize settles it (overrides may match the client name).
+  const result = await deps.service.initializeExisting(session, message.message, session.record.askedContextMode);
   session.notify(success(message.message.id, result) as unknown as JsonObject);
 }
 

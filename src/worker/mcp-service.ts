@@ -20,6 +20,9 @@ import type { Outlet } from './outlet.js';
 import { mostVerbose } from '../backends/log-level.js';
 import { inflightGauge, requestErrors, requests } from '../observe/metrics.js';
 import type { ListenFilter } from './notify-hub.js';
+import type { ContextMode } from '../config/model.js';
+import type { WorkingSetHome } from '../gateway/context-service.js';
+import { SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
 import type { Logger } from '../observe/log.js';
 
 /** Methods of the 2025 era that the 2026-07-28 revision removed. */
@@ -29,6 +32,7 @@ export interface ModernRequestInfo {
   protocolVersion: string;
   capabilities: JsonObject;
   logLevel: LogLevel | undefined;
+  clientInfo: JsonObject | undefined;
 }
 
 /** Methods counted by name in metrics; anything else is 'other', so clients cannot inflate label cardinality. */
@@ -47,18 +51,48 @@ export class McpService {
     private readonly logger: Logger,
   ) {}
 
-  /** Starts a 2025-era session. */
-  async initialize(request: JsonRpcRequest, principal: string, transport: SessionRecord['transport']): Promise<{ session: LiveSession; result: JsonObject }> {
+  /**
+   * Starts a 2025-era session. `requestedMode` is the context mode the client
+   * asked for outside the protocol (URL ?context=, Only1MCP-Context-Mode
+   * header); initialize's `_meta` may ask too.
+   */
+  async initialize(request: JsonRpcRequest, principal: string, transport: SessionRecord['transport'], requestedMode: string | undefined): Promise<{ session: LiveSession; result: JsonObject }> {
     const negotiated = negotiate(request);
-    const session = await this.sessions.create({ ...negotiated, principal, transport });
+    const contextMode = this.sessionMode(request, negotiated.clientInfo, principal, requestedMode);
+    const session = await this.sessions.create({ ...negotiated, principal, transport, contextMode });
     return { session, result: initializeResult(negotiated.protocolVersion, this.upstreams.all()) };
   }
 
   /** initialize on a session that exists before it (the legacy SSE transport opens it with GET /sse). */
-  async initializeExisting(session: LiveSession, request: JsonRpcRequest): Promise<JsonObject> {
+  async initializeExisting(session: LiveSession, request: JsonRpcRequest, requestedMode: string | undefined): Promise<JsonObject> {
     const negotiated = negotiate(request);
-    await this.sessions.update(session, negotiated);
+    const contextMode = this.sessionMode(request, negotiated.clientInfo, session.record.principal, requestedMode);
+    await this.sessions.update(session, { ...negotiated, contextMode });
     return initializeResult(negotiated.protocolVersion, this.upstreams.all());
+  }
+
+  /**
+   * A stateless client's working set: no session to keep it in, so it is
+   * kept in the shared store under its principal and client name (one per
+   * client application and principal), with the session idle expiry.
+   */
+  private statelessWorkingSet(principal: string, client: string): WorkingSetHome {
+    const key = `ws:${principal}:${client}`;
+    const store = this.sessions.store;
+    return {
+      load: async () => {
+        const raw = await store.getCached(key).catch(() => undefined);
+        return raw === undefined ? undefined : (JSON.parse(raw) as unknown);
+      },
+      save: (json) => store.setCached(key, JSON.stringify(json), SESSION_IDLE_TIMEOUT_MS).catch(() => undefined),
+      // No session stream to tell; a stateless client re-lists when it wants to.
+      changed: () => undefined,
+    };
+  }
+
+  private sessionMode(request: JsonRpcRequest, clientInfo: JsonObject, principal: string, requested: string | undefined): ContextMode {
+    const asked = requested ?? metaOf(request.params)?.[CONTEXT_MODE_META_KEY];
+    return this.router.context.modeFor(contextModeOrThrow(asked), stringOr(clientInfo.name), principal);
   }
 
   /** One message posted on a 2025-era session (request, notification or answer). */
@@ -97,6 +131,12 @@ export class McpService {
       signal: controller.signal,
       notify: (n) => outlet.notify(n),
       ask: outlet.ask,
+      contextMode: record.contextMode,
+      workingSetHome: {
+        load: async () => session.record.workingSet,
+        save: (json) => this.sessions.update(session, { workingSet: json }),
+        changed: () => session.notify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }),
+      },
     };
     try {
       const result = await this.legacyMethod(session, request, ctx);
@@ -157,8 +197,16 @@ export class McpService {
   }
 
   /** One modern (2026-07-28) request; headers were validated by the HTTP adapter. */
-  async onModernRequest(request: JsonRpcRequest, info: ModernRequestInfo, principal: string, outlet: Outlet): Promise<void> {
+  async onModernRequest(request: JsonRpcRequest, info: ModernRequestInfo, principal: string, outlet: Outlet, requestedMode?: string): Promise<void> {
     this.begin(request.method, 'modern');
+    let contextMode: ContextMode;
+    try {
+      contextMode = this.router.context.modeFor(contextModeOrThrow(requestedMode ?? metaOf(request.params)?.[CONTEXT_MODE_META_KEY]), stringOr(info.clientInfo?.name), principal);
+    } catch (err) {
+      outlet.respond(this.errorResponse(request.id, err), 400);
+      this.end();
+      return;
+    }
     const ctx: RequestContext = {
       era: 'modern',
       protocolVersion: info.protocolVersion,
@@ -170,6 +218,8 @@ export class McpService {
       signal: outlet.signal,
       notify: (n) => outlet.notify(n),
       ask: undefined,
+      contextMode,
+      workingSetHome: contextMode === 'search' ? this.statelessWorkingSet(principal, stringOr(info.clientInfo?.name) ?? 'unknown-client') : undefined,
     };
     try {
       let result: JsonObject;
@@ -243,6 +293,19 @@ export class McpService {
   }
 }
 
+/** `_meta` key a client may use to choose its context mode (initialize, or any 2026-07-28 request). */
+export const CONTEXT_MODE_META_KEY = 'dev.only1mcp/contextMode';
+
+export function contextModeOrThrow(value: unknown): ContextMode | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'full' || value === 'compact' || value === 'search') return value;
+  throw new GatewayError('GW_ERR_INVALID_PARAMS', `context mode must be full, compact or search, got ${JSON.stringify(value)}`);
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
 function negotiate(request: JsonRpcRequest): Pick<SessionRecord, 'protocolVersion' | 'capabilities' | 'clientInfo'> {
   const params = request.params ?? {};
   return {
@@ -296,7 +359,7 @@ function modernError(err: unknown, request: JsonRpcRequest): unknown {
 }
 
 /** The modern request-metadata fields of a request's `_meta`. */
-export function modernInfo(request: JsonRpcRequest): { version: unknown; capabilities: unknown; logLevel: unknown } {
+export function modernInfo(request: JsonRpcRequest): { version: unknown; capabilities: unknown; logLevel: unknown; clientInfo: unknown } {
   const meta = metaOf(request.params) ?? {};
-  return { version: meta[META.protocolVersion], capabilities: meta[META.clientCapabilities], logLevel: meta[META.logLevel] };
+  return { version: meta[META.protocolVersion], capabilities: meta[META.clientCapabilities], logLevel: meta[META.logLevel], clientInfo: meta[META.clientInfo] };
 }

@@ -58,6 +58,7 @@ export function validateModern(head: RequestHead, request: JsonRpcRequest, toolS
     protocolVersion: headerVersion,
     capabilities: info.capabilities,
     logLevel: isLogLevel(info.logLevel) ? info.logLevel : undefined,
+    clientInfo: isObject(info.clientInfo) ? info.clientInfo : undefined,
   };
 }
 

@@ -160,7 +160,15 @@ class StreamableEndpoint {
       rejectWith(reply, 'GW_ERR_ALREADY_INITIALIZED', 'Bad Request: initialize must be sent without an Mcp-Session-Id header', request.id);
       return;
     }
-    const { session, result } = await this.deps.service.initialize(request, this.deps.principal(head), 'streamable');
+    let created;
+    try {
+      created = await this.deps.service.initialize(request, this.deps.principal(head), 'streamable', head.contextMode);
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      reject(reply, err, request.id, 400);
+      return;
+    }
+    const { session, result } = created;
     reply.json(200, JSON.stringify(success(request.id, result)), { 'mcp-session-id': session.id });
   }
 
@@ -197,7 +205,7 @@ class StreamableEndpoint {
       return;
     }
     const outlet = new PostOutlet(reply, accepts(head.accept, 'text/event-stream'), undefined, false);
-    await this.deps.service.onModernRequest(request, info, this.deps.principal(head), outlet);
+    await this.deps.service.onModernRequest(request, info, this.deps.principal(head), outlet, head.contextMode);
   }
 
   private async onListen(reply: Reply, request: JsonRpcRequest): Promise<void> {

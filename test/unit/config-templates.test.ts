@@ -48,7 +48,7 @@ describe('config templates', () => {
     expect(cfg.workers).toBe(8);
     expect(cfg.redisUrl).toBe(ENV.REDIS_URL);
     expect(cfg.listen.maxBodyBytes).toBe(1048576);
-    expect(cfg.contextMode).toBe('search');
+    expect(cfg.context.mode).toBe('search');
     expect(cfg.servers.find((s) => s.name === 'legacy-crm')?.common.enabled).toBe(false);
     const redisLine = TEMPLATES.enterprise.split('\n').findIndex((l) => l.startsWith('redis:')) + 1;
     expect(() => parseConfigText(TEMPLATES.enterprise, 'enterprise.yaml', { env: { ...ENV, REDIS_URL: undefined } })).toThrow(

@@ -72,7 +72,7 @@ describe('a YAML config', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       logLevel: 'debug',
       naming: { separator: '_' },
-      contextMode: 'search',
+      context: { mode: 'search', budgetTokens: 4000, overrides: [] },
       servers: [
         {
           name: 'github',
@@ -126,7 +126,7 @@ describe('a YAML config', () => {
     expect(cfg.redisUrl).toBeUndefined();
     expect(cfg.logLevel).toBe('info');
     expect(cfg.naming).toEqual({ separator: DEFAULT_NAME_SEPARATOR });
-    expect(cfg.contextMode).toBe('full');
+    expect(cfg.context.mode).toBe('full');
     expect(cfg.servers).toEqual([
       {
         name: 'mem',
@@ -230,7 +230,7 @@ describe('builtinDefaultConfig', () => {
       redisUrl: undefined,
       logLevel: 'info',
       naming: { separator: DEFAULT_NAME_SEPARATOR },
-      contextMode: 'full',
+      context: { mode: 'full', budgetTokens: 4000, overrides: [] },
       servers: [],
     });
     expect(Object.isFrozen(cfg.listen)).toBe(true);

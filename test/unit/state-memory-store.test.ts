@@ -16,6 +16,7 @@ function record(id: string): SessionRecord {
     initialized: true,
     createdAt: T0,
     standaloneStream: 'g1',
+    contextMode: 'full',
   };
 }
 

@@ -18,6 +18,8 @@ export interface RequestHead {
   mcpName: string;
   lastEventId: string;
   authorization: string;
+  /** Context mode asked for outside the protocol: `Only1MCP-Context-Mode` header, else the URL's `?context=`. */
+  contextMode: string | undefined;
   /** `Mcp-Param-*` headers, lower-cased names without the prefix. */
   params: Record<string, string> | undefined;
 }
@@ -39,8 +41,10 @@ export function readHead(req: HttpRequest): RequestHead {
     mcpName: req.getHeader('mcp-name'),
     lastEventId: req.getHeader('last-event-id'),
     authorization: req.getHeader('authorization'),
+    contextMode: undefined,
     params: undefined,
   };
+  head.contextMode = req.getHeader('only1mcp-context-mode') || (head.query === '' ? undefined : queryParam(head.query, 'context'));
   if (head.mcpMethod === 'tools/call') {
     req.forEach((key, value) => {
       if (key.startsWith('mcp-param-')) (params ??= {})[key.slice('mcp-param-'.length)] = value;

@@ -49,7 +49,7 @@ export class Sessions {
     return this.live.size;
   }
 
-  async create(init: Pick<SessionRecord, 'protocolVersion' | 'capabilities' | 'clientInfo' | 'principal' | 'transport'>): Promise<LiveSession> {
+  async create(init: Pick<SessionRecord, 'protocolVersion' | 'capabilities' | 'clientInfo' | 'principal' | 'transport' | 'contextMode' | 'askedContextMode'>): Promise<LiveSession> {
     const record: SessionRecord = {
       id: randomBytes(SESSION_ID_BYTES).toString('base64url'),
       ...init,

@@ -32,8 +32,9 @@ export const offloadedTasks = new client.Counter({ name: 'only1mcp_offloaded_tas
 
 export const sessionsGauge = new client.Gauge({ name: 'only1mcp_sessions', help: '2025-era sessions live on this worker.' });
 export const inflightGauge = new client.Gauge({ name: 'only1mcp_inflight_requests', help: 'Requests being served.' });
-export const storeUp = new client.Gauge({ name: 'only1mcp_state_store_up', help: '1 when the shared state store (Redis) is reachable, 0 when the gateway serves from local state.' });
-export const degraded = new client.Gauge({ name: 'only1mcp_degraded', help: '1 while the gateway is degraded (a backend down or the state store unreachable).' });
+// The primary merges its workers' registries; a node-level 0/1 must not become a count of workers.
+export const storeUp = new client.Gauge({ name: 'only1mcp_state_store_up', help: '1 when every worker reaches the shared state store (Redis), 0 when any serves from local state.', aggregator: 'min' });
+export const degraded = new client.Gauge({ name: 'only1mcp_degraded', help: '1 while any worker is degraded (a backend down or the state store unreachable).', aggregator: 'max' });
 
 client.collectDefaultMetrics({ prefix: 'only1mcp_' });
 

@@ -1,6 +1,6 @@
 /**
  * nginx (from Debian) in front of several gateways, round-robin, as the
- * process-level twin of deploy/docker-compose.yml. The proxy settings come
+ * process-level twin of docker-compose.yml. The proxy settings come
  * from deploy/nginx/only1mcp-proxy.conf, the file the compose topology uses.
  */
 import fs from 'node:fs';

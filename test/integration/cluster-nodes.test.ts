@@ -1,7 +1,7 @@
 /**
  * Two gateway processes ("nodes") on different ports sharing one Redis, and
  * nginx balancing round-robin in front of them — the process-level twin of
- * deploy/docker-compose.yml. A session works on both; a client's answer to a
+ * docker-compose.yml. A session works on both; a client's answer to a
  * sampling request reaches the node that asked; a stream dropped on one
  * node resumes on the other with nothing lost and nothing duplicated; a
  * 2026-07-28 input_required retry finds its held call on the other node.

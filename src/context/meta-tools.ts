@@ -12,8 +12,7 @@
  * format helpers, so every path answers the same way.
  */
 import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
-import { compactTool } from './compact.js';
-import { toolTokens } from './tokens.js';
+import { compactCached, toolTokensCached } from './memo.js';
 import type { SearchHit } from './tool-index.js';
 import type { LoadResult } from './working-set.js';
 
@@ -26,7 +25,12 @@ export const LOAD_TOOLS = `${META_TOOL_PREFIX}load_tools`;
 export const DEFAULT_FIND_LIMIT = 5;
 export const MAX_FIND_LIMIT = 10;
 export const MAX_LOAD_NAMES = 20;
-export const MAX_QUERY_CHARS = 2000;
+/**
+ * Models paste user messages into queries, blobs included (a base64 image
+ * of 18k characters is one LiveMCPBench task); search cuts blobs out and
+ * stays well under a millisecond at this size, so the cap only bounds abuse.
+ */
+export const MAX_QUERY_CHARS = 32_000;
 /**
  * A find result stops adding full definitions past this many tokens (the
  * first found tool always goes in whole); the rest are named with their first
@@ -135,8 +139,8 @@ export function formatFindResult(
   for (const hit of hits) {
     const def = definitionOf(hit.tool.name);
     if (!def) continue;
-    const shown = compact ? compactTool(def) : def;
-    const cost = toolTokens(shown);
+    const shown = compact ? compactCached(def) : def;
+    const cost = toolTokensCached(shown);
     if (tools.length > 0 && spent + cost > maxTokens) {
       more.push(`${hit.tool.name}: ${firstSentence(typeof def.description === 'string' ? def.description : '')}`.trim());
       continue;

@@ -7,41 +7,16 @@
  *   search   the meta-tools, then the session's working set (compacted, in
  *            load order so that the list only changes when the set does)
  *
- * Compaction is cached per tool object: the catalog rebuilds its arrays only
- * when a backend's list changes, so a cached entry lives exactly as long as
- * the definition it was made from.
+ * Compaction and token counts are memoised per tool object (memo.ts).
  */
 import type { ContextMode } from '../config/model.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
-import { compactTool } from './compact.js';
+import { compactCached, toolTokensCached } from './memo.js';
 import { META_TOOLS } from './meta-tools.js';
 import type { IndexedTool } from './tool-index.js';
-import { toolTokens } from './tokens.js';
 
 export type { ContextMode } from '../config/model.js';
-
-const compacted = new WeakMap<JsonObject, JsonObject>();
-const tokenCounts = new WeakMap<JsonObject, number>();
-
-/** compactTool, memoised on the tool object. */
-export function compactCached(tool: JsonObject): JsonObject {
-  let c = compacted.get(tool);
-  if (!c) {
-    c = compactTool(tool);
-    compacted.set(tool, c);
-  }
-  return c;
-}
-
-/** toolTokens, memoised on the tool object (the working set asks for the same tools repeatedly). */
-export function toolTokensCached(tool: JsonObject): number {
-  let n = tokenCounts.get(tool);
-  if (n === undefined) {
-    n = toolTokens(tool);
-    tokenCounts.set(tool, n);
-  }
-  return n;
-}
+export { compactCached } from './memo.js';
 
 /**
  * The tools/list a session sees. `workingSet` lists loaded names (search mode

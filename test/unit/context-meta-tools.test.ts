@@ -17,7 +17,7 @@ describe('meta-tools', () => {
     expect(parseFindArgs({ query: 'pdf' })).toEqual({ ok: true, value: { query: 'pdf', limit: 5 } });
     expect(parseFindArgs({ query: 'pdf', limit: 10 })).toEqual({ ok: true, value: { query: 'pdf', limit: 10 } });
     expect(parseFindArgs({})).toEqual({ ok: false, message: 'query must be a non-empty string' });
-    expect(parseFindArgs({ query: 'x'.repeat(2001) })).toEqual({ ok: false, message: 'query must be at most 2000 characters' });
+    expect(parseFindArgs({ query: 'x'.repeat(32_001) })).toEqual({ ok: false, message: 'query must be at most 32000 characters' });
     expect(parseFindArgs({ query: 'x', limit: 11 })).toEqual({ ok: false, message: 'limit must be an integer from 1 to 10' });
   });
 

@@ -9,3 +9,21 @@ export function gatewayBase(parsed: Parsed): string | undefined {
   if (!info) return undefined;
   return `http://${info.host === '0.0.0.0' ? '127.0.0.1' : info.host}:${info.port}`;
 }
+
+/**
+ * GET of an admin endpoint of the running gateway, as JSON; undefined (after
+ * saying why on stderr) when there is no gateway or it refused.
+ */
+export async function fetchAdmin<T>(parsed: Parsed, path: string): Promise<T | undefined> {
+  const base = gatewayBase(parsed);
+  if (!base) {
+    process.stderr.write('no running gateway found: start one with only1mcp start, or pass --url\n');
+    return undefined;
+  }
+  const res = await fetch(`${base}${path}`);
+  if (!res.ok) {
+    process.stderr.write(`${base}${path} answered HTTP ${res.status}\n`);
+    return undefined;
+  }
+  return (await res.json()) as T;
+}

@@ -14,6 +14,7 @@ import { ROOT, start, stopAll, waitForLine } from '../helpers/processes.js';
 import { StdioChild } from '../../src/primary/stdio-child.js';
 import { STDIO_EXIT_GRACE_MS } from '../../src/config/defaults.js';
 import type { StdioServerConfig } from '../../src/config/model.js';
+import { stdioServer } from '../helpers/server-config.js';
 
 afterAll(stopAll);
 
@@ -43,15 +44,7 @@ function stdioConfig(script: string): StdioServerConfig {
   const dir = tempDir();
   const file = path.join(dir, 'child.mjs');
   fs.writeFileSync(file, script);
-  return {
-    name: 'child',
-    type: 'stdio',
-    command: process.execPath,
-    args: [file],
-    env: {},
-    cwd: undefined,
-    common: { enabled: true, naming: 'prefix', prefix: 'child', protocol: 'auto', callTimeoutMs: 1000, connectTimeoutMs: 1000 },
-  };
+  return stdioServer('child', { command: process.execPath, args: [file] });
 }
 
 describe('stdio child stop sequence', () => {

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Catalog, KIND_METHOD, LIST_METHODS, servesKind, type CatalogWarning } from '../../src/gateway/catalog.js';
 import type { NamingPolicy, ServerConfig } from '../../src/config/model.js';
+import { stdioServer } from '../helpers/server-config.js';
 
 function server(name: string, naming: NamingPolicy = 'on-collision', prefix = name): ServerConfig {
-  return {
-    name,
-    type: 'stdio',
-    command: 'node',
-    args: [],
-    env: {},
-    cwd: undefined,
-    common: { enabled: true, naming, prefix, protocol: 'auto', callTimeoutMs: 1_000, connectTimeoutMs: 1_000 },
-  };
+  return stdioServer(name, { naming, prefix });
 }
 
 function setup(servers: ServerConfig[], separator = '__') {

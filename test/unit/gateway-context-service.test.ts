@@ -7,27 +7,16 @@
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/gateway/catalog.js';
 import { ContextService, globMatch, type WorkingSetHome } from '../../src/gateway/context-service.js';
-import type { ContextConfig, ContextMode, ServerConfig } from '../../src/config/model.js';
+import type { ContextConfig, ContextMode } from '../../src/config/model.js';
+import { stdioServer } from '../helpers/server-config.js';
 import type { RequestContext } from '../../src/gateway/request-context.js';
 import type { JsonObject } from '../../src/mcp/jsonrpc.js';
 import { META_TOOLS } from '../../src/context/meta-tools.js';
 
-function server(name: string): ServerConfig {
-  return {
-    name,
-    type: 'stdio',
-    command: 'node',
-    args: [],
-    env: {},
-    cwd: undefined,
-    common: { enabled: true, naming: 'prefix', prefix: name, protocol: 'auto', callTimeoutMs: 1_000, connectTimeoutMs: 1_000 },
-  };
-}
-
 const schema = (props: Record<string, string>) => ({ type: 'object', properties: Object.fromEntries(Object.entries(props).map(([k, d]) => [k, { type: 'string', description: d }])) });
 
 function setup(config: Partial<ContextConfig> = {}) {
-  const catalog = new Catalog([server('docs'), server('chart')], '__');
+  const catalog = new Catalog([stdioServer('docs'), stdioServer('chart')], '__');
   catalog.set('docs', 'tools', [
     { name: 'create_document', description: 'Create a new Word document.\n\nReturns:\n    A message naming the path written, which the other tools of this server then take to edit it.', inputSchema: schema({ filename: 'Path of the new document' }) },
     { name: 'add_paragraph', description: 'Add a paragraph of text to a Word document.', inputSchema: schema({ filename: 'Document', text: 'Paragraph text' }) },

@@ -1,6 +1,6 @@
 /** `only1mcp list`: the servers of a running gateway and the tools (prompts, resources) each contributes. */
 import { parseArgs, UsageError } from '../args.js';
-import { gatewayBase } from '../gateway-url.js';
+import { fetchAdmin } from '../gateway-url.js';
 
 interface CatalogView {
   servers: Array<{ name: string; type: string; state: string; era?: string; lastError?: string }>;
@@ -16,17 +16,8 @@ const DESCRIPTION_CHARS = 70;
 export async function list(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(argv, { port: true, url: true, json: false });
   if (parsed.positionals.length > 0) throw new UsageError('list takes no arguments');
-  const base = gatewayBase(parsed);
-  if (!base) {
-    process.stderr.write('no running gateway found: start one with only1mcp start, or pass --url\n');
-    return 1;
-  }
-  const res = await fetch(`${base}/admin/catalog`);
-  if (!res.ok) {
-    process.stderr.write(`${base}/admin/catalog answered HTTP ${res.status}\n`);
-    return 1;
-  }
-  const view = (await res.json()) as CatalogView;
+  const view = await fetchAdmin<CatalogView>(parsed, '/admin/catalog');
+  if (!view) return 1;
   if (parsed.flags.json) {
     process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
     return 0;

@@ -4,7 +4,7 @@
  * JSON a client receives; see docs/context.md).
  */
 import { parseArgs, UsageError } from '../args.js';
-import { gatewayBase } from '../gateway-url.js';
+import { fetchAdmin } from '../gateway-url.js';
 
 interface Report {
   tools: Array<{ name: string; full: number; compact: number }>;
@@ -14,17 +14,8 @@ interface Report {
 export async function tokens(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(argv, { port: true, url: true, json: false, top: true });
   if (parsed.positionals.length > 0) throw new UsageError('tokens takes no arguments');
-  const base = gatewayBase(parsed);
-  if (!base) {
-    process.stderr.write('no running gateway found: start one with only1mcp start, or pass --url\n');
-    return 1;
-  }
-  const res = await fetch(`${base}/admin/tokens`);
-  if (!res.ok) {
-    process.stderr.write(`${base}/admin/tokens answered HTTP ${res.status}\n`);
-    return 1;
-  }
-  const report = (await res.json()) as Report;
+  const report = await fetchAdmin<Report>(parsed, '/admin/tokens');
+  if (!report) return 1;
   if (parsed.flags.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;

@@ -69,6 +69,7 @@ export const ERRORS = Object.freeze({
   GW_ERR_SESSION_NOT_FOUND: spec(-31010, 404, 'transport', 'client', 'The session is unknown or has ended; start a new one with initialize.'),
   GW_ERR_ALREADY_INITIALIZED: spec(-32600, 400, 'rpc', 'client', 'initialize was sent on a session that is already initialized.'),
   GW_ERR_STREAM_CONFLICT: spec(-31011, 409, 'transport', 'client', 'A GET stream is already open for this session.'),
+  GW_ERR_EVENTS_LOST: spec(-31012, 410, 'transport', 'client', 'The events after this Last-Event-ID are no longer kept (a session keeps its most recent events only); reconnect without Last-Event-ID, and retry requests whose answers did not arrive.'),
   GW_ERR_CLIENT_NO_ANSWER: spec(-31013, 504, 'rpc', 'client', 'The client did not answer a server-to-client request (sampling, elicitation, roots) in time.'),
 
   // Backend faults: never the client's fault.

@@ -16,6 +16,7 @@ import {
   type SessionRecord,
   type StateStore,
   type StoredEvent,
+  type Replay,
 } from './store.js';
 
 interface LogEntry {
@@ -93,14 +94,16 @@ export class MemoryStore implements StateStore {
     return id;
   }
 
-  async eventsAfter(sessionId: string, lastEventId: string): Promise<{ streamId: string; events: StoredEvent[] } | undefined> {
+  async eventsAfter(sessionId: string, lastEventId: string): Promise<Replay | undefined> {
     const parsed = parseEventId(lastEventId);
     const log = this.logs.get(sessionId);
-    if (!parsed || !log || !log.some((e) => e.streamId === parsed.streamId)) return undefined;
-    const events = log
-      .filter((e) => e.streamId === parsed.streamId && comparePositions(e.position, parsed.position) > 0)
-      .map((e) => ({ id: `${e.streamId}_${e.position}`, data: e.data }));
-    return { streamId: parsed.streamId, events };
+    if (!parsed || !log) return undefined;
+    const ofStream = log.filter((e) => e.streamId === parsed.streamId);
+    const stillHeld = ofStream.some((e) => comparePositions(e.position, parsed.position) === 0);
+    if (!stillHeld && log.length >= this.maxEvents) return { streamId: parsed.streamId, events: [], lost: true };
+    if (ofStream.length === 0) return undefined;
+    const events = ofStream.filter((e) => comparePositions(e.position, parsed.position) > 0).map((e) => ({ id: `${e.streamId}_${e.position}`, data: e.data }));
+    return { streamId: parsed.streamId, events, lost: false };
   }
 
   async publish(channel: string, message: BusMessage): Promise<void> {

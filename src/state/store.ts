@@ -49,6 +49,17 @@ export interface StoredEvent {
   data: string;
 }
 
+/**
+ * What a Last-Event-ID resumes. `lost`: the log no longer holds that event
+ * and is full, so the cap may have dropped events after it; replaying the
+ * rest would skip them silently, so the caller refuses instead.
+ */
+export interface Replay {
+  streamId: string;
+  events: StoredEvent[];
+  lost: boolean;
+}
+
 export class StoreUnavailable extends Error {
   constructor(reason: string) {
     super(`shared state store unavailable: ${reason}`);
@@ -105,8 +116,12 @@ export interface StateStore {
    * Resolves with the event id.
    */
   appendEvent(sessionId: string, streamId: string, data: string, position?: number): Promise<string>;
-  /** Events of the stream named in `lastEventId` after it; undefined when the log does not know that stream. */
-  eventsAfter(sessionId: string, lastEventId: string): Promise<{ streamId: string; events: StoredEvent[] } | undefined>;
+  /**
+   * Events of the stream named in `lastEventId` after it; undefined when the
+   * log knows neither that stream nor has dropped anything (an id it never
+   * issued, or a log that expired with its session).
+   */
+  eventsAfter(sessionId: string, lastEventId: string): Promise<Replay | undefined>;
 
   publish(channel: string, message: BusMessage): Promise<void>;
   subscribe(channel: string, handler: BusHandler): () => void;

@@ -85,7 +85,7 @@ async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, message
   attachment.replay([]);
   const detach = session.attach(attachment);
   const timer = setInterval(() => attachment.keepAlive(), SSE_KEEPALIVE_MS);
-  reply.onAbort(() => {
+  attachment.onClose(() => {
     clearInterval(timer);
     detach();
     // This transport cannot resume: the stream is the session.

@@ -11,7 +11,7 @@ import { GatewayError } from '../mcp/errors.js';
 import { classify, failure, isObject, success, type Classified, type JsonObject, type JsonRpcRequest, type JsonRpcResponse } from '../mcp/jsonrpc.js';
 import { SSE_KEEPALIVE } from '../mcp/sse.js';
 import { META, allowsBatches, isLegacyVersion } from '../mcp/versions.js';
-import { SSE_KEEPALIVE_MS } from '../config/defaults.js';
+import { SESSION_EVENT_LOG_MAX_EVENTS, SSE_KEEPALIVE_MS } from '../config/defaults.js';
 import { readHead, type RequestHead } from './http/request-head.js';
 import { readBody } from './http/body.js';
 import { Reply } from './http/reply.js';
@@ -281,6 +281,10 @@ class StreamableEndpoint {
     if (head.lastEventId !== '') {
       try {
         const known = await this.deps.service.sessions.store.eventsAfter(session.id, head.lastEventId);
+        if (known?.lost) {
+          rejectWith(reply, 'GW_ERR_EVENTS_LOST', `Gone: events after ${head.lastEventId} are no longer kept (a session keeps its last ${SESSION_EVENT_LOG_MAX_EVENTS}); reconnect without Last-Event-ID`);
+          return;
+        }
         // An id the log does not know (expired, or never logged): start the standalone stream afresh.
         if (known) {
           streamId = known.streamId;
@@ -301,15 +305,21 @@ class StreamableEndpoint {
     const attachment = new StreamAttachment(streamId, reply, after, streamId !== standalone);
     const detach = session.attach(attachment);
     const timer = setInterval(() => attachment.keepAlive(), SSE_KEEPALIVE_MS);
-    reply.onAbort(() => {
+    attachment.onClose(() => {
       clearInterval(timer);
       detach();
     });
     try {
       const replay = after === undefined ? undefined : await this.deps.service.sessions.store.eventsAfter(session.id, after);
+      // Dropped since the first read (over a log's worth of events in between): end the stream rather than skip.
+      if (replay?.lost) {
+        attachment.close();
+        return;
+      }
       attachment.replay(replay?.events ?? []);
     } catch {
-      attachment.replay([]);
+      // The store went away between the reads: end the stream so the client reconnects with the same Last-Event-ID.
+      attachment.close();
     }
     // A resumed POST stream that already delivered its response has nothing more to send.
     if (streamId !== standalone && attachment.sawFinalResponse) attachment.close();

@@ -153,4 +153,29 @@ describe('session mechanics', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(rest.some((e) => e.data.includes('slept 600'))).toBe(true);
   });
+
+  it('a resume from an event the log no longer keeps is refused with 410, never answered with a gap', async () => {
+    const sid = await rawSession(gateway.url);
+    const headers = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+    expect((await post(gateway.url, { jsonrpc: '2.0', id: 8, method: 'logging/setLevel', params: { level: 'info' } }, headers)).status).toBe(200);
+    // More log messages than a session keeps (SESSION_EVENT_LOG_MAX_EVENTS = 1,000).
+    const res = await post(gateway.url, { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'box__log', arguments: { count: 1_100 } } }, headers);
+    const events: Array<{ id?: string; data: string }> = [];
+    const sse = new SseDecoder((e) => events.push({ id: e.id, data: e.data }));
+    sse.push(res.body);
+    expect(events.filter((e) => e.data.includes('log line')).length).toBe(1_100);
+    expect(events.at(-1)!.data).toContain('"id":9');
+    const ids = events.map((e) => e.id).filter((id): id is string => id !== undefined);
+
+    const gone = await fetch(gateway.url, { headers: { accept: 'text/event-stream', ...headers, 'last-event-id': ids[1]! } });
+    expect(gone.status).toBe(410);
+    expect(await gone.json()).toMatchObject({ error: { code: -31012 } });
+
+    const recent = await fetch(gateway.url, { headers: { accept: 'text/event-stream', ...headers, 'last-event-id': ids.at(-4)! } });
+    expect(recent.status).toBe(200);
+    const rest: Array<{ id?: string; data: string }> = [];
+    const dec = new SseDecoder((e) => rest.push({ id: e.id, data: e.data }));
+    dec.push(await recent.text());
+    expect(rest.map((e) => e.id)).toEqual(ids.slice(-3));
+  });
 });

@@ -96,7 +96,7 @@ describe('MemoryStore', () => {
     it('uses a producer’s own position when it gives one', async () => {
       expect(await store.appendEvent('s1', 'post-7', 'x', 4)).toBe('post-7_4');
       expect(await store.appendEvent('s1', 'post-7', 'y', 5)).toBe('post-7_5');
-      expect(await store.eventsAfter('s1', 'post-7_4')).toEqual({ streamId: 'post-7', events: [{ id: 'post-7_5', data: 'y' }] });
+      expect(await store.eventsAfter('s1', 'post-7_4')).toEqual({ streamId: 'post-7', events: [{ id: 'post-7_5', data: 'y' }], lost: false });
     });
 
     it('replays the events of the named stream after the given id, and only those', async () => {
@@ -104,16 +104,16 @@ describe('MemoryStore', () => {
       await store.appendEvent('s1', 'b', 'b1');
       await store.appendEvent('s1', 'a', 'a2');
       await store.appendEvent('s1', 'a', 'a3');
-      expect(await store.eventsAfter('s1', 'a_1')).toEqual({ streamId: 'a', events: [{ id: 'a_2', data: 'a2' }, { id: 'a_3', data: 'a3' }] });
-      expect(await store.eventsAfter('s1', 'a_0')).toEqual({ streamId: 'a', events: [{ id: 'a_1', data: 'a1' }, { id: 'a_2', data: 'a2' }, { id: 'a_3', data: 'a3' }] });
-      expect(await store.eventsAfter('s1', 'a_3')).toEqual({ streamId: 'a', events: [] });
-      expect(await store.eventsAfter('s1', 'b_1')).toEqual({ streamId: 'b', events: [] });
+      expect(await store.eventsAfter('s1', 'a_1')).toEqual({ streamId: 'a', events: [{ id: 'a_2', data: 'a2' }, { id: 'a_3', data: 'a3' }], lost: false });
+      expect(await store.eventsAfter('s1', 'a_0')).toEqual({ streamId: 'a', events: [{ id: 'a_1', data: 'a1' }, { id: 'a_2', data: 'a2' }, { id: 'a_3', data: 'a3' }], lost: false });
+      expect(await store.eventsAfter('s1', 'a_3')).toEqual({ streamId: 'a', events: [], lost: false });
+      expect(await store.eventsAfter('s1', 'b_1')).toEqual({ streamId: 'b', events: [], lost: false });
     });
 
     it('takes stream ids that contain underscores (the position follows the last one)', async () => {
       await store.appendEvent('s1', 'post_req_1', 'x');
       await store.appendEvent('s1', 'post_req_1', 'y');
-      expect(await store.eventsAfter('s1', 'post_req_1_1')).toEqual({ streamId: 'post_req_1', events: [{ id: 'post_req_1_2', data: 'y' }] });
+      expect(await store.eventsAfter('s1', 'post_req_1_1')).toEqual({ streamId: 'post_req_1', events: [{ id: 'post_req_1_2', data: 'y' }], lost: false });
     });
 
     it('knows nothing of an unknown stream, an unknown session or a malformed id', async () => {
@@ -123,15 +123,19 @@ describe('MemoryStore', () => {
       for (const bad of ['a', '_1', 'a_', '']) expect(await store.eventsAfter('s1', bad), bad).toBeUndefined();
     });
 
-    it('keeps only the newest events of a session (the cap spans all its streams)', async () => {
+    it('keeps only the newest events of a session (the cap spans all its streams), and says when a resume would skip some', async () => {
       for (let i = 1; i <= 4; i++) await store.appendEvent('s1', 'old', `o${i}`);
       for (let i = 1; i <= 4; i++) await store.appendEvent('s1', 'new', `n${i}`);
-      // Cap 5: old_4 and new_1..4 remain.
-      expect(await store.eventsAfter('s1', 'old_0')).toEqual({ streamId: 'old', events: [{ id: 'old_4', data: 'o4' }] });
-      expect((await store.eventsAfter('s1', 'new_0'))?.events.map((e) => e.id)).toEqual(['new_1', 'new_2', 'new_3', 'new_4']);
+      // Cap 5: old_4 and new_1..4 remain; a resume after old_1 would skip old_2 and old_3.
+      expect(await store.eventsAfter('s1', 'old_4')).toEqual({ streamId: 'old', events: [], lost: false });
+      expect(await store.eventsAfter('s1', 'old_1')).toEqual({ streamId: 'old', events: [], lost: true });
+      expect(await store.eventsAfter('s1', 'old_0')).toEqual({ streamId: 'old', events: [], lost: true });
+      expect((await store.eventsAfter('s1', 'new_1'))?.events.map((e) => e.id)).toEqual(['new_2', 'new_3', 'new_4']);
       await store.appendEvent('s1', 'new', 'n5');
-      // Every event of "old" is gone: the stream is no longer known, so it cannot be resumed.
-      expect(await store.eventsAfter('s1', 'old_0')).toBeUndefined();
+      // Every event of "old" is gone: a resume of it is refused rather than started afresh.
+      expect(await store.eventsAfter('s1', 'old_4')).toEqual({ streamId: 'old', events: [], lost: true });
+      // A log that never filled up has dropped nothing: an id it does not hold was never issued.
+      expect(await store.eventsAfter('s2', 'old_1')).toBeUndefined();
     });
 
     it('publishes each appended event on the session channel, after the append returns', async () => {

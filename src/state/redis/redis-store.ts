@@ -24,6 +24,7 @@ import {
   type SessionRecord,
   type StateStore,
   type StoredEvent,
+  type Replay,
 } from '../store.js';
 
 /** A Redis command that takes longer than this fails; the gateway answers from local state instead. */
@@ -126,20 +127,25 @@ export class RedisStore implements StateStore {
     );
   }
 
-  async eventsAfter(sessionId: string, lastEventId: string): Promise<{ streamId: string; events: StoredEvent[] } | undefined> {
+  async eventsAfter(sessionId: string, lastEventId: string): Promise<Replay | undefined> {
     const parsed = parseEventId(lastEventId);
     if (!parsed) return undefined;
     const entries = await this.run(() => this.redis.xrange(this.key('log', sessionId), '-', '+'));
     let known = false;
+    let stillHeld = false;
     const events: StoredEvent[] = [];
     for (const [entryId, fields] of entries) {
       const f = fieldMap(fields);
       if (f.s !== parsed.streamId) continue;
       known = true;
       const position = f.p === '' || f.p === undefined ? entryId : f.p;
-      if (comparePositions(position, parsed.position) > 0) events.push({ id: `${f.s}_${position}`, data: f.d ?? '' });
+      const order = comparePositions(position, parsed.position);
+      if (order === 0) stillHeld = true;
+      else if (order > 0) events.push({ id: `${f.s}_${position}`, data: f.d ?? '' });
     }
-    return known ? { streamId: parsed.streamId, events } : undefined;
+    // APPEND_EVENT trims exactly to maxEvents, so a full log is one that may have dropped events.
+    if (!stillHeld && entries.length >= this.maxEvents) return { streamId: parsed.streamId, events: [], lost: true };
+    return known ? { streamId: parsed.streamId, events, lost: false } : undefined;
   }
 
   async publish(channel: string, message: BusMessage): Promise<void> {

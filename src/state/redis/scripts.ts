@@ -7,11 +7,13 @@
 /**
  * Append an event to a session log, refresh the log's TTL, and publish it to
  * the session channel. An empty position means "the log assigns one": the
- * stream entry id, which orders events from many producers.
+ * stream entry id, which orders events from many producers. The log is
+ * trimmed exactly (not "~"): a reader tells "full, may have dropped events"
+ * from its length (RedisStore.eventsAfter).
  * KEYS: log; ARGV: streamId, position, data, maxLen, ttlMs, channel
  */
 export const APPEND_EVENT = `
-local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 's', ARGV[1], 'p', ARGV[2], 'd', ARGV[3])
+local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '=', ARGV[4], '*', 's', ARGV[1], 'p', ARGV[2], 'd', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 local pos = ARGV[2]
 if pos == '' then pos = entry end

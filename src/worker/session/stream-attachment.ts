@@ -16,6 +16,7 @@ export class StreamAttachment {
   private replaying = true;
   private held: StoredEvent[] = [];
   private last: string | undefined;
+  private readonly closeHandlers: Array<() => void> = [];
   /** True once a JSON-RPC response was written: the end of a resumed POST stream. */
   sawFinalResponse = false;
 
@@ -52,8 +53,19 @@ export class StreamAttachment {
     this.reply.write(SSE_KEEPALIVE);
   }
 
+  /** Runs once when the stream ends, whether the client went away or the stream ended itself. */
+  onClose(handler: () => void): void {
+    this.closeHandlers.push(handler);
+    this.reply.onAbort(() => this.closed());
+  }
+
   close(): void {
     this.reply.end();
+    this.closed();
+  }
+
+  private closed(): void {
+    for (const handler of this.closeHandlers.splice(0)) handler();
   }
 
   private write(event: StoredEvent): void {

@@ -10,6 +10,7 @@
 import * as z from 'zod';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_NAME_SEPARATOR, DEFAULT_PORT } from './defaults.js';
 import { CONTEXT_MODES, LOG_LEVELS, NAMING_POLICIES, intInRange, nonEmptyString, urlString } from './schema-parts.js';
+import { IN_PROCESS_REDIS_URL, REDIS_SETTING_RULE } from '../state/create-store.js';
 import { RESERVED_NAME, SERVER_NAME_PATTERN, SERVER_NAME_RULE, ServerSchema, reservedNameRule } from './server-schema.js';
 
 /** A body larger than this is a mistake, not a limit. */
@@ -50,9 +51,10 @@ export const ConfigFileSchema = z
       .union([z.literal('auto'), z.int().min(1, { error: WORKERS_RULE }).max(MAX_WORKERS, { error: WORKERS_RULE })], { error: WORKERS_RULE })
       .optional()
       .describe('Worker processes serving HTTP: "auto" (one per CPU core) or a number. Default auto.'),
-    redis: urlString(['redis:', 'rediss:'], 'expected a redis:// or rediss:// URL')
+    redis: z
+      .union([urlString(['redis:', 'rediss:'], `expected ${REDIS_SETTING_RULE}`), z.string().regex(/^unix:\/\/\/./), z.literal(IN_PROCESS_REDIS_URL)], { error: `expected ${REDIS_SETTING_RULE}` })
       .optional()
-      .describe('Redis shared by the workers and gateway instances (sessions, caches). Without it, state stays in each process.'),
+      .describe('Redis shared by the workers and by other gateway instances (sessions, caches, breakers). Without it the gateway starts a private redis-server when one is on PATH, else keeps state in one worker; "memory" asks for the latter.'),
     logLevel: z.enum(LOG_LEVELS).optional().describe('Log level. Default info.'),
     naming: z
       .strictObject({

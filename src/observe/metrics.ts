@@ -30,11 +30,35 @@ export const backendCalls = new client.Histogram({
 
 export const offloadedTasks = new client.Counter({ name: 'only1mcp_offloaded_tasks_total', help: 'JSON parse/hash tasks run in the piscina pool (bodies above the offload threshold).' });
 
-export const sessionsGauge = new client.Gauge({ name: 'only1mcp_sessions', help: '2025-era sessions live on this worker.' });
+/** Read at scrape time rather than set on every change, so no path that changes them can forget to. */
+const sources = { sessions: () => 0, degraded: () => false };
+
+export function observeSessions(count: () => number): void {
+  sources.sessions = count;
+}
+
+export function observeDegraded(isDegraded: () => boolean): void {
+  sources.degraded = isDegraded;
+}
+
+export const sessionsGauge = new client.Gauge({
+  name: 'only1mcp_sessions',
+  help: '2025-era sessions held by the workers (a session served by two workers counts on both).',
+  collect() {
+    this.set(sources.sessions());
+  },
+});
 export const inflightGauge = new client.Gauge({ name: 'only1mcp_inflight_requests', help: 'Requests being served.' });
 // The primary merges its workers' registries; a node-level 0/1 must not become a count of workers.
-export const storeUp = new client.Gauge({ name: 'only1mcp_state_store_up', help: '1 when every worker reaches the shared state store (Redis), 0 when any serves from local state.', aggregator: 'min' });
-export const degraded = new client.Gauge({ name: 'only1mcp_degraded', help: '1 while any worker is degraded (a backend down or the state store unreachable).', aggregator: 'max' });
+export const storeUp = new client.Gauge({ name: 'only1mcp_state_store_up', help: '1 when every worker reaches its state store (Redis, or in-process), 0 when any serves from local state.', aggregator: 'min' });
+export const degraded = new client.Gauge({
+  name: 'only1mcp_degraded',
+  help: '1 while any worker is degraded (a backend down or the state store unreachable).',
+  aggregator: 'max',
+  collect() {
+    this.set(sources.degraded() ? 1 : 0);
+  },
+});
 
 client.collectDefaultMetrics({ prefix: 'only1mcp_' });
 

@@ -120,7 +120,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
 async function sharedState(config: GatewayConfig, logger: Logger): Promise<{ url: string | undefined; embedded?: EmbeddedRedis }> {
   const configured = config.redisUrl;
   if (configured === IN_PROCESS_REDIS_URL) {
-    if (workerCount(config) > 1) logger.warn('redis: memory keeps state in one process: running one worker');
+    if (workerCount(config) > 1) logger.warn('redis "memory" keeps state in one process: running one worker');
     logger.info('shared state: in-process (redis: memory)');
     return { url: undefined };
   }

@@ -36,6 +36,7 @@ export class MemoryStore implements StateStore {
   private readonly counters = new Map<string, number>();
   private readonly channels = new Map<string, Set<BusHandler>>();
   private readonly cache = new Map<string, { value: string; expires: number }>();
+  private readonly locks = new Map<string, number>();
   private readonly breakers = new Map<string, BreakerSnapshot>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -133,15 +134,16 @@ export class MemoryStore implements StateStore {
     this.cache.set(key, { value, expires: Date.now() + ttlMs });
   }
 
+  // Locks have their own map: callers lock the very key they cache under (RedisStore keeps them apart by prefix).
   async tryLock(key: string, ttlMs: number): Promise<boolean> {
-    const held = await this.getCached(key);
-    if (held !== undefined) return false;
-    await this.setCached(key, '1', ttlMs);
+    const expires = this.locks.get(key);
+    if (expires !== undefined && expires >= Date.now()) return false;
+    this.locks.set(key, Date.now() + ttlMs);
     return true;
   }
 
   async unlock(key: string): Promise<void> {
-    this.cache.delete(key);
+    this.locks.delete(key);
   }
 
   async breaker(backend: string, event: 'failure' | 'success' | 'probe', policy: BreakerPolicy, now: number): Promise<BreakerSnapshot & { granted?: boolean }> {
@@ -174,5 +176,6 @@ export class MemoryStore implements StateStore {
       }
     }
     for (const [key, entry] of this.cache) if (entry.expires < now) this.cache.delete(key);
+    for (const [key, expires] of this.locks) if (expires < now) this.locks.delete(key);
   }
 }

@@ -6,7 +6,7 @@
  * the gateway "degraded", not unready: the others still serve.
  */
 import type { Backend } from '../backends/backend.js';
-import { degraded as degradedGauge, storeUp } from '../observe/metrics.js';
+import { observeDegraded, storeUp } from '../observe/metrics.js';
 import type { LinkStatus } from '../backends/link.js';
 
 export class Health {
@@ -14,7 +14,10 @@ export class Health {
   private draining = false;
   private degradedReasons = new Map<string, string>();
 
-  constructor(private readonly backends: () => Backend[]) {}
+  constructor(private readonly backends: () => Backend[]) {
+    storeUp.set(1);
+    observeDegraded(() => this.build().body.status === 'degraded');
+  }
 
   onBackendStatus(name: string, status: LinkStatus): void {
     if (status.state === 'ready' || status.state === 'restarting' || status.state === 'failed') this.settled.add(name);
@@ -41,9 +44,7 @@ export class Health {
   }
 
   report(): { status: number; body: Record<string, unknown> } {
-    const r = this.build();
-    degradedGauge.set(r.body.status === 'degraded' ? 1 : 0);
-    return r;
+    return this.build();
   }
 
   private build(): { status: number; body: Record<string, unknown> } {

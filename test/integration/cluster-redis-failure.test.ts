@@ -34,13 +34,16 @@ describe('Redis failures', () => {
   it('Redis down at start: the gateway starts, serves, says degraded, and syncs when Redis arrives', async () => {
     const port = await freePort();
     const gateway = await startGateway(CONFIG, { workers: 2, extraArgs: ['--redis', `redis://127.0.0.1:${port}`] });
+    // Metrics first: they must say degraded without anyone having asked /health.
+    const metrics = await (await fetch(`${gateway.base}/metrics`)).text();
+    expect(metrics).toMatch(/only1mcp_state_store_up 0\n/);
+    expect(metrics).toMatch(/only1mcp_degraded 1\n/);
     const h = await health(gateway.base);
     expect(h.status).toBe(200);
     expect(h.body.status).toBe('degraded');
     expect(h.body.degraded?.redis).toMatch(/unreachable|not connected/);
-    const metrics = await (await fetch(`${gateway.base}/metrics`)).text();
-    expect(metrics).toMatch(/only1mcp_state_store_up 0/);
     const sid = await rawSession(gateway.url);
+    expect(await (await fetch(`${gateway.base}/metrics`)).text()).toMatch(/only1mcp_sessions [1-9]/);
     const stateless = await post(gateway.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'box__echo', arguments: { message: 'no redis' }, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } }, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'box__echo' });
     expect(JSON.stringify(stateless.json())).toContain('no redis');
 

@@ -39,7 +39,7 @@ describe('top-level keys', () => {
     ['workers zero', 'workers: 0\n', 'config.yaml:1:1: workers: expected "auto" or an integer from 1 to 1024'],
     ['workers a word', 'workers: many\n', 'config.yaml:1:1: workers: expected "auto" or an integer from 1 to 1024'],
     ['workers too many', 'workers: 5000\n', 'config.yaml:1:1: workers: expected "auto" or an integer from 1 to 1024'],
-    ['redis not a redis URL', 'redis: http://127.0.0.1:6379\n', 'config.yaml:1:1: redis: expected a redis:// or rediss:// URL'],
+    ['redis not a redis URL', 'redis: http://127.0.0.1:6379\n', 'config.yaml:1:1: redis: expected a redis://, rediss:// or unix:// URL, or "memory" for in-process state (one worker)'],
     ['logLevel unknown', 'logLevel: verbose\n', 'config.yaml:1:1: logLevel: expected one of "trace", "debug", "info", "warn", "error", "fatal", got "verbose"'],
     ['naming.default unknown', 'naming:\n  default: always\n', 'config.yaml:2:3: naming.default: expected one of "prefix", "on-collision", "never", got "always"'],
     ['naming.separator invalid', 'naming:\n  separator: "::"\n', 'config.yaml:2:3: naming.separator: a separator is 1-8 characters of A-Z, a-z, 0-9, "_" and "-"'],

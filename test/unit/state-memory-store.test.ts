@@ -195,6 +195,14 @@ describe('MemoryStore', () => {
       vi.setSystemTime(T0 + 101);
       expect(await store.tryLock('l', 100)).toBe(true);
     });
+
+    it('keeps a lock and a cached value under the same key apart (the list cache locks the key it caches)', async () => {
+      await store.setCached('list:x', 'items', 1_000);
+      expect(await store.tryLock('list:x', 100)).toBe(true);
+      await store.unlock('list:x');
+      expect(await store.getCached('list:x')).toBe('items');
+      expect(await store.tryLock('list:x', 100)).toBe(true);
+    });
   });
 
   it('keeps breaker state per backend', async () => {

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, intFlag, stringFlag, UsageError } from '../args.js';
 import { chooseConfig } from '../config-source.js';
+import { isRedisSetting, REDIS_SETTING_RULE } from '../../state/create-store.js';
 import { logFilePath, pidFilePath, readPidFile } from '../pid-file.js';
 import { runPrimary } from '../../primary/primary.js';
 import { initLogger } from '../../observe/log.js';
@@ -33,9 +34,9 @@ export async function start(argv: readonly string[]): Promise<number> {
     logLevel: logLevel as GatewayConfig['logLevel'] | undefined,
     redisUrl: stringFlag(parsed, 'redis'),
   };
-  if (overrides.redisUrl !== undefined && !/^(redis|rediss|unix):\/\/|^memory$/.test(overrides.redisUrl)) {
-    throw new UsageError('--redis must be a redis://, rediss:// or unix:// URL, or "memory" for in-process state');
-  }
+  if (overrides.redisUrl !== undefined && !isRedisSetting(overrides.redisUrl)) throw new UsageError(`--redis must be ${REDIS_SETTING_RULE}`);
+  const fromEnv = process.env.REDIS_URL;
+  if (fromEnv && !isRedisSetting(fromEnv)) throw new UsageError(`REDIS_URL must be ${REDIS_SETTING_RULE}, got "${fromEnv}"`);
   const choice = chooseConfig(stringFlag(parsed, 'config'), overrides);
   const config = await choice.load();
 

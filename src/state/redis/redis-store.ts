@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { SESSION_EVENT_LOG_MAX_EVENTS } from '../../config/defaults.js';
+import { SESSION_EVENT_LOG_MAX_EVENTS, SESSION_IDLE_TIMEOUT_MS } from '../../config/defaults.js';
 import { APPEND_EVENT, BREAKER, UNLOCK } from './scripts.js';
 import {
   comparePositions,
@@ -34,8 +34,8 @@ export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
 export const REDIS_RECONNECT_MAX_MS = 2_000;
 /** Breaker state outlives any open period many times over, then expires with no traffic. */
 const BREAKER_TTL_MS = 24 * 3_600_000;
-/** Event logs expire with their session's idle timeout at the latest. */
-const DEFAULT_LOG_TTL_MS = 30 * 60_000;
+/** An event log lives as long as its session: both expire after this much idleness, and activity renews both. */
+const DEFAULT_LOG_TTL_MS = SESSION_IDLE_TIMEOUT_MS;
 
 type Scripted = Redis & {
   appendEvent(log: string, streamId: string, position: string, data: string, maxLen: number, ttlMs: number, channel: string): Promise<string>;
@@ -118,7 +118,8 @@ export class RedisStore implements StateStore {
   }
 
   async touchSession(id: string, idleMs: number): Promise<void> {
-    await this.run(() => this.redis.pexpire(this.key('sess', id), idleMs));
+    // The log too: a session busy with plain JSON answers appends no events, and its streams must stay resumable.
+    await this.run(() => this.redis.multi().pexpire(this.key('sess', id), idleMs).pexpire(this.key('log', id), Math.max(idleMs, DEFAULT_LOG_TTL_MS)).exec());
   }
 
   async appendEvent(sessionId: string, streamId: string, data: string, position?: number): Promise<string> {

@@ -15,7 +15,7 @@ import { LiveSession } from './live-session.js';
 import { newStreamId } from './producer-stream.js';
 import { sessionChannel, StoreUnavailable, type SessionRecord, type StateStore } from '../../state/store.js';
 import type { Logger } from '../../observe/log.js';
-import { sessionsGauge } from '../../observe/metrics.js';
+import { observeSessions } from '../../observe/metrics.js';
 
 /** Random bytes in a session id. */
 export const SESSION_ID_BYTES = 18;
@@ -40,6 +40,7 @@ export class Sessions {
   ) {
     this.sweeper = setInterval(() => this.sweep(), LIVE_SWEEP_INTERVAL_MS);
     this.sweeper.unref();
+    observeSessions(() => this.live.size);
     store.onHealth((healthy) => {
       if (healthy) void this.resync();
     });
@@ -130,7 +131,6 @@ export class Sessions {
     });
     this.live.set(record.id, session);
     this.touched.set(record.id, Date.now());
-    sessionsGauge.set(this.live.size);
     return session;
   }
 
@@ -139,7 +139,6 @@ export class Sessions {
     if (!session) return;
     this.live.delete(id);
     this.touched.delete(id);
-    sessionsGauge.set(this.live.size);
     session.close();
     for (const handler of this.endHandlers) handler(id);
   }

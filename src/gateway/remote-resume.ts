@@ -26,6 +26,8 @@ interface Waiting {
 
 export class RemoteResume {
   private readonly waiting = new Map<string, Waiting>();
+  /** Resumes this worker runs for retries that arrived elsewhere, by relay id: their client may cancel. */
+  private readonly relayed = new Map<string, AbortController>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly held: HeldCalls, private readonly store: StateStore) {
@@ -34,20 +36,38 @@ export class RemoteResume {
 
   resume(owner: string | undefined, handle: string, round: number | undefined, inputResponses: unknown, signal: AbortSignal, notify: Notify): Promise<JsonObject> {
     if (owner === undefined || owner === this.held.workerId) return this.held.resume(handle, round, inputResponses, signal, notify);
+    if (signal.aborted) return Promise.reject(signal.reason ?? new Error('cancelled'));
     const rid = randomBytes(9).toString('base64url');
     return new Promise<JsonObject>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const settle = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
         this.waiting.delete(rid);
+      };
+      const timer = setTimeout(() => {
+        settle();
         reject(new GatewayError('GW_ERR_INPUT_STATE_INVALID', 'requestState rejected: the gateway worker holding this call did not answer (it may have stopped)'));
       }, REMOTE_RESUME_TIMEOUT_MS);
-      this.waiting.set(rid, { notify, resolve, reject, timer });
-      this.store
-        .publish(workerChannel(owner), { t: 'resume', handle, round, inputResponses, rid, replyTo: this.held.workerId })
-        .catch(() => {
-          clearTimeout(timer);
-          this.waiting.delete(rid);
+      // The client went away: the owner stops the held call, as it would for a local one.
+      const onAbort = () => {
+        settle();
+        void this.store.publish(workerChannel(owner), { t: 'resume-cancel', rid }).catch(() => undefined);
+        reject(signal.reason ?? new Error('cancelled'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.set(rid, { notify, resolve: (r) => (settle(), resolve(r)), reject: (e) => (settle(), reject(e)), timer });
+      this.store.publish(workerChannel(owner), { t: 'resume', handle, round, inputResponses, rid, replyTo: this.held.workerId }).then(
+        (receivers) => {
+          // Nobody listens on the owner's channel: that worker is gone, and the call with it. Say so now, not in ten minutes.
+          if (receivers > 0 || !this.waiting.has(rid)) return;
+          settle();
+          reject(new GatewayError('GW_ERR_INPUT_STATE_INVALID', 'requestState rejected: the gateway worker holding this call has stopped; start the call again'));
+        },
+        () => {
+          settle();
           reject(new GatewayError('GW_ERR_STATE_UNAVAILABLE', 'this retry belongs to a call held by another gateway worker, and the shared state store cannot be reached to relay it'));
-        });
+        },
+      );
     });
   }
 
@@ -58,12 +78,19 @@ export class RemoteResume {
   private onBus(message: BusMessage): void {
     if (message.t === 'resume') {
       const reply = (m: Extract<BusMessage, { t: 'resumed' }>) => void this.store.publish(workerChannel(message.replyTo), m).catch(() => undefined);
+      const controller = new AbortController();
+      this.relayed.set(message.rid, controller);
       this.held
-        .resume(message.handle, message.round, message.inputResponses, new AbortController().signal, (n) => reply({ t: 'resumed', rid: message.rid, notification: n as unknown as JsonObject }))
+        .resume(message.handle, message.round, message.inputResponses, controller.signal, (n) => reply({ t: 'resumed', rid: message.rid, notification: n as unknown as JsonObject }))
         .then(
           (result) => reply({ t: 'resumed', rid: message.rid, result }),
           (err: unknown) => reply({ t: 'resumed', rid: message.rid, error: wireError(err) }),
-        );
+        )
+        .finally(() => this.relayed.delete(message.rid));
+      return;
+    }
+    if (message.t === 'resume-cancel') {
+      this.relayed.get(message.rid)?.abort(new GatewayError('GW_ERR_INTERNAL', 'the client cancelled the relayed retry'));
       return;
     }
     if (message.t !== 'resumed') return;
@@ -73,8 +100,6 @@ export class RemoteResume {
       w.notify(message.notification as unknown as JsonRpcNotification);
       return;
     }
-    this.waiting.delete(message.rid);
-    clearTimeout(w.timer);
     if (message.result) w.resolve(message.result);
     else w.reject(fromWireError(message.error));
   }

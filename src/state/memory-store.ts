@@ -107,8 +107,11 @@ export class MemoryStore implements StateStore {
     return { streamId: parsed.streamId, events, lost: false };
   }
 
-  async publish(channel: string, message: BusMessage): Promise<void> {
+  async publish(channel: string, message: BusMessage): Promise<number> {
+    // One process: it either listens on the channel or nobody does.
+    const listening = this.channels.has(channel) ? 1 : 0;
     this.emit(channel, message);
+    return listening;
   }
 
   subscribe(channel: string, handler: BusHandler): () => void {

@@ -78,6 +78,7 @@ export type BusMessage =
   | { t: 'ended' }
   | { t: 'resume'; handle: string; round?: number; inputResponses: unknown; rid: string; replyTo: string }
   | { t: 'resumed'; rid: string; result?: JsonObject; error?: JsonObject; notification?: JsonObject }
+  | { t: 'resume-cancel'; rid: string }
   | { t: 'breaker'; backend: string; state: BreakerSnapshot }
   | { t: 'list'; key: string };
 
@@ -123,7 +124,8 @@ export interface StateStore {
    */
   eventsAfter(sessionId: string, lastEventId: string): Promise<Replay | undefined>;
 
-  publish(channel: string, message: BusMessage): Promise<void>;
+  /** Resolves with how many subscribers (processes) received it: 0 means nobody is listening there. */
+  publish(channel: string, message: BusMessage): Promise<number>;
   subscribe(channel: string, handler: BusHandler): () => void;
 
   /** A cached value, or undefined. */

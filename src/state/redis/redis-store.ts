@@ -149,8 +149,8 @@ export class RedisStore implements StateStore {
     return known ? { streamId: parsed.streamId, events, lost: false } : undefined;
   }
 
-  async publish(channel: string, message: BusMessage): Promise<void> {
-    await this.run(() => this.redis.publish(this.channel(channel), JSON.stringify(message)));
+  async publish(channel: string, message: BusMessage): Promise<number> {
+    return this.run(() => this.redis.publish(this.channel(channel), JSON.stringify(message)));
   }
 
   subscribe(channel: string, handler: BusHandler): () => void {

@@ -35,7 +35,22 @@ export interface StatePayload {
 }
 
 export class StateSealer {
-  constructor(private readonly key: Buffer) {}
+  /** Keys a state may still be sealed with: the current one, then the one it replaced. */
+  private keys: Buffer[];
+
+  constructor(key: Buffer) {
+    this.keys = [key];
+  }
+
+  /**
+   * Seals with `key` from now on. A node that started while Redis was away
+   * used its own key and adopts the shared one when Redis returns; states it
+   * sealed before still open here until they expire.
+   */
+  rotate(key: Buffer): void {
+    if (key.equals(this.keys[0]!)) return;
+    this.keys = [key, this.keys[0]!];
+  }
 
   seal(payload: StatePayload): string {
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
@@ -50,8 +65,11 @@ export class StateSealer {
     if (dot <= PREFIX.length) throw invalid('it is malformed');
     const body = state.slice(PREFIX.length, dot);
     const mac = Buffer.from(state.slice(dot + 1), 'base64url');
-    const want = Buffer.from(this.mac(body), 'base64url');
-    if (mac.length !== want.length || !timingSafeEqual(mac, want)) throw invalid('its signature does not verify (was it modified?)');
+    const verifies = this.keys.some((key) => {
+      const want = Buffer.from(this.mac(body, key), 'base64url');
+      return mac.length === want.length && timingSafeEqual(mac, want);
+    });
+    if (!verifies) throw invalid('its signature does not verify (was it modified?)');
     let payload: StatePayload;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as StatePayload;
@@ -64,7 +82,7 @@ export class StateSealer {
     return payload;
   }
 
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('base64url');
+  private mac(body: string, key = this.keys[0]!): string {
+    return createHmac('sha256', key).update(body).digest('base64url');
   }
 }

@@ -8,6 +8,8 @@ import type { GatewayConfig } from '../config/model.js';
 export type PrimaryToWorkerControl =
   | { t: 'config'; config: GatewayConfig; stateKey: string; ipcPath: string; index: number }
   | { t: 'reconfigure'; config: GatewayConfig }
+  /** The node joined the cluster's shared requestState key (it started while Redis was away). */
+  | { t: 'state-key'; stateKey: string }
   | { t: 'drain'; timeoutMs: number }
   | { t: 'metrics'; id: number; text: string; contentType: string };
 

@@ -64,9 +64,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   await stdio.listen();
   await stdio.apply(stdioConfigs(config));
 
-  const secret = await sharedStateKey(config.redisUrl, logger);
+  let pool: WorkerPool | undefined;
+  const secret = await sharedStateKey(config.redisUrl, logger, (key) => pool?.setStateKey(key.toString('hex')));
   const exec = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'worker', 'main.js');
-  const pool = new WorkerPool(workerCount(config), config, { stateKey: secret.key.toString('hex'), ipcPath: stdio.path, exec }, logger);
+  pool = new WorkerPool(workerCount(config), config, { stateKey: secret.key.toString('hex'), ipcPath: stdio.path, exec }, logger);
   pool.start();
   await pool.allListening();
   const pidFile = options.pidFile?.(port);

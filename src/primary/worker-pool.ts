@@ -66,6 +66,12 @@ export class WorkerPool {
     for (const slot of this.slots) this.send(slot, { t: 'reconfigure', config });
   }
 
+  /** A new requestState key: for the running workers now, and for any forked later. */
+  setStateKey(hex: string): void {
+    this.context.stateKey = hex;
+    for (const slot of this.slots) this.send(slot, { t: 'state-key', stateKey: hex });
+  }
+
   /** Drains every worker; resolves when all have exited (or were killed after the timeout). */
   async drain(timeoutMs: number): Promise<void> {
     this.stopping = true;

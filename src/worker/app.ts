@@ -53,6 +53,7 @@ export interface RunningWorker {
   port: number;
   health: Health;
   reconfigure(config: GatewayConfig): Promise<void>;
+  setStateKey(key: Buffer): void;
   /** Stops taking connections, lets in-flight requests finish (bounded), then closes everything. */
   drain(timeoutMs: number): Promise<void>;
 }
@@ -143,6 +144,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async reconfigure(next) {
       await upstreams.reconfigure(next);
       router.context.reconfigure(next.context);
+    },
+    setStateKey(key) {
+      sealer.rotate(key);
+      logger.info('sealing requestState with the shared key');
     },
     async drain(timeoutMs) {
       h.drain();

@@ -60,6 +60,9 @@ process.on('message', (raw: unknown) => {
       case 'reconfigure':
         await worker?.reconfigure(message.config);
         return;
+      case 'state-key':
+        worker?.setStateKey(Buffer.from(message.stateKey, 'hex'));
+        return;
       case 'metrics':
         metricsAnswer(message.id, message.text, message.contentType);
         return;

@@ -15,8 +15,9 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+/** `port`: a port chosen beforehand (a gateway already pointed at it, waiting for Redis to arrive). */
+export async function startRedis(port?: number): Promise<TestRedis> {
+  port ??= await freePort();
   const launch = async () => {
     const proc = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no']);
     await waitForLine(proc, /Ready to accept connections/);

@@ -15,6 +15,7 @@ import { stopAll } from '../helpers/processes.js';
 afterAll(stopAll);
 
 const CONFIG = `servers:\n${fixtureServer('box', 'toolbox-server.js')}\n`;
+const MODERN_META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': { sampling: {} } };
 
 async function health(base: string): Promise<{ status: number; body: { status: string; degraded?: Record<string, string> } }> {
   const res = await fetch(`${base}/health`);
@@ -120,6 +121,29 @@ describe('Redis failures', () => {
     expect([...after].every((w) => workersBefore.has(w))).toBe(true);
     expect(gateway.proc.output()).not.toMatch(/worker exited|uncaught/i);
     await gateway.stop();
+    await redis.stop();
+  });
+
+  it('a node that started without Redis joins the cluster\'s requestState key when Redis arrives', async () => {
+    const port = await freePort();
+    const config = `servers:\n${fixtureServer('old', 'toolbox-server.js', ['--era', 'legacy', '--name', 'old'])}\n`;
+    const lonely = await startGateway(config, { extraArgs: ['--redis', `redis://127.0.0.1:${port}`] });
+    const redis = await startRedis(port);
+    const other = await startGateway(config, { extraArgs: ['--redis', redis.url] });
+    // A held call on the node that started alone, retried through the other: this works once both seal with one key.
+    const headers = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'old__ask_llm' };
+    const retryAcross = async () => {
+      const first = await post(lonely.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'old__ask_llm', arguments: { prompt: 'hi' }, _meta: MODERN_META } }, headers);
+      const round = (first.json() as { result: { inputRequests: Record<string, unknown>; requestState: string } }).result;
+      const [key] = Object.keys(round.inputRequests);
+      const answer = { role: 'assistant', content: { type: 'text', text: 'joined' }, model: 'm' };
+      const retry = await post(other.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'old__ask_llm', arguments: { prompt: 'hi' }, inputResponses: { [key!]: answer }, requestState: round.requestState, _meta: MODERN_META } }, headers);
+      return JSON.stringify(retry.json());
+    };
+    // Both must hold: one sealing key, and the lonely node's workers subscribed to the bus once Redis came.
+    await until(async () => (await retryAcross()).includes('llm said: joined'), 20_000);
+    await lonely.stop();
+    await other.stop();
     await redis.stop();
   });
 });

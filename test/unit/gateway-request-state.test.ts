@@ -65,6 +65,23 @@ describe('StateSealer', () => {
     expect(openError(sealer, other.seal(payload)).message).toBe('requestState rejected: its signature does not verify (was it modified?)');
   });
 
+  it('after rotating to a new key, seals with it and still opens states of the key before, but not older', () => {
+    const k1 = Buffer.alloc(32, 1);
+    const k2 = Buffer.alloc(32, 2);
+    const k3 = Buffer.alloc(32, 3);
+    const node = new StateSealer(k1);
+    const fromK1 = node.seal(payload);
+    node.rotate(k2);
+    const fromK2 = node.seal(payload);
+    expect(new StateSealer(k2).open(fromK2, expect_, NOW)).toEqual(payload);
+    expect(node.open(fromK1, expect_, NOW)).toEqual(payload);
+    node.rotate(k2);
+    expect(node.open(fromK1, expect_, NOW)).toEqual(payload);
+    node.rotate(k3);
+    expect(node.open(fromK2, expect_, NOW)).toEqual(payload);
+    expect(openError(node, fromK1).message).toBe('requestState rejected: its signature does not verify (was it modified?)');
+  });
+
   it('refuses a signed body that is not JSON', () => {
     const body = Buffer.from('not json').toString('base64url');
     const mac = createHmac('sha256', KEY).update(body).digest('base64url');

@@ -75,9 +75,16 @@ export class RedisStore implements StateStore {
     this.redis.defineCommand('appendEvent', { numberOfKeys: 1, lua: APPEND_EVENT });
     this.redis.defineCommand('breakerEvent', { numberOfKeys: 1, lua: BREAKER });
     this.redis.defineCommand('unlockOwned', { numberOfKeys: 1, lua: UNLOCK });
-    // Subscribe commands may wait for the connection: they are not on any request's path.
-    this.sub = connect(url, { enableOfflineQueue: true, commandTimeout: undefined });
+    // Subscribe commands may wait for the connection, however long: they are on no request's path,
+    // and a worker that starts while Redis is away must still be subscribed once it is back
+    // (with the main connection's maxRetriesPerRequest 0, each failed reconnect would drop them).
+    this.sub = connect(url, { enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
     this.sub.on('message', (channel: string, payload: string) => this.dispatch(channel, payload));
+    // Every (re)connection subscribes to every channel with a handler: idempotent, and covers any
+    // subscription a reconnect did not restore.
+    this.sub.on('ready', () => {
+      if (this.handlers.size > 0) void this.sub.subscribe(...this.handlers.keys()).catch(() => undefined);
+    });
     this.redis.on('ready', () => this.setHealth(true));
     this.redis.on('close', () => this.setHealth(false, 'connection closed'));
     this.redis.on('error', (err: Error) => this.setHealth(false, err.message));

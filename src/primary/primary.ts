@@ -130,12 +130,12 @@ async function sharedState(config: GatewayConfig, logger: Logger): Promise<{ url
     return { url: configured };
   }
   const embedded = await startEmbeddedRedis(logger);
-  if (embedded) {
-    logger.info({ redisPid: embedded.pid, socket: embedded.url }, 'shared state: embedded redis-server (private, unix socket, no persistence)');
-    return { url: embedded.url, embedded };
+  if ('failed' in embedded) {
+    logger.warn(`shared state: in-process, one worker (no Redis configured, and ${embedded.failed})`);
+    return { url: undefined };
   }
-  logger.warn('shared state: in-process, one worker (no Redis configured and no redis-server on PATH)');
-  return { url: undefined };
+  logger.info({ redisPid: embedded.pid, socket: embedded.url }, 'shared state: embedded redis-server (private, unix socket, no persistence)');
+  return { url: embedded.url, embedded };
 }
 
 function redactUrl(url: string): string {

@@ -63,6 +63,11 @@ export class MemoryStore implements StateStore {
     this.sessions.set(record.id, { record: { ...record }, expires: Date.now() + idleMs });
   }
 
+  async restoreSession(record: SessionRecord, idleMs: number): Promise<void> {
+    const held = this.sessions.get(record.id);
+    if (!held || held.expires < Date.now()) await this.putSession(record, idleMs);
+  }
+
   async deleteSession(id: string): Promise<void> {
     this.sessions.delete(id);
     this.forgetLog(id);

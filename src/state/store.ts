@@ -106,6 +106,8 @@ export interface StateStore {
 
   getSession(id: string): Promise<SessionRecord | undefined>;
   putSession(record: SessionRecord, idleMs: number): Promise<void>;
+  /** Writes the record only if the store has none (a store that lost its data gets back what a worker holds, never over a newer copy). */
+  restoreSession(record: SessionRecord, idleMs: number): Promise<void>;
   deleteSession(id: string): Promise<void>;
   /** Refreshes the session's idle expiry. */
   touchSession(id: string, idleMs: number): Promise<void>;

@@ -46,6 +46,14 @@ describe('MemoryStore', () => {
       expect(await store.getSession('nope')).toBeUndefined();
     });
 
+    it('restores a record only where the store has none', async () => {
+      await store.putSession({ ...record('s1'), logLevel: 'debug' }, 1_000);
+      await store.restoreSession({ ...record('s1'), logLevel: 'error' }, 1_000);
+      expect((await store.getSession('s1'))?.logLevel).toBe('debug');
+      await store.restoreSession(record('s2'), 1_000);
+      expect((await store.getSession('s2'))?.id).toBe('s2');
+    });
+
     it('expires a session after its idle time, taking its event log with it', async () => {
       await store.putSession(record('s1'), 50);
       await store.appendEvent('s1', 'g1', 'e1');

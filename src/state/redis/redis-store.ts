@@ -120,6 +120,10 @@ export class RedisStore implements StateStore {
     await this.run(() => this.redis.set(this.key('sess', record.id), JSON.stringify(record), 'PX', idleMs));
   }
 
+  async restoreSession(record: SessionRecord, idleMs: number): Promise<void> {
+    await this.run(() => this.redis.set(this.key('sess', record.id), JSON.stringify(record), 'PX', idleMs, 'NX'));
+  }
+
   async deleteSession(id: string): Promise<void> {
     await this.run(() => this.redis.del(this.key('sess', id), this.key('log', id)));
   }

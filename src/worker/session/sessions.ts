@@ -161,12 +161,23 @@ export class Sessions {
     void this.store.touchSession(session.id, this.idleMs).catch(() => undefined);
   }
 
+  /**
+   * The store is back. Sessions created while it was away are written; the
+   * others are written only where the store lost them (a restarted Redis
+   * without persistence, such as the embedded one), so a copy held here
+   * never overwrites a newer one another worker wrote meanwhile.
+   */
   private async resync(): Promise<void> {
-    for (const id of [...this.unsynced]) {
-      const session = this.live.get(id);
-      if (session) await this.write(session.record);
-      else this.unsynced.delete(id);
+    for (const [id, session] of this.live) {
+      try {
+        if (this.unsynced.has(id)) await this.write(session.record);
+        else await this.store.restoreSession(session.record, this.idleMs);
+      } catch (err) {
+        if (!(err instanceof StoreUnavailable)) throw err;
+        return;
+      }
     }
+    for (const id of this.unsynced) if (!this.live.has(id)) this.unsynced.delete(id);
   }
 
   private sweep(): void {

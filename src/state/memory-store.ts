@@ -63,6 +63,13 @@ export class MemoryStore implements StateStore {
     this.sessions.set(record.id, { record: { ...record }, expires: Date.now() + idleMs });
   }
 
+  async patchSession(record: SessionRecord, patch: Partial<SessionRecord>, idleMs: number): Promise<void> {
+    const held = this.sessions.get(record.id);
+    if (!held || held.expires < Date.now()) return this.putSession(record, idleMs);
+    held.record = { ...held.record, ...patch };
+    held.expires = Date.now() + idleMs;
+  }
+
   async restoreSession(record: SessionRecord, idleMs: number): Promise<void> {
     const held = this.sessions.get(record.id);
     if (!held || held.expires < Date.now()) await this.putSession(record, idleMs);

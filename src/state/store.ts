@@ -106,6 +106,12 @@ export interface StateStore {
 
   getSession(id: string): Promise<SessionRecord | undefined>;
   putSession(record: SessionRecord, idleMs: number): Promise<void>;
+  /**
+   * Writes the fields in `patch` only (a field set to undefined is removed),
+   * so concurrent changes of different fields by different workers all land;
+   * a record the store lost is written whole from `record`.
+   */
+  patchSession(record: SessionRecord, patch: Partial<SessionRecord>, idleMs: number): Promise<void>;
   /** Writes the record only if the store has none (a store that lost its data gets back what a worker holds, never over a newer copy). */
   restoreSession(record: SessionRecord, idleMs: number): Promise<void>;
   deleteSession(id: string): Promise<void>;

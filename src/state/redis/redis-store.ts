@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { SESSION_EVENT_LOG_MAX_EVENTS, SESSION_IDLE_TIMEOUT_MS } from '../../config/defaults.js';
-import { APPEND_EVENT, BREAKER, UNLOCK } from './scripts.js';
+import { APPEND_EVENT, BREAKER, SESSION_PATCH, SESSION_PUT, UNLOCK } from './scripts.js';
 import {
   comparePositions,
   parseEventId,
@@ -41,6 +41,8 @@ type Scripted = Redis & {
   appendEvent(log: string, streamId: string, position: string, data: string, maxLen: number, ttlMs: number, channel: string): Promise<string>;
   breakerEvent(key: string, event: string, threshold: number, openMs: number, now: number, ttlMs: number, channel: string, backend: string): Promise<[string, string, string, number]>;
   unlockOwned(key: string, token: string): Promise<number>;
+  sessionPut(key: string, ttlMs: number, mode: 'replace' | 'if-absent', ...pairs: string[]): Promise<number>;
+  sessionPatch(key: string, ttlMs: number, patched: number, ...pairs: string[]): Promise<number>;
 };
 
 export function redisOptions(url: string): { url?: string; options: RedisOptions } {
@@ -75,6 +77,8 @@ export class RedisStore implements StateStore {
     this.redis.defineCommand('appendEvent', { numberOfKeys: 1, lua: APPEND_EVENT });
     this.redis.defineCommand('breakerEvent', { numberOfKeys: 1, lua: BREAKER });
     this.redis.defineCommand('unlockOwned', { numberOfKeys: 1, lua: UNLOCK });
+    this.redis.defineCommand('sessionPut', { numberOfKeys: 1, lua: SESSION_PUT });
+    this.redis.defineCommand('sessionPatch', { numberOfKeys: 1, lua: SESSION_PATCH });
     // Subscribe commands may wait for the connection, however long: they are on no request's path,
     // and a worker that starts while Redis is away must still be subscribed once it is back
     // (with the main connection's maxRetriesPerRequest 0, each failed reconnect would drop them).
@@ -112,16 +116,23 @@ export class RedisStore implements StateStore {
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
-    const raw = await this.run(() => this.redis.get(this.key('sess', id)));
-    return raw ? (JSON.parse(raw) as SessionRecord) : undefined;
+    const fields = await this.run(() => this.redis.hgetall(this.key('sess', id)));
+    const entries = Object.entries(fields);
+    if (entries.length === 0) return undefined;
+    return Object.fromEntries(entries.map(([k, v]) => [k, JSON.parse(v) as unknown])) as unknown as SessionRecord;
   }
 
   async putSession(record: SessionRecord, idleMs: number): Promise<void> {
-    await this.run(() => this.redis.set(this.key('sess', record.id), JSON.stringify(record), 'PX', idleMs));
+    await this.run(() => this.redis.sessionPut(this.key('sess', record.id), idleMs, 'replace', ...fieldPairs(record)));
   }
 
   async restoreSession(record: SessionRecord, idleMs: number): Promise<void> {
-    await this.run(() => this.redis.set(this.key('sess', record.id), JSON.stringify(record), 'PX', idleMs, 'NX'));
+    await this.run(() => this.redis.sessionPut(this.key('sess', record.id), idleMs, 'if-absent', ...fieldPairs(record)));
+  }
+
+  async patchSession(record: SessionRecord, patch: Partial<SessionRecord>, idleMs: number): Promise<void> {
+    const changed = fieldPairs(patch, true);
+    await this.run(() => this.redis.sessionPatch(this.key('sess', record.id), idleMs, changed.length / 2, ...changed, ...fieldPairs(record)));
   }
 
   async deleteSession(id: string): Promise<void> {
@@ -263,6 +274,16 @@ export class RedisStore implements StateStore {
     this.up = up;
     for (const listener of this.healthListeners) listener(up, reason);
   }
+}
+
+/** A record as hash field/value pairs, each value JSON; with `keepUndefined`, an undefined value becomes '' (delete the field). */
+function fieldPairs(record: object, keepUndefined = false): string[] {
+  const pairs: string[] = [];
+  for (const [k, v] of Object.entries(record)) {
+    if (v === undefined && !keepUndefined) continue;
+    pairs.push(k, v === undefined ? '' : JSON.stringify(v));
+  }
+  return pairs;
 }
 
 function fieldMap(fields: string[]): Record<string, string> {

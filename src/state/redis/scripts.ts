@@ -63,3 +63,37 @@ export const UNLOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
+
+/**
+ * Session records are hashes, one JSON-encoded field per record field, so a
+ * change writes only the fields it changes: two workers changing different
+ * fields of one session at once both land. An empty value deletes the field.
+ *
+ * SESSION_PUT (the whole record): KEYS: session; ARGV: ttlMs, mode ("replace"
+ * or "if-absent"), then field/value pairs. Returns 1 if written.
+ */
+export const SESSION_PUT = `
+if ARGV[2] == 'if-absent' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[1])
+for i = 3, #ARGV, 2 do
+  if ARGV[i + 1] ~= '' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+/**
+ * SESSION_PATCH: KEYS: session; ARGV: ttlMs, n (patched field count), n
+ * field/value pairs of the patch, then the pairs of the whole record. A
+ * session the store lost is written whole from the caller's copy.
+ */
+export const SESSION_PATCH = `
+local n = tonumber(ARGV[2])
+local first, last = 3, 2 + 2 * n
+if redis.call('EXISTS', KEYS[1]) == 0 then first, last = 3 + 2 * n, #ARGV end
+for i = first, last, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`;

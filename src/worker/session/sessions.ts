@@ -88,7 +88,18 @@ export class Sessions {
 
   async update(session: LiveSession, patch: Partial<Omit<SessionRecord, 'id' | 'createdAt' | 'standaloneStream'>>): Promise<void> {
     session.record = { ...session.record, ...patch };
-    await this.write(session.record);
+    if (this.unsynced.has(session.id)) {
+      await this.write(session.record);
+    } else {
+      try {
+        // Only the changed fields: this worker's copy of the others may be older than the store's.
+        await this.store.patchSession(session.record, patch, this.idleMs);
+      } catch (err) {
+        if (!(err instanceof StoreUnavailable)) throw err;
+        this.unsynced.add(session.id);
+        this.logger.warn({ session: session.id }, 'session change kept locally: the shared state store is unreachable; it will be written when the store is back');
+      }
+    }
     void this.store.publish(sessionChannel(session.id), { t: 'record' }).catch(() => undefined);
   }
 

@@ -9,7 +9,20 @@
  * working-set budget relies on). Clients re-render tools in their own
  * formats, so these are a stable proxy, not what a given model is billed.
  */
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
+
+type O200k = typeof import('gpt-tokenizer/encoding/o200k_base');
+
+/**
+ * Loaded on first use, synchronously (the package ships a CommonJS build):
+ * the BPE ranks take ~0.4 s to load, which every worker would otherwise pay
+ * at start (a respawned worker included) even when nobody counts tokens.
+ */
+let encoding: O200k | undefined;
+function o200k(): O200k {
+  encoding ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as O200k;
+  return encoding;
+}
 
 /**
  * Special-token strings such as "<|endoftext|>" inside a backend's
@@ -19,7 +32,7 @@ import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() } as const;
 
 export function countTokens(text: string): number {
-  return countO200k(text, PLAIN_TEXT);
+  return o200k().countTokens(text, PLAIN_TEXT);
 }
 
 /** Tokens of one tool as a client receives it: `JSON.stringify(tool)`. */

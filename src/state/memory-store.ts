@@ -157,6 +157,10 @@ export class MemoryStore implements StateStore {
     return true;
   }
 
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    return this.tryLock(`once\0${key}`, ttlMs);
+  }
+
   async unlock(key: string): Promise<void> {
     this.locks.delete(key);
   }

@@ -136,6 +136,12 @@ export interface StateStore {
   publish(channel: string, message: BusMessage): Promise<number>;
   subscribe(channel: string, handler: BusHandler): () => void;
 
+  /**
+   * True for the first caller to claim `key` within `ttlMs`, false for the
+   * others (SET NX PX): one of several workers does a thing once.
+   */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+
   /** A cached value, or undefined. */
   getCached(key: string): Promise<string | undefined>;
   setCached(key: string, value: string, ttlMs: number): Promise<void>;

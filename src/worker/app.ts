@@ -73,7 +73,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const lists = new ListCache(store);
   const offload = new JsonOffload();
   const upstreams = new Upstreams(config, primary, logger, {
-    listChanged: (kind) => hub.listChanged(kind),
+    listChanged: (kind) => hub.listChanged(kind, upstreams.catalog.fingerprint(kind)),
     resourceUpdated: (_backend, params) => hub.resourceUpdated(params),
     unscopedLog: (backend, message) => logger.debug({ backend, message }, 'backend log message outside any call (not forwarded)'),
     status: (name, status) => health?.onBackendStatus(name, status),

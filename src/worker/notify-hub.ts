@@ -54,11 +54,12 @@ export class NotifyHub {
     return () => this.listeners.delete(listener);
   }
 
-  listChanged(kind: ListKind): void {
+  /** `version` names the new list (Catalog.fingerprint): workers announcing the same list announce it once per session. */
+  listChanged(kind: ListKind, version: string): void {
     const method = LIST_CHANGED[kind];
     // resources and resourceTemplates share one notification; send it once.
     if (kind === 'resourceTemplates') return;
-    this.sessions.broadcast({ jsonrpc: '2.0', method });
+    this.sessions.broadcastOnce({ jsonrpc: '2.0', method }, `${method}:${version}`);
     const key = FILTER_KEY[kind];
     for (const l of this.listeners) if (l.filter[key]) l.stream.send(tagged(method, {}, l.id));
   }

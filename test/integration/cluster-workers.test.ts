@@ -77,6 +77,31 @@ describe('two workers sharing one Redis', () => {
     throw new Error('never reached the other worker');
   });
 
+  it('a session both workers hold gets one list_changed per change, not one per worker', async () => {
+    const sid = await rawSession(gateway.url);
+    const seenBy = new Set<string>();
+    for (let i = 0; i < 60 && seenBy.size < 2; i++) seenBy.add((await fresh(sid, i, 'box__echo', { message: 'x' })).worker);
+    expect(seenBy.size).toBe(2);
+    const controller = new AbortController();
+    const stream = await fetch(gateway.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' }, signal: controller.signal });
+    expect(stream.status).toBe(200);
+    let text = '';
+    const reading = (async () => {
+      const reader = stream.body!.getReader();
+      for (;;) {
+        const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
+        if (chunk.done) return;
+        text += new TextDecoder().decode(chunk.value);
+      }
+    })();
+    expect((await fresh(sid, 100, 'box__change_tools', {})).status).toBe(200);
+    // Both workers refetch the list and announce it; wait long enough for both.
+    await new Promise((r) => setTimeout(r, 1_500));
+    controller.abort();
+    await reading;
+    expect(text.match(/notifications\/tools\/list_changed/g)?.length).toBe(1);
+  });
+
   it('kill -9 of a worker under load costs only its in-flight requests; a new worker serves within 2 s', async () => {
     const sid = await rawSession(gateway.url);
     const before = new Set<string>();

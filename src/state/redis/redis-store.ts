@@ -209,6 +209,10 @@ export class RedisStore implements StateStore {
     return true;
   }
 
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    return (await this.run(() => this.redis.set(this.key('once', key), '1', 'PX', ttlMs, 'NX'))) === 'OK';
+  }
+
   async unlock(key: string): Promise<void> {
     const token = this.lockTokens.get(key);
     if (token === undefined) return;

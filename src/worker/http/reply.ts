@@ -4,6 +4,7 @@
  * status before headers) and bounds what a slow SSE reader can make us
  * buffer.
  */
+import { SSE_KEEPALIVE } from '../../mcp/sse.js';
 import type { HttpResponse } from './uws.js';
 import { SSE_MAX_BUFFERED_BYTES } from '../../config/defaults.js';
 
@@ -94,8 +95,10 @@ export class Reply {
         'x-accel-buffering': 'no',
         ...headers,
       });
-      // Flush the head now so the client sees the stream open before the first event.
-      this.res.write('');
+      // Flush the head now so the client sees the stream open before the first event: uWS sends
+      // nothing for an empty write, so a quiet GET stream stayed unopened until the first
+      // keep-alive. An SSE comment carries no event, and every reader skips it.
+      this.res.write(SSE_KEEPALIVE);
     });
   }
 

@@ -24,6 +24,9 @@ export const SESSION_TOUCH_INTERVAL_MS = 30_000;
 /** How often idle live sessions are released from this worker's memory. */
 const LIVE_SWEEP_INTERVAL_MS = 60_000;
 
+/** Copies of one notification from different workers within this window are one notification. */
+const NOTIFY_ONCE_WINDOW_MS = 10_000;
+
 export class Sessions {
   private readonly live = new Map<string, LiveSession>();
   private readonly touched = new Map<string, number>();
@@ -120,6 +123,21 @@ export class Sessions {
   /** Delivers an unscoped notification to every session on this worker that passes `filter`. */
   broadcast(message: JsonObject, filter: (s: LiveSession) => boolean = () => true): void {
     for (const session of this.live.values()) if (filter(session)) session.notify(message);
+  }
+
+  /**
+   * Like broadcast, for notifications every worker produces at once (a
+   * backend's list_changed reaches them all): a session held by several
+   * workers gets it from the first to claim it. Without the store, each
+   * sends (a duplicate beats a loss).
+   */
+  broadcastOnce(message: JsonObject, what: string): void {
+    for (const session of this.live.values()) {
+      void this.store.claim(`${session.id}:${what}`, NOTIFY_ONCE_WINDOW_MS).then(
+        (first) => first && session.notify(message),
+        () => session.notify(message),
+      );
+    }
   }
 
   all(): IterableIterator<LiveSession> {

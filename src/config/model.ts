@@ -49,6 +49,8 @@ export interface ListenConfig {
   /** Extra Host header values allowed besides loopback names. */
   readonly allowedHosts: readonly string[];
   readonly maxBodyBytes: number;
+  /** Bodies at least this large are parsed in the piscina pool; undefined: never. */
+  readonly parseOffloadBytes?: number | undefined;
 }
 
 export interface ContextOverride {

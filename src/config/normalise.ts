@@ -45,6 +45,7 @@ export function normalise(c: ConfigFile, file: string | undefined, issues: PathI
       allowedOrigins: c.listen?.allowedOrigins ?? [],
       allowedHosts: c.listen?.allowedHosts ?? [],
       maxBodyBytes: c.listen?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      parseOffloadBytes: c.listen?.parseOffloadBytes,
     },
     workers: c.workers === undefined || c.workers === 'auto' ? WORKERS_PER_CORE : c.workers,
     redisUrl: c.redis,

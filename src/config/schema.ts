@@ -32,6 +32,9 @@ const ListenSchema = z
     maxBodyBytes: intInRange(1, MAX_BODY_BYTES_LIMIT, 'bytes')
       .optional()
       .describe(`Largest request body accepted, in bytes. Default ${DEFAULT_MAX_BODY_BYTES}.`),
+    parseOffloadBytes: intInRange(1, MAX_BODY_BYTES_LIMIT, 'bytes')
+      .optional()
+      .describe('Bodies at least this large are parsed on a worker thread (piscina) instead of the event loop. Default: never, because the benchmark found no size up to 4 MB where that costs the event loop less (docs/performance.md).'),
   })
   .describe('Where the gateway listens and which browsers and hosts may reach it.');
 

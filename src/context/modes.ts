@@ -22,12 +22,21 @@ export { compactCached } from './memo.js';
  * The tools/list a session sees. `workingSet` lists loaded names (search mode
  * only); names no longer in the catalog are skipped.
  */
-export function renderToolList(mode: ContextMode, tools: readonly JsonObject[], workingSet: readonly string[] = []): JsonObject[] {
+const compactLists = new WeakMap<readonly JsonObject[], readonly JsonObject[]>();
+
+export function renderToolList(mode: ContextMode, tools: readonly JsonObject[], workingSet: readonly string[] = []): readonly JsonObject[] {
   switch (mode) {
     case 'full':
-      return [...tools];
-    case 'compact':
-      return tools.map(compactCached);
+      return tools;
+    case 'compact': {
+      // The catalog's arrays change only when a backend's list does: one compacted list per version.
+      let list = compactLists.get(tools);
+      if (!list) {
+        list = tools.map(compactCached);
+        compactLists.set(tools, list);
+      }
+      return list;
+    }
     case 'search': {
       if (workingSet.length === 0) return [...META_TOOLS];
       const byName = new Map<string, JsonObject>();

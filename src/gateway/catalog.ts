@@ -8,7 +8,6 @@
  * are never rewritten (a URI offered by two backends goes to the first in
  * config order, with a warning).
  */
-import { createHash } from 'node:crypto';
 import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
 import { assignNames, type NamedItem } from './naming.js';
 import { matchesTemplate } from './uri-template.js';
@@ -121,11 +120,6 @@ export class Catalog {
       if (matchesTemplate(routed.original, uri)) return routed.backend;
     }
     return undefined;
-  }
-
-  /** A short digest of the merged list of one kind: equal on every worker that has the same lists. */
-  fingerprint(kind: ListKind): string {
-    return createHash('sha256').update(JSON.stringify(this.list(kind))).digest('base64url').slice(0, 16);
   }
 
   /** Backends of one kind as a per-backend map of their original items (for token accounting and search). */

@@ -60,7 +60,7 @@ export class ContextService {
   }
 
   /** tools/list as this client sees it. */
-  async listTools(ctx: RequestContext, tools: JsonObject[]): Promise<JsonObject[]> {
+  async listTools(ctx: RequestContext, tools: readonly JsonObject[]): Promise<readonly JsonObject[]> {
     if (ctx.contextMode !== 'search') return renderToolList(ctx.contextMode, tools);
     const set = await this.workingSet(ctx);
     return renderToolList('search', tools, set.names());

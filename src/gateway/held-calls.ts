@@ -11,7 +11,7 @@
  * that worker, and a retry that lands elsewhere (another worker, another
  * node) is relayed to it over the bus (see RemoteResume below).
  */
-import { randomBytes } from 'node:crypto';
+import { uniqueId } from './unique-id.js';
 import { GatewayError } from '../mcp/errors.js';
 import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
@@ -74,7 +74,7 @@ export class HeldCalls {
   /** Starts a call that may need client input; resolves with its result or an input_required result. */
   start(route: Held['route'], signal: AbortSignal, notify: Notify, start: StartCall): Promise<JsonObject> {
     const h: Held = {
-      handle: randomBytes(16).toString('base64url'),
+      handle: uniqueId(),
       round: 0,
       asks: new Map(),
       nextKey: 0,

@@ -21,10 +21,24 @@ import type { CircuitBreakers } from '../policy/circuit-breaker.js';
 import type { ContextService } from './context-service.js';
 import { withBreaker } from '../policy/breaker-policy.js';
 import { withTiming } from '../policy/timing-policy.js';
+import { forwardAbort, noop } from './cancellation.js';
+import { share } from '../mcp/shared-result.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
 
 /** Methods whose results may be input_required in the 2026-07-28 revision. */
 const INPUT_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+
+/** The lists a method's name or URI is looked up in. */
+const LOOKUP_KINDS: Record<string, readonly ListKind[]> = {
+  'tools/call': ['tools'],
+  'prompts/get': ['prompts'],
+  'completion/complete': ['prompts', 'resources', 'resourceTemplates'],
+  'resources/read': ['resources', 'resourceTemplates'],
+  'resources/subscribe': ['resources', 'resourceTemplates'],
+  'resources/unsubscribe': ['resources', 'resourceTemplates'],
+};
+
+const UNKNOWN_NAME_ERRORS = new Set(['GW_ERR_UNKNOWN_TOOL', 'GW_ERR_UNKNOWN_PROMPT', 'GW_ERR_UNKNOWN_RESOURCE']);
 
 interface Target {
   backend: string;
@@ -38,6 +52,9 @@ interface Target {
 
 
 export class Router {
+  /** The list result object per shown array (see list()). */
+  private readonly listResults = new WeakMap<readonly JsonObject[], JsonObject>();
+
   constructor(
     private readonly upstreams: Upstreams,
     private readonly held: HeldCalls,
@@ -61,17 +78,17 @@ export class Router {
           const { name: _n, arguments: args, ...extra } = params ?? {};
           return this.context.callMeta(ctx, name, args, extra, (tool, a, more) => this.handle(ctx, 'tools/call', { ...more, name: tool, arguments: a }));
         }
-        const target = this.target(ctx, method, params ?? {});
+        const target = await this.locate(ctx, method, params ?? {});
         if (typeof name === 'string') await this.context.used(ctx, name);
         return this.forward(ctx, method, target);
       }
       case 'prompts/get':
       case 'resources/read':
       case 'completion/complete':
-        return this.forward(ctx, method, this.target(ctx, method, params ?? {}));
+        return this.forward(ctx, method, await this.locate(ctx, method, params ?? {}));
       case 'resources/subscribe':
       case 'resources/unsubscribe': {
-        const target = this.target(ctx, method, params ?? {});
+        const target = await this.locate(ctx, method, params ?? {});
         const subscriber = ctx.sessionId ?? ctx.group;
         if (method === 'resources/subscribe') await this.subscriptions.subscribe(subscriber, target.backend, target.name);
         else await this.subscriptions.unsubscribe(subscriber, target.backend, target.name);
@@ -85,7 +102,31 @@ export class Router {
   private async list(ctx: RequestContext, kind: ListKind): Promise<JsonObject> {
     await this.upstreams.ensure(kind);
     const items = this.upstreams.catalog.list(kind);
-    return { [kind]: kind === 'tools' ? await this.context.listTools(ctx, items) : items };
+    const shown = kind === 'tools' ? await this.context.listTools(ctx, items) : items;
+    // The same array for every client until a list changes (search mode's working sets excepted): one shared result each.
+    let result = this.listResults.get(shown);
+    if (!result) {
+      result = share({ [kind]: shown as JsonObject[] });
+      this.listResults.set(shown, result);
+    }
+    return result;
+  }
+
+  /**
+   * target(), but a name this worker does not know yet is looked up again once
+   * every ready backend's lists are loaded: a call may arrive before this
+   * worker's first fetch finished, or after one that failed (a request for a
+   * listed name must not fail because it landed on a newer worker). Known
+   * names cost nothing extra; unknown ones wait only for fetches that are due.
+   */
+  private async locate(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {
+    try {
+      return this.target(ctx, method, params);
+    } catch (err) {
+      if (!(err instanceof GatewayError) || !UNKNOWN_NAME_ERRORS.has(err.errorName)) throw err;
+      await Promise.all(LOOKUP_KINDS[method]!.map((kind) => this.upstreams.ensure(kind)));
+      return this.target(ctx, method, params);
+    }
   }
 
   /** Resolves the owning backend and rewrites the name back to the backend's own. */
@@ -146,9 +187,9 @@ export class Router {
     // Set when a modern client lacks what a legacy backend asked for: the call then fails with -32021.
     let needed: JsonObject | undefined;
     const call = (ask: LinkHooks['onServerRequest'], signal: AbortSignal, notify: (n: JsonRpcNotification) => void = (n) => ctx.notify(n)) => {
-      const local = new AbortController();
-      const onAbort = () => local.abort();
-      signal.addEventListener('abort', onAbort, { once: true });
+      // A modern call is aborted here when the client lacks a capability the backend asks for.
+      const local = ctx.era === 'modern' ? new AbortController() : undefined;
+      const unlink = local ? forwardAbort(signal, local) : noop;
       const hooks: LinkHooks = {
         onNotification: (n) => {
           if (n.method === 'notifications/message' && !this.wantsLog(ctx, n.params)) return;
@@ -161,20 +202,20 @@ export class Router {
           if (!required) return ask(m, p);
           if (ctx.era === 'modern') {
             needed = required;
-            local.abort();
+            local?.abort();
           }
           return Promise.reject(refusal(m, required));
         },
       };
       const send = withTiming(target.backend, withBreaker(this.breakers, target.backend, () =>
-        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local.signal, group: ctx.group, toolSchema: target.schema }),
+        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema }),
       ));
       return send()
         .catch((err: unknown) => {
           if (needed) throw new GatewayError('GW_ERR_MISSING_CAPABILITY', `${method} needs client capabilities the request did not declare`, { requiredCapabilities: needed });
           throw err;
         })
-        .finally(() => signal.removeEventListener('abort', onAbort));
+        .finally(unlink);
     };
 
     if (ctx.ask) return call(ctx.ask, ctx.signal);

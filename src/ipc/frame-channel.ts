@@ -5,11 +5,12 @@
  * Used between workers and the primary (stdio backends live in the primary).
  * msgpackr over a unix socket instead of node:cluster's IPC channel because
  * the IPC channel JSON-encodes every message and serialises sends; here the
- * writes of one tick are corked into a single syscall.
+ * frames of one event-loop turn leave in a single writev (turn-cork.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Packr } from 'msgpackr';
+import { corkForTurn } from './turn-cork.js';
 
 /** Largest frame accepted; a peer sending more is broken and gets disconnected. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
@@ -24,7 +25,6 @@ export interface FrameChannelEvents<In> {
 export class FrameChannel<In, Out> extends EventEmitter<FrameChannelEvents<In>> {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private corked = false;
   private closed = false;
 
   constructor(private readonly socket: Socket) {
@@ -44,14 +44,7 @@ export class FrameChannel<In, Out> extends EventEmitter<FrameChannelEvents<In>> 
     const body = packr.pack(message);
     const header = Buffer.allocUnsafe(4);
     header.writeUInt32BE(body.length, 0);
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
+    corkForTurn(this.socket);
     this.socket.write(header);
     this.socket.write(body);
     return true;

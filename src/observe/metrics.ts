@@ -31,10 +31,15 @@ export const backendCalls = new client.Histogram({
 export const offloadedTasks = new client.Counter({ name: 'only1mcp_offloaded_tasks_total', help: 'JSON parse/hash tasks run in the piscina pool (bodies above the offload threshold).' });
 
 /** Read at scrape time rather than set on every change, so no path that changes them can forget to. */
-const sources = { sessions: () => 0, degraded: () => false };
+const sources = { sessions: () => 0, degraded: () => false, inflight: () => 0 };
 
 export function observeSessions(count: () => number): void {
   sources.sessions = count;
+}
+
+/** Requests being served: read at scrape rather than set twice per request on the hot path. */
+export function observeInflight(count: () => number): void {
+  sources.inflight = count;
 }
 
 export function observeDegraded(isDegraded: () => boolean): void {
@@ -48,7 +53,13 @@ export const sessionsGauge = new client.Gauge({
     this.set(sources.sessions());
   },
 });
-export const inflightGauge = new client.Gauge({ name: 'only1mcp_inflight_requests', help: 'Requests being served.' });
+export const inflightGauge = new client.Gauge({
+  name: 'only1mcp_inflight_requests',
+  help: 'Requests being served.',
+  collect() {
+    this.set(sources.inflight());
+  },
+});
 // The primary merges its workers' registries; a node-level 0/1 must not become a count of workers.
 export const storeUp = new client.Gauge({ name: 'only1mcp_state_store_up', help: '1 when every worker reaches its state store (Redis, or in-process), 0 when any serves from local state.', aggregator: 'min' });
 export const degraded = new client.Gauge({

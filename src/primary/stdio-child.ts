@@ -16,6 +16,7 @@ import {
   STDIO_KILL_GRACE_MS,
 } from '../config/defaults.js';
 import type { StdioServerConfig } from '../config/model.js';
+import { corkForTurn } from '../ipc/turn-cork.js';
 
 /** Parent variables a backend may inherit; everything else must be set in its config. */
 export const STDIO_ENV_ALLOWLIST = [
@@ -115,6 +116,7 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
     const child = this.child;
     if (!child || !this.alive || !child.stdin.writable) return false;
     if (child.stdin.writableLength > MAX_STDIN_BUFFERED_BYTES) return false;
+    corkForTurn(child.stdin);
     child.stdin.write(`${JSON.stringify(message)}\n`);
     return true;
   }

@@ -71,9 +71,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const hub = new NotifyHub(sessions);
   let health: Health | undefined;
   const lists = new ListCache(store);
-  const offload = new JsonOffload();
+  const offload = new JsonOffload(config.listen.parseOffloadBytes);
   const upstreams = new Upstreams(config, primary, logger, {
-    listChanged: (kind) => hub.listChanged(kind, upstreams.catalog.fingerprint(kind)),
+    // The version names the new list; large lists are hashed off the event loop.
+    listChanged: (kind) =>
+      void offload
+        .hash(JSON.stringify(upstreams.catalog.list(kind)))
+        .then((h) => hub.listChanged(kind, h.slice(0, 16)))
+        .catch((err: unknown) => logger.error({ err: String(err), kind }, 'could not announce a list change')),
     resourceUpdated: (_backend, params) => hub.resourceUpdated(params),
     unscopedLog: (backend, message) => logger.debug({ backend, message }, 'backend log message outside any call (not forwarded)'),
     status: (name, status) => health?.onBackendStatus(name, status),

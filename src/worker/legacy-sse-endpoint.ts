@@ -16,6 +16,7 @@ import type { EndpointDeps } from './streamable-endpoint.js';
 import type { LiveSession } from './session/live-session.js';
 import { StreamAttachment } from './session/stream-attachment.js';
 import type { Outlet } from './outlet.js';
+import { NEVER_ABORTED } from '../gateway/cancellation.js';
 import type { TemplatedApp } from './http/uws.js';
 
 /** What a 2024-11-05 client is assumed to speak until its initialize says otherwise. */
@@ -129,7 +130,7 @@ async function initializeInPlace(deps: EndpointDeps, session: LiveSession, messa
 function streamOutlet(session: LiveSession): Outlet {
   const send = (m: unknown) => session.notify(m as JsonObject);
   return {
-    signal: new AbortController().signal,
+    signal: NEVER_ABORTED,
     notify: (n: JsonRpcNotification) => send(n),
     ask: (method: string, params: JsonObject | undefined) => session.ask(send, method, params),
     respond: (response) => send(response),

@@ -5,6 +5,8 @@
  * results shaped for the client's era.
  */
 import { randomBytes } from 'node:crypto';
+import { sharedDerivative } from '../mcp/shared-result.js';
+import { uniqueId } from '../gateway/unique-id.js';
 import { GatewayError, modernStatusForCode, toGatewayError } from '../mcp/errors.js';
 import { failure, isObject, metaOf, success, type Classified, type JsonObject, type JsonRpcId, type JsonRpcRequest } from '../mcp/jsonrpc.js';
 import { META, isLogLevel, negotiateLegacy, type LogLevel } from '../mcp/versions.js';
@@ -17,8 +19,9 @@ import type { Sessions } from './session/sessions.js';
 import type { LiveSession } from './session/live-session.js';
 import type { SessionRecord } from '../state/store.js';
 import type { Outlet } from './outlet.js';
+import { forwardAbort, LazyAbort } from '../gateway/cancellation.js';
 import { mostVerbose } from '../backends/log-level.js';
-import { inflightGauge, requestErrors, requests } from '../observe/metrics.js';
+import { observeInflight, requestErrors, requests } from '../observe/metrics.js';
 import type { ListenFilter } from './notify-hub.js';
 import type { ContextMode } from '../config/model.js';
 import type { WorkingSetHome } from '../gateway/context-service.js';
@@ -49,7 +52,9 @@ export class McpService {
     private readonly upstreams: Upstreams,
     readonly sessions: Sessions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    observeInflight(() => this.running);
+  }
 
   /**
    * Starts a 2025-era session. `requestedMode` is the context mode the client
@@ -114,10 +119,9 @@ export class McpService {
   }
 
   private async onSessionRequest(session: LiveSession, request: JsonRpcRequest, outlet: Outlet): Promise<void> {
-    const controller = new AbortController();
-    const onOutletAbort = () => controller.abort();
-    outlet.signal.addEventListener('abort', onOutletAbort, { once: true });
-    session.inflight.set(request.id, controller);
+    const cancel = new LazyAbort();
+    const unlink = forwardAbort(outlet.signal, cancel);
+    session.inflight.set(request.id, cancel);
     this.begin(request.method, 'legacy');
     const record = session.record;
     const ctx: RequestContext = {
@@ -128,12 +132,15 @@ export class McpService {
       principal: record.principal,
       sessionId: session.id,
       group: session.id,
-      signal: controller.signal,
+      get signal() {
+        return cancel.signal;
+      },
       notify: (n) => outlet.notify(n),
       ask: outlet.ask,
       contextMode: record.contextMode,
       workingSetHome: {
-        load: async () => session.record.workingSet,
+        // Read through to the store: the client may have loaded tools through another worker just now.
+        load: async () => (await this.sessions.fresh(session)).workingSet,
         save: (json) => this.sessions.update(session, { workingSet: json }),
         changed: () => session.notify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }),
       },
@@ -145,7 +152,7 @@ export class McpService {
       outlet.respond(this.errorResponse(request.id, err));
     } finally {
       session.inflight.delete(request.id);
-      outlet.signal.removeEventListener('abort', onOutletAbort);
+      unlink();
       this.end();
     }
   }
@@ -214,7 +221,7 @@ export class McpService {
       logLevel: info.logLevel,
       principal,
       sessionId: undefined,
-      group: `r-${randomBytes(6).toString('base64url')}`,
+      group: `r-${uniqueId()}`,
       signal: outlet.signal,
       notify: (n) => outlet.notify(n),
       ask: undefined,
@@ -226,7 +233,7 @@ export class McpService {
       if (request.method === 'server/discover') result = discoverResult(this.upstreams.all());
       else if (LEGACY_ONLY_METHODS.has(request.method)) throw new GatewayError('GW_ERR_METHOD_NOT_FOUND', `Method not found: ${request.method} is not part of protocol ${info.protocolVersion}`);
       else result = await this.router.handle(ctx, request.method, request.params);
-      outlet.respond(success(request.id, shapeModern(request.method, result)));
+      outlet.respond(success(request.id, sharedDerivative(result, (r) => shapeModern(request.method, r))));
     } catch (err) {
       const response = this.errorResponse(request.id, modernError(err, request));
       const status = err instanceof GatewayError ? err.httpStatus('modern') : modernStatusForCode(response.error.code);
@@ -243,13 +250,11 @@ export class McpService {
 
   private begin(method: string, era: 'legacy' | 'modern'): void {
     this.running++;
-    inflightGauge.set(this.running);
     requests.inc({ method: KNOWN_METHODS.has(method) ? method : 'other', era });
   }
 
   private end(): void {
     this.running--;
-    inflightGauge.set(this.running);
   }
 
   /**

@@ -54,7 +54,7 @@ export class NotifyHub {
     return () => this.listeners.delete(listener);
   }
 
-  /** `version` names the new list (Catalog.fingerprint): workers announcing the same list announce it once per session. */
+  /** `version` names the new list (a digest of its JSON): workers announcing the same list announce it once per session. */
   listChanged(kind: ListKind, version: string): void {
     const method = LIST_CHANGED[kind];
     // resources and resourceTemplates share one notification; send it once.

@@ -10,10 +10,12 @@
  * connection cancels the request.
  */
 import type { JsonObject, JsonRpcNotification, JsonRpcResponse } from '../mcp/jsonrpc.js';
+import { encodeMessage } from '../mcp/shared-result.js';
 import { ProducerStream, newStreamId } from './session/producer-stream.js';
 import type { Reply } from './http/reply.js';
 import type { LiveSession } from './session/live-session.js';
 import type { Outlet } from './outlet.js';
+import { NEVER_ABORTED } from '../gateway/cancellation.js';
 
 export class PostOutlet implements Outlet {
   readonly signal: AbortSignal;
@@ -26,10 +28,14 @@ export class PostOutlet implements Outlet {
     /** Priming events (protocol 2025-11-25 onwards). */
     private readonly priming: boolean,
   ) {
-    const controller = new AbortController();
-    this.signal = controller.signal;
     // Legacy clients may resume a dropped stream; only modern clients cancel by disconnecting.
-    if (!session) reply.onAbort(() => controller.abort());
+    if (session) {
+      this.signal = NEVER_ABORTED;
+    } else {
+      const controller = new AbortController();
+      this.signal = controller.signal;
+      reply.onAbort(() => controller.abort());
+    }
   }
 
   notify(message: JsonRpcNotification): void {
@@ -51,7 +57,7 @@ export class PostOutlet implements Outlet {
       this.stream.end();
       return;
     }
-    this.reply.json(httpStatus, JSON.stringify(response));
+    this.reply.json(httpStatus, encodeMessage(response));
   }
 
   private ensureStream(): ProducerStream | undefined {

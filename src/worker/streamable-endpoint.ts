@@ -27,6 +27,7 @@ import type { LiveSession } from './session/live-session.js';
 import type { OriginGuard } from './http/origin-guard.js';
 import type { TemplatedApp, HttpResponse, HttpRequest } from './http/uws.js';
 import type { Outlet } from './outlet.js';
+import { NEVER_ABORTED } from '../gateway/cancellation.js';
 import type { Logger } from '../observe/log.js';
 import type { JsonOffload } from './offload/json-offload.js';
 
@@ -341,7 +342,7 @@ class StreamableEndpoint {
 }
 
 const NO_OUTLET: Outlet = {
-  signal: new AbortController().signal,
+  signal: NEVER_ABORTED,
   notify: () => undefined,
   ask: undefined,
   respond: () => undefined,

@@ -46,7 +46,7 @@ describe('two workers sharing one Redis', () => {
     for (let i = 0; i < 60 && !(workers.size >= 2 && i >= 10); i++) {
       const a = await fresh(sid, i, 'box__echo', { message: `hop ${i}` });
       expect(a.status).toBe(200);
-      expect(a.body.result?.content?.[0]?.text).toBe(`hop ${i}`);
+      expect(a.body.result?.content?.[0]?.text, JSON.stringify(a.body)).toBe(`hop ${i}`);
       workers.add(a.worker);
     }
     expect(workers.size).toBe(2);
@@ -137,8 +137,10 @@ describe('two workers sharing one Redis', () => {
     expect(replacedAt, 'no new worker served a request within 5 s').toBeDefined();
     expect(replacedAt! - killedAt).toBeLessThan(2_000);
     const failed = outcomes.filter((o) => !o.ok);
-    // At most one in-flight request per load lane could have been on the killed worker.
-    expect(failed.length).toBeLessThanOrEqual(8);
+    // Each lane had at most one request in flight on the killed worker. Its retry may
+    // fail too: until the dying process is gone the kernel still hands new connections
+    // to its SO_REUSEPORT listen socket. Nothing later fails (checked below).
+    expect(failed.length).toBeLessThanOrEqual(2 * 8);
     expect(failed.every((o) => o.at - killedAt >= -50 && o.at - killedAt < 1_000)).toBe(true);
     expect(outcomes.filter((o) => o.ok).length).toBeGreaterThan(50);
     expect((await fetch(`${gateway.base}/health`)).status).toBe(200);

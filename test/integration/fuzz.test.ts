@@ -20,7 +20,7 @@ let gateway: Gateway;
 
 beforeAll(async () => {
   gateway = await startGateway(`
-listen: { maxBodyBytes: 262144 }
+listen: { maxBodyBytes: 262144, parseOffloadBytes: 65536 }
 servers:
 ${fixtureServer('box', 'toolbox-server.js')}
 `);

@@ -7,7 +7,8 @@
  * backend's session is gone (this transport cannot resume): calls in flight
  * fail with a backend error and the link reconnects with a new handshake.
  */
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import { newPool } from './undici-pool.js';
 import { GatewayError, NOT_READY } from '../../mcp/errors.js';
 import { isFailure, type JsonObject, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { handshake } from '../handshake.js';
@@ -41,7 +42,7 @@ export class LegacySseLink implements BackendLink {
 
   constructor(private readonly config: HttpServerConfig, private readonly events: LinkEvents, private readonly logger: Logger) {
     this.url = new URL(config.url);
-    this.pool = new Pool(this.url.origin, { connections: HTTP_BACKEND_CONNECTIONS, pipelining: 1 });
+    this.pool = newPool(this.url.origin, { connections: HTTP_BACKEND_CONNECTIONS, pipelining: 1 });
   }
 
   get name(): string {

@@ -8,7 +8,8 @@
  * carries `_meta` (added above this layer) and the routing headers, and
  * list_changed arrives on a `subscriptions/listen` stream.
  */
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import { newPool } from './undici-pool.js';
 import { GatewayError, NOT_READY } from '../../mcp/errors.js';
 import { isFailure, type JsonObject, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { encodeHeaderValue } from '../../mcp/headers.js';
@@ -59,7 +60,7 @@ export class StreamableHttpLink implements BackendLink {
 
   constructor(private readonly config: HttpServerConfig, private readonly events: LinkEvents, private readonly logger: Logger) {
     this.url = new URL(config.url);
-    this.pool = new Pool(this.url.origin, { connections: HTTP_BACKEND_CONNECTIONS, pipelining: 1, keepAliveTimeout: 30_000 });
+    this.pool = newPool(this.url.origin, { connections: HTTP_BACKEND_CONNECTIONS, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 
   get name(): string {

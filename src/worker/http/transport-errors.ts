@@ -11,8 +11,23 @@ export function rejectWith(reply: Reply, name: ConstructorParameters<typeof Gate
   reject(reply, new GatewayError(name, message), id, undefined, headers);
 }
 
-/** True when an Accept header admits this media type (or a wildcard). */
+/** Distinct Accept values remembered; clients send a handful, so this only bounds a hostile one. */
+const ACCEPT_MEMO_ENTRIES = 256;
+const acceptMemo = new Map<string, boolean>();
+
+/** True when an Accept header admits this media type (or a wildcard). Memoised: every POST asks twice. */
 export function accepts(accept: string, type: string): boolean {
+  const key = `${type}\n${accept}`;
+  let verdict = acceptMemo.get(key);
+  if (verdict === undefined) {
+    verdict = parseAccepts(accept, type);
+    if (acceptMemo.size >= ACCEPT_MEMO_ENTRIES) acceptMemo.clear();
+    acceptMemo.set(key, verdict);
+  }
+  return verdict;
+}
+
+function parseAccepts(accept: string, type: string): boolean {
   if (accept === '') return false;
   const [major] = type.split('/');
   for (const part of accept.split(',')) {

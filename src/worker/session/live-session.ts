@@ -14,6 +14,7 @@ import { StreamAttachment } from './stream-attachment.js';
 import { DEFAULT_CLIENT_ANSWER_TIMEOUT_MS } from '../../config/defaults.js';
 import { sessionChannel, type BusMessage, type SessionRecord, type StateStore } from '../../state/store.js';
 import type { Logger } from '../../observe/log.js';
+import type { Abortable } from '../../gateway/cancellation.js';
 
 interface PendingAsk {
   resolve(result: JsonObject): void;
@@ -29,7 +30,7 @@ export interface SessionHooks {
 }
 
 export class LiveSession {
-  readonly inflight = new Map<JsonRpcId, AbortController>();
+  readonly inflight = new Map<JsonRpcId, Abortable>();
   readonly subscriptions = new Set<string>();
   private readonly attachments = new Set<StreamAttachment>();
   private readonly asks = new Map<string, PendingAsk>();
@@ -37,6 +38,13 @@ export class LiveSession {
   private readonly unsubscribe: () => void;
   private localFallbackSeq = 0;
   lastSeen = Date.now();
+  /**
+   * Record changes this worker started, and how many are still being written.
+   * A store read that overlaps one may predate it: Sessions.refresh drops such
+   * a read rather than let it undo the change (see there).
+   */
+  writeSeq = 0;
+  writesInFlight = 0;
 
   constructor(
     public record: SessionRecord,

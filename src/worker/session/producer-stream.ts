@@ -12,6 +12,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { encodeEvent, encodePriming } from '../../mcp/sse.js';
+import { encodeMessage } from '../../mcp/shared-result.js';
+import type { JsonObject, JsonRpcMessage } from '../../mcp/jsonrpc.js';
 import type { Reply } from '../http/reply.js';
 import type { StateStore } from '../../state/store.js';
 import type { Logger } from '../../observe/log.js';
@@ -52,9 +54,9 @@ export class ProducerStream {
     if (priming && this.persistence) this.emit('', true);
   }
 
-  send(message: unknown): void {
+  send(message: JsonObject | JsonRpcMessage): void {
     if (this.ended) return;
-    this.emit(JSON.stringify(message), false);
+    this.emit(encodeMessage(message), false);
   }
 
   /** A raw SSE chunk (keep-alive comment); not logged. */

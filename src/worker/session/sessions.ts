@@ -91,19 +91,57 @@ export class Sessions {
 
   async update(session: LiveSession, patch: Partial<Omit<SessionRecord, 'id' | 'createdAt' | 'standaloneStream'>>): Promise<void> {
     session.record = { ...session.record, ...patch };
-    if (this.unsynced.has(session.id)) {
-      await this.write(session.record);
-    } else {
-      try {
-        // Only the changed fields: this worker's copy of the others may be older than the store's.
-        await this.store.patchSession(session.record, patch, this.idleMs);
-      } catch (err) {
-        if (!(err instanceof StoreUnavailable)) throw err;
-        this.unsynced.add(session.id);
-        this.logger.warn({ session: session.id }, 'session change kept locally: the shared state store is unreachable; it will be written when the store is back');
+    session.writeSeq++;
+    session.writesInFlight++;
+    try {
+      if (this.unsynced.has(session.id)) {
+        await this.write(session.record);
+      } else {
+        try {
+          // Only the changed fields: this worker's copy of the others may be older than the store's.
+          await this.store.patchSession(session.record, patch, this.idleMs);
+        } catch (err) {
+          if (!(err instanceof StoreUnavailable)) throw err;
+          this.unsynced.add(session.id);
+          this.logger.warn({ session: session.id }, 'session change kept locally: the shared state store is unreachable; it will be written when the store is back');
+        }
       }
+    } finally {
+      session.writesInFlight--;
     }
+    // Every worker holding the session re-reads it, this one too: that read is the one that
+    // lands after this write, where a read dropped by refresh() overlapped it.
     void this.store.publish(sessionChannel(session.id), { t: 'record' }).catch(() => undefined);
+  }
+
+  /**
+   * The session's record as the store has it now, for reads that must see a
+   * change the client made through another worker a moment ago (the
+   * 'record' message that refreshes this copy may still be on its way).
+   * Falls back to this worker's copy when the store is unreachable.
+   */
+  async fresh(session: LiveSession): Promise<SessionRecord> {
+    if (this.unsynced.has(session.id)) return session.record;
+    try {
+      await this.refresh(session);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailable)) throw err;
+    }
+    return session.record;
+  }
+
+  /**
+   * Replaces this worker's copy with the store's, unless a change made here
+   * overlapped the read: the store answers in command order, so such a read
+   * may predate the change and would silently undo it (a log level set a
+   * moment ago, lost to a refresh prompted by an earlier change). The copy
+   * here is then newer; the change's own 'record' message re-reads later.
+   */
+  private async refresh(session: LiveSession): Promise<void> {
+    const seq = session.writeSeq;
+    const busy = session.writesInFlight > 0;
+    const record = await this.store.getSession(session.id);
+    if (record && !busy && session.writeSeq === seq && session.writesInFlight === 0) session.record = record;
   }
 
   /** Called when a session ends (DELETE, transport gone, expiry): releases what it held elsewhere. */
@@ -151,11 +189,7 @@ export class Sessions {
 
   private adopt(record: SessionRecord): LiveSession {
     const session = new LiveSession(record, this.store, this.logger, this.workerTag, {
-      onRecordChanged: (s) => {
-        void this.store.getSession(s.id).then((fresh) => {
-          if (fresh) s.record = fresh;
-        }, () => undefined);
-      },
+      onRecordChanged: (s) => void this.refresh(s).catch(() => undefined),
       onEndedElsewhere: (s) => this.drop(s.id),
     });
     this.live.set(record.id, session);

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { MemoryStore } from '../../src/state/memory-store.js';
+import { Sessions } from '../../src/worker/session/sessions.js';
+import { sessionChannel, type SessionRecord } from '../../src/state/store.js';
+
+/**
+ * The in-process store, except that session reads can be held back and
+ * answered later with what the store held when they were asked, as a read
+ * queued ahead of a write on a Redis connection would be.
+ */
+class HeldReadStore extends MemoryStore {
+  hold = false;
+  readonly held: Array<() => void> = [];
+
+  override async getSession(id: string): Promise<SessionRecord | undefined> {
+    const snapshot = await super.getSession(id);
+    const copy = snapshot && { ...snapshot };
+    if (!this.hold) return copy;
+    return new Promise((resolve) => this.held.push(() => resolve(copy)));
+  }
+
+  release(): void {
+    for (const answer of this.held.splice(0)) answer();
+  }
+}
+
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+describe('Sessions record refresh', () => {
+  let store: HeldReadStore;
+  let sessions: Sessions;
+
+  afterEach(async () => {
+    sessions.close();
+    await store.close();
+  });
+
+  it('a store read that predates a change made here does not undo it', async () => {
+    store = new HeldReadStore();
+    sessions = new Sessions(store, 60_000, pino({ level: 'silent' }), 'w0');
+    const session = await sessions.create({
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: 't', version: '1' },
+      principal: 'anonymous',
+      transport: 'streamable',
+      contextMode: 'full',
+      askedContextMode: undefined,
+    });
+    store.hold = true;
+    // A first change publishes 'record'; the refresh it prompts reads the store before the second change lands.
+    await sessions.update(session, { initialized: true });
+    await settle();
+    expect(store.held.length).toBe(1);
+    await sessions.update(session, { logLevel: 'debug' });
+    store.release();
+    await settle();
+    expect(session.record.logLevel).toBe('debug');
+    // The second change's own message reads again, after its write: the copy here matches the store.
+    store.hold = false;
+    store.release();
+    await settle();
+    expect(session.record).toEqual(await store.getSession(session.id));
+    expect(session.record.initialized).toBe(true);
+  });
+
+  it('takes a change another worker made', async () => {
+    store = new HeldReadStore();
+    sessions = new Sessions(store, 60_000, pino({ level: 'silent' }), 'w0');
+    const session = await sessions.create({
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: 't', version: '1' },
+      principal: 'anonymous',
+      transport: 'streamable',
+      contextMode: 'full',
+      askedContextMode: undefined,
+    });
+    await store.patchSession(session.record, { logLevel: 'error' }, 60_000);
+    await store.publish(sessionChannel(session.id), { t: 'record' });
+    await settle();
+    expect(session.record.logLevel).toBe('error');
+  });
+});

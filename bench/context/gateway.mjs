@@ -71,7 +71,8 @@ async function startGateway() {
   );
   writeFileSync(config, `logLevel: warn\nservers:\n${entries.join('\n')}\n`);
   const port = await freePort();
-  const proc = spawn(process.execPath, [CLI, 'start', '--foreground', '--config', config, '--port', String(port), '--workers', '1'], {
+  // CTX_NODE_ARGS passes node flags to the gateway (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"); the workers inherit them.
+  const proc = spawn(process.execPath, [...(process.env.CTX_NODE_ARGS ? process.env.CTX_NODE_ARGS.split(' ') : []), CLI, 'start', '--foreground', '--config', config, '--port', String(port), '--workers', '1'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, XDG_STATE_HOME: dir },
   });

@@ -3,14 +3,30 @@
  * SSE stream scoped to the request, or with 202 for notifications/responses.
  * Messages that arrive on the stream before the final response (progress,
  * logs, backend-to-client requests) go to `onMessage`.
+ *
+ * Built on undici's dispatch() with a handler of its own rather than
+ * request(): request() wraps every response in a Readable stream, an
+ * AbortSignal listener and promises that a worker pays for on every
+ * tools/call (the profile under load put undici's JS at a sixth of a worker's
+ * time). Here the body arrives as chunks into one handler object, and a call
+ * is cancelled through PostRequest.abort() without any AbortController.
  */
+import { TextDecoder } from 'node:util';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../../mcp/errors.js';
 import { classify, type JsonRpcId, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
-import { readSse } from './sse-body.js';
+import { SseDecoder } from '../../mcp/sse.js';
 
 /** Bytes of a non-MCP error body quoted in the gateway's error message. */
 const ERROR_BODY_QUOTE_CHARS = 300;
+/** Largest JSON body accepted from a backend; a larger one fails the call rather than the worker. */
+export const MAX_BACKEND_BODY_BYTES = 64 * 1024 * 1024;
+/**
+ * After the final response of an SSE answer the rest of the stream is read
+ * and ignored for this long, so the connection goes back to the pool; a
+ * backend that keeps the stream open past it has the connection closed.
+ */
+export const SSE_DRAIN_GRACE_MS = 1_000;
 
 export interface PostOutcome {
   status: number;
@@ -26,69 +42,181 @@ export interface PostOptions {
   headers: Record<string, string>;
   body: string;
   expectId: JsonRpcId | undefined;
-  signal?: AbortSignal | undefined;
-  onMessage?: (message: JsonRpcMessage) => void;
+  onMessage?: ((message: JsonRpcMessage) => void) | undefined;
   bodyTimeoutMs?: number;
 }
 
-export async function postMessage(dispatcher: Dispatcher, options: PostOptions): Promise<PostOutcome> {
-  let res: Dispatcher.ResponseData;
+export interface PostRequest {
+  readonly outcome: Promise<PostOutcome>;
+  /** Abandons the request (the connection is closed); the outcome rejects as cancelled. */
+  abort(): void;
+}
+
+/** Starts a POST; the caller may abort it (deadline, client cancellation). */
+export function startPost(dispatcher: Dispatcher, options: PostOptions): PostRequest {
+  const handler = new PostHandler(options);
   try {
-    res = await dispatcher.request({
-      path: options.path,
-      method: 'POST',
-      headers: options.headers,
-      body: options.body,
-      signal: options.signal,
-      // Long tool calls stream nothing for minutes; our own deadline bounds them.
-      bodyTimeout: options.bodyTimeoutMs ?? 0,
-      headersTimeout: options.bodyTimeoutMs ?? 0,
-    });
+    dispatcher.dispatch(
+      {
+        path: options.path,
+        method: 'POST',
+        headers: options.headers,
+        body: options.body,
+        // Long tool calls stream nothing for minutes; our own deadline bounds them.
+        bodyTimeout: options.bodyTimeoutMs ?? 0,
+        headersTimeout: options.bodyTimeoutMs ?? 0,
+      },
+      handler,
+    );
   } catch (err) {
-    throw connectionError(err);
+    handler.fail(err);
   }
-  const headers = res.headers as Record<string, string | string[] | undefined>;
-  const contentType = String(headers['content-type'] ?? '');
-  const outcome: PostOutcome = { status: res.statusCode, headers, response: undefined, text: undefined };
-  try {
-    if (res.statusCode === 202 || res.statusCode === 204) {
-      await res.body.dump();
-      return outcome;
+  return handler;
+}
+
+/** startPost for callers that cancel with an AbortSignal (handshakes, answers; not the hot path). */
+export function postMessage(dispatcher: Dispatcher, options: PostOptions & { signal?: AbortSignal | undefined }): Promise<PostOutcome> {
+  const request = startPost(dispatcher, options);
+  const signal = options.signal;
+  if (!signal) return request.outcome;
+  if (signal.aborted) request.abort();
+  const onAbort = () => request.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  return request.outcome.finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+class PostHandler implements Dispatcher.DispatchHandler, PostRequest {
+  readonly outcome: Promise<PostOutcome>;
+  private settle!: (outcome: PostOutcome) => void;
+  private reject!: (err: unknown) => void;
+  private settled = false;
+  private controller: Dispatcher.DispatchController | undefined;
+  private aborted = false;
+  private result: PostOutcome = { status: 0, headers: {}, response: undefined, text: undefined };
+  private sse: SseDecoder | undefined;
+  private decoder: TextDecoder | undefined;
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private drainTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: PostOptions) {
+    this.outcome = new Promise<PostOutcome>((resolve, reject) => {
+      this.settle = resolve;
+      this.reject = reject;
+    });
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.fail(abortError());
+    this.controller?.abort(abortError());
+  }
+
+  fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(connectionError(err));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.aborted) controller.abort(abortError());
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+    this.result = { status, headers, response: undefined, text: undefined };
+    if (status === 202 || status === 204) return;
+    if (String(headers['content-type'] ?? '').includes('text/event-stream')) {
+      this.decoder = new TextDecoder('utf-8');
+      this.sse = new SseDecoder((event) => this.onEvent(event.data));
     }
-    if (contentType.includes('text/event-stream')) {
-      await readSse(res.body, (_event, value) => {
-        if (value === undefined) return;
-        const c = classify(value);
-        if (c.kind === 'response' && (options.expectId === undefined || c.message.id === options.expectId)) {
-          outcome.response = c.message;
-          return true;
-        }
-        if (c.kind !== 'invalid') options.onMessage?.(c.message);
-      });
-      return outcome;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.sse) {
+      try {
+        this.sse.push(this.decoder!.decode(chunk, { stream: true }));
+      } catch (err) {
+        this.fail(err);
+        controller.abort(err as Error);
+      }
+      return;
     }
-    const text = await res.body.text();
+    if (this.result.status === 202 || this.result.status === 204) return;
+    this.bytes += chunk.length;
+    if (this.bytes > MAX_BACKEND_BODY_BYTES) {
+      const err = new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend answered with a body over ${MAX_BACKEND_BODY_BYTES} bytes`);
+      this.fail(err);
+      controller.abort(err);
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    clearTimeout(this.drainTimer);
+    if (this.settled) return;
+    if (this.sse || this.result.status === 202 || this.result.status === 204) return this.done();
+    const text = this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
+    this.chunks = [];
+    const contentType = String(this.result.headers['content-type'] ?? '');
     if (contentType.includes('application/json') || text.startsWith('{')) {
       try {
         const c = classify(JSON.parse(text));
-        if (c.kind === 'response' && (c.message.id === options.expectId || c.message.id === null)) {
-          outcome.response = c.message;
-          return outcome;
+        if (c.kind === 'response' && (c.message.id === this.options.expectId || c.message.id === null)) {
+          this.result.response = c.message;
+          return this.done();
         }
       } catch {
         // Not JSON after all: reported as text below.
       }
     }
-    outcome.text = text.slice(0, ERROR_BODY_QUOTE_CHARS);
-    return outcome;
-  } catch (err) {
-    throw connectionError(err);
+    this.result.text = text.slice(0, ERROR_BODY_QUOTE_CHARS);
+    this.done();
   }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    clearTimeout(this.drainTimer);
+    this.fail(this.aborted ? abortError() : err);
+  }
+
+  private onEvent(data: string): void {
+    if (this.settled || data.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(data);
+    } catch {
+      return;
+    }
+    const c = classify(value);
+    if (c.kind === 'response' && (this.options.expectId === undefined || c.message.id === this.options.expectId)) {
+      this.result.response = c.message;
+      this.done();
+      // The rest of the stream carries nothing for this call: read it for the connection's sake, briefly.
+      this.drainTimer = setTimeout(() => this.controller?.abort(abortError()), SSE_DRAIN_GRACE_MS);
+      this.drainTimer.unref();
+      return;
+    }
+    if (c.kind !== 'invalid') this.options.onMessage?.(c.message);
+  }
+
+  private done(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settle(this.result);
+  }
+}
+
+function abortError(): Error {
+  const err = new Error('request aborted');
+  err.name = 'AbortError';
+  return err;
 }
 
 function connectionError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   const e = err as { name?: string; code?: string; message?: string };
-  if (e.name === 'AbortError') return new GatewayError('GW_ERR_INTERNAL', 'request aborted', { cancelled: true });
+  if (e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED') return new GatewayError('GW_ERR_INTERNAL', 'request aborted', { cancelled: true });
   return new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend connection failed: ${e.code ?? e.name ?? 'error'} ${e.message ?? ''}`.trim());
 }

@@ -18,7 +18,7 @@ import { handshake, type BackendIdentity } from '../handshake.js';
 import { UpstreamRpcError, toRpcError } from '../rpc-connection.js';
 import { withDeadline } from '../deadline.js';
 import { Backoff } from '../../primary/backoff.js';
-import { postMessage, type PostOutcome } from './post-message.js';
+import { postMessage, startPost, type PostOutcome, type PostRequest } from './post-message.js';
 import { EventStream } from './event-stream.js';
 import { levelCall, subscribeCall } from '../subscribe-call.js';
 import { LevelForwarder } from '../log-level.js';
@@ -41,6 +41,13 @@ function sessionLost(outcome: PostOutcome): boolean {
   return outcome.status === 400 && outcome.response !== undefined && outcome.response.id === null;
 }
 
+/** The POST a call has on the wire now (a re-initialised session sends a second one). */
+interface InflightPost {
+  request: PostRequest | undefined;
+  /** Deadline passed or the client cancelled: no further POST is sent. */
+  abandoned: boolean;
+}
+
 export class StreamableHttpLink implements BackendLink {
   private readonly url: URL;
   private readonly pool: Pool;
@@ -53,7 +60,7 @@ export class StreamableHttpLink implements BackendLink {
   private stream: EventStream | undefined;
   private readonly subscribed = new Set<string>();
   private readonly level = new LevelForwarder(
-    (level) => this.callOnce(levelCall(level), new AbortController().signal, true),
+    (level) => this.callOnce(levelCall(level), { request: undefined, abandoned: false }, true),
     (err) => this.logger.warn({ backend: this.name, err: String(err) }, 'backend refused logging/setLevel'),
   );
   private readonly backoff = new Backoff(HTTP_RECONNECT_MIN_MS, HTTP_RECONNECT_MAX_MS, 60_000);
@@ -94,10 +101,11 @@ export class StreamableHttpLink implements BackendLink {
     if (this.current.state !== 'ready') {
       throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.current.state}${this.current.lastError ? `: ${this.current.lastError}` : ''}`, NOT_READY);
     }
-    const controller = new AbortController();
-    const work = this.callOnce(call, controller.signal, true);
+    const inflight: InflightPost = { request: undefined, abandoned: false };
+    const work = this.callOnce(call, inflight, true);
     return withDeadline(work, call.timeoutMs, call.signal, (reason) => {
-      controller.abort();
+      inflight.abandoned = true;
+      inflight.request?.abort();
       // Legacy backends do not read a disconnect as cancellation.
       if (this.current.identity?.era === 'legacy') this.notify('notifications/cancelled', { requestId: this.lastIdFor(call), reason });
     }, `${this.name} ${call.method}`);
@@ -122,7 +130,7 @@ export class StreamableHttpLink implements BackendLink {
   private async applySubscription(uri: string, on: boolean): Promise<void> {
     if (this.current.state !== 'ready') return;
     if (this.current.identity?.era === 'modern') this.stream?.restart();
-    else await this.callOnce(subscribeCall(uri, on), new AbortController().signal, true);
+    else await this.callOnce(subscribeCall(uri, on), { request: undefined, abandoned: false }, true);
   }
 
   notify(method: string, params?: JsonObject): void {
@@ -140,23 +148,24 @@ export class StreamableHttpLink implements BackendLink {
     return this.callIds.get(call) ?? 0;
   }
 
-  private async callOnce(call: LinkCall, signal: AbortSignal, mayReinit: boolean): Promise<JsonObject> {
+  private async callOnce(call: LinkCall, inflight: InflightPost, mayReinit: boolean): Promise<JsonObject> {
+    if (inflight.abandoned) throw new GatewayError('GW_ERR_INTERNAL', 'request aborted', { cancelled: true });
     const id = this.nextId++;
     this.callIds.set(call, id);
     const body = JSON.stringify(call.params === undefined ? { jsonrpc: '2.0', id, method: call.method } : { jsonrpc: '2.0', id, method: call.method, params: call.params });
     const sessionAtSend = this.sessionId;
-    const outcome = await postMessage(this.pool, {
+    inflight.request = startPost(this.pool, {
       path: this.path,
       headers: call.headers ? { ...this.headersFor(call.method, call.routingName), ...call.headers } : this.headersFor(call.method, call.routingName),
       body,
       expectId: id,
-      signal,
       onMessage: (m) => this.onScopedMessage(m, call.hooks),
     });
+    const outcome = await inflight.request.outcome;
     if (mayReinit && sessionAtSend !== undefined && this.current.identity?.era === 'legacy' && sessionLost(outcome)) {
       this.logger.info({ backend: this.name, status: outcome.status }, `backend session expired (${outcome.status}); re-initialising`);
       await this.reinitialize(sessionAtSend);
-      return this.callOnce(call, signal, false);
+      return this.callOnce(call, inflight, false);
     }
     return this.resultOf(outcome, call.method);
   }
@@ -253,7 +262,7 @@ export class StreamableHttpLink implements BackendLink {
   /** A new backend session has no subscriptions: ask again for every URI a client still follows. */
   private async resubscribe(): Promise<void> {
     for (const uri of this.subscribed) {
-      await this.callOnce(subscribeCall(uri, true), new AbortController().signal, false).catch((err: unknown) =>
+      await this.callOnce(subscribeCall(uri, true), { request: undefined, abandoned: false }, false).catch((err: unknown) =>
         this.logger.warn({ backend: this.name, uri, err: String(err) }, 'could not renew a resource subscription'),
       );
     }

@@ -18,6 +18,7 @@ import { modernMeta } from './handshake.js';
 import type { BackendLink, LinkCall, LinkHooks, LinkStatus } from './link.js';
 import { paramHeaderValue, paramHeaders } from '../mcp/headers.js';
 import type { ServerConfig } from '../config/model.js';
+import type { CancelSignal } from '../gateway/cancellation.js';
 
 /** Rounds of input_required a call may go through before the gateway gives up on it. */
 export const MAX_INPUT_ROUNDS = 16;
@@ -30,7 +31,7 @@ export interface CallContext {
   hooks: LinkHooks;
   /** True when the caller forwards input_required results to its client as they are. */
   acceptInputRequired: boolean;
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   group: string;
   /** Extra time budget override (ms); defaults to the server's callTimeoutMs. */
   timeoutMs?: number;

@@ -4,11 +4,12 @@
  * HTTP request) through `cancel`, so work stops where it runs.
  */
 import { GatewayError } from '../mcp/errors.js';
+import type { CancelSignal } from '../gateway/cancellation.js';
 
 export function withDeadline<T>(
   work: Promise<T>,
   timeoutMs: number,
-  signal: AbortSignal | undefined,
+  signal: CancelSignal | undefined,
   cancel: (reason: string) => void,
   what: string,
 ): Promise<T> {

@@ -10,6 +10,7 @@
 import type { JsonObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
 import type { BackendIdentity } from './handshake.js';
 import type { LogLevel } from '../mcp/versions.js';
+import type { CancelSignal } from '../gateway/cancellation.js';
 
 export interface LinkHooks {
   /** A notification the backend sent about this call (progress, log message). */
@@ -23,7 +24,7 @@ export interface LinkCall {
   params: JsonObject | undefined;
   hooks: LinkHooks;
   timeoutMs: number;
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   /** Calls in one group (a client session) may be attributed each other's unscoped messages. */
   group: string;
   /** Modern backends on HTTP: the Mcp-Name value (tool name or URI) for the routing header. */

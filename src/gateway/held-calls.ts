@@ -16,6 +16,7 @@ import { GatewayError } from '../mcp/errors.js';
 import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
 import type { StateSealer } from './request-state.js';
+import type { CancelSignal } from './cancellation.js';
 
 interface Ask {
   method: string;
@@ -72,7 +73,7 @@ export class HeldCalls {
   }
 
   /** Starts a call that may need client input; resolves with its result or an input_required result. */
-  start(route: Held['route'], signal: AbortSignal, notify: Notify, start: StartCall): Promise<JsonObject> {
+  start(route: Held['route'], signal: CancelSignal, notify: Notify, start: StartCall): Promise<JsonObject> {
     const h: Held = {
       handle: uniqueId(),
       round: 0,
@@ -100,7 +101,7 @@ export class HeldCalls {
   }
 
   /** A retry carrying answers for a call held by this worker. */
-  resume(handle: string, round: number | undefined, inputResponses: unknown, signal: AbortSignal, notify: Notify): Promise<JsonObject> {
+  resume(handle: string, round: number | undefined, inputResponses: unknown, signal: CancelSignal, notify: Notify): Promise<JsonObject> {
     const h = this.held.get(handle);
     if (!h) {
       return Promise.reject(new GatewayError('GW_ERR_INPUT_STATE_INVALID', 'requestState rejected: the call it refers to is no longer held (it finished, expired, or was cancelled)'));
@@ -124,7 +125,7 @@ export class HeldCalls {
     return this.step(h, signal);
   }
 
-  private step(h: Held, signal: AbortSignal): Promise<JsonObject> {
+  private step(h: Held, signal: CancelSignal): Promise<JsonObject> {
     h.busy = true;
     return new Promise<JsonObject>((resolve, reject) => {
       const onAbort = () => {

@@ -13,6 +13,7 @@ import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/json
 import { UpstreamRpcError, toRpcError } from '../backends/rpc-connection.js';
 import { workerChannel, type BusMessage, type StateStore } from '../state/store.js';
 import type { HeldCalls, Notify } from './held-calls.js';
+import type { CancelSignal } from './cancellation.js';
 
 /** How long a relayed step may take before the retry fails (the owner may have died). */
 export const REMOTE_RESUME_TIMEOUT_MS = 10 * 60_000;
@@ -34,7 +35,7 @@ export class RemoteResume {
     this.unsubscribe = store.subscribe(workerChannel(held.workerId), (m) => this.onBus(m));
   }
 
-  resume(owner: string | undefined, handle: string, round: number | undefined, inputResponses: unknown, signal: AbortSignal, notify: Notify): Promise<JsonObject> {
+  resume(owner: string | undefined, handle: string, round: number | undefined, inputResponses: unknown, signal: CancelSignal, notify: Notify): Promise<JsonObject> {
     if (owner === undefined || owner === this.held.workerId) return this.held.resume(handle, round, inputResponses, signal, notify);
     if (signal.aborted) return Promise.reject(signal.reason ?? new Error('cancelled'));
     const rid = randomBytes(9).toString('base64url');

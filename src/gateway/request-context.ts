@@ -7,6 +7,7 @@ import type { JsonObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
 import type { Era, LogLevel } from '../mcp/versions.js';
 import type { ContextMode } from '../config/model.js';
 import type { WorkingSetHome } from './context-service.js';
+import type { CancelSignal } from './cancellation.js';
 
 export interface RequestContext {
   readonly era: Era;
@@ -23,7 +24,7 @@ export interface RequestContext {
   /** Attribution group for shared backend pipes: the session id, or a per-request id for modern clients. */
   readonly group: string;
   /** Aborted when the client cancels or goes away (modern era: closing the stream is cancellation). */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** A request-scoped notification for the client (progress, log message). */
   notify(message: JsonRpcNotification): void;
   /**

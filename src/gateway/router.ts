@@ -21,7 +21,7 @@ import type { CircuitBreakers } from '../policy/circuit-breaker.js';
 import type { ContextService } from './context-service.js';
 import { withBreaker } from '../policy/breaker-policy.js';
 import { withTiming } from '../policy/timing-policy.js';
-import { forwardAbort, noop } from './cancellation.js';
+import { CancelSource, forwardAbort, noop, type CancelSignal } from './cancellation.js';
 import { share } from '../mcp/shared-result.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
 
@@ -186,9 +186,9 @@ export class Router {
     }
     // Set when a modern client lacks what a legacy backend asked for: the call then fails with -32021.
     let needed: JsonObject | undefined;
-    const call = (ask: LinkHooks['onServerRequest'], signal: AbortSignal, notify: (n: JsonRpcNotification) => void = (n) => ctx.notify(n)) => {
+    const call = (ask: LinkHooks['onServerRequest'], signal: CancelSignal, notify: (n: JsonRpcNotification) => void = (n) => ctx.notify(n)) => {
       // A modern call is aborted here when the client lacks a capability the backend asks for.
-      const local = ctx.era === 'modern' ? new AbortController() : undefined;
+      const local = ctx.era === 'modern' ? new CancelSource() : undefined;
       const unlink = local ? forwardAbort(signal, local) : noop;
       const hooks: LinkHooks = {
         onNotification: (n) => {

@@ -19,7 +19,7 @@ import type { Sessions } from './session/sessions.js';
 import type { LiveSession } from './session/live-session.js';
 import type { SessionRecord } from '../state/store.js';
 import type { Outlet } from './outlet.js';
-import { forwardAbort, LazyAbort } from '../gateway/cancellation.js';
+import { forwardAbort, CancelSource } from '../gateway/cancellation.js';
 import { mostVerbose } from '../backends/log-level.js';
 import { observeInflight, requestErrors, requests } from '../observe/metrics.js';
 import type { ListenFilter } from './notify-hub.js';
@@ -119,7 +119,7 @@ export class McpService {
   }
 
   private async onSessionRequest(session: LiveSession, request: JsonRpcRequest, outlet: Outlet): Promise<void> {
-    const cancel = new LazyAbort();
+    const cancel = new CancelSource();
     const unlink = forwardAbort(outlet.signal, cancel);
     session.inflight.set(request.id, cancel);
     this.begin(request.method, 'legacy');
@@ -132,9 +132,7 @@ export class McpService {
       principal: record.principal,
       sessionId: session.id,
       group: session.id,
-      get signal() {
-        return cancel.signal;
-      },
+      signal: cancel,
       notify: (n) => outlet.notify(n),
       ask: outlet.ask,
       contextMode: record.contextMode,

@@ -4,9 +4,10 @@
  * Streamable HTTP POST and the legacy SSE transport each provide one.
  */
 import type { JsonObject, JsonRpcNotification, JsonRpcResponse } from '../mcp/jsonrpc.js';
+import type { CancelSignal } from '../gateway/cancellation.js';
 
 export interface Outlet {
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   notify(message: JsonRpcNotification): void;
   ask: ((method: string, params: JsonObject | undefined) => Promise<JsonObject>) | undefined;
   respond(response: JsonRpcResponse, httpStatus?: number): void;

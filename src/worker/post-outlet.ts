@@ -15,10 +15,10 @@ import { ProducerStream, newStreamId } from './session/producer-stream.js';
 import type { Reply } from './http/reply.js';
 import type { LiveSession } from './session/live-session.js';
 import type { Outlet } from './outlet.js';
-import { NEVER_ABORTED } from '../gateway/cancellation.js';
+import { CancelSource, NEVER_ABORTED, type CancelSignal } from '../gateway/cancellation.js';
 
 export class PostOutlet implements Outlet {
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   private stream: ProducerStream | undefined;
 
   constructor(
@@ -32,9 +32,9 @@ export class PostOutlet implements Outlet {
     if (session) {
       this.signal = NEVER_ABORTED;
     } else {
-      const controller = new AbortController();
-      this.signal = controller.signal;
-      reply.onAbort(() => controller.abort());
+      const cancel = new CancelSource();
+      this.signal = cancel;
+      reply.onAbort(() => cancel.abort());
     }
   }
 

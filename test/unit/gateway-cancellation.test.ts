@@ -1,39 +1,48 @@
-import { describe, expect, it } from 'vitest';
-import { forwardAbort, LazyAbort, NEVER_ABORTED } from '../../src/gateway/cancellation.js';
+import { describe, expect, it, vi } from 'vitest';
+import { CancelSource, forwardAbort, NEVER_ABORTED } from '../../src/gateway/cancellation.js';
 
-describe('LazyAbort', () => {
-  it('makes no controller until its signal is read, and the signal aborts with it', () => {
-    const cancel = new LazyAbort();
-    const signal = cancel.signal;
-    expect(signal.aborted).toBe(false);
-    cancel.abort();
-    expect(signal.aborted).toBe(true);
+describe('CancelSource', () => {
+  it('calls each listener once, in order, when it aborts', () => {
+    const source = new CancelSource();
+    const calls: string[] = [];
+    source.signal.addEventListener('abort', () => calls.push('a'));
+    source.signal.addEventListener('abort', () => calls.push('b'));
+    expect(source.signal.aborted).toBe(false);
+    source.abort();
+    source.abort();
+    expect(source.signal.aborted).toBe(true);
+    expect(calls).toEqual(['a', 'b']);
   });
 
-  it('hands out an aborted signal when the abort came first', () => {
-    const cancel = new LazyAbort();
-    cancel.abort();
-    expect(cancel.signal.aborted).toBe(true);
+  it('forgets a removed listener, and never calls one added after the abort', () => {
+    const source = new CancelSource();
+    const removed = vi.fn();
+    source.addEventListener('abort', removed);
+    source.removeEventListener('abort', removed);
+    source.abort(new Error('why'));
+    const late = vi.fn();
+    source.addEventListener('abort', late);
+    expect(removed).not.toHaveBeenCalled();
+    expect(late).not.toHaveBeenCalled();
+    expect((source.reason as Error).message).toBe('why');
   });
 });
 
 describe('forwardAbort', () => {
   it('aborts the target when the source aborts, and not once undone', () => {
     const source = new AbortController();
-    const first = new LazyAbort();
+    const first = new CancelSource();
     forwardAbort(source.signal, first);
-    const firstSignal = first.signal;
-    const second = new LazyAbort();
+    const second = new CancelSource();
     forwardAbort(source.signal, second)();
-    const secondSignal = second.signal;
     source.abort();
-    expect(firstSignal.aborted).toBe(true);
-    expect(secondSignal.aborted).toBe(false);
+    expect(first.aborted).toBe(true);
+    expect(second.aborted).toBe(false);
   });
 
   it('adds nothing to the signal that never aborts', () => {
-    const undo = forwardAbort(NEVER_ABORTED, new LazyAbort());
-    expect(undo).toBe(forwardAbort(NEVER_ABORTED, new LazyAbort()));
+    const undo = forwardAbort(NEVER_ABORTED, new CancelSource());
+    expect(undo).toBe(forwardAbort(NEVER_ABORTED, new CancelSource()));
     expect(NEVER_ABORTED.aborted).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import { startGateway, stdioFixture } from '../lib/gateway.mjs';
 import { measure } from '../lib/load.mjs';
 import { summariseProfile } from '../lib/cpu-profile.mjs';
 import { summariseGcTrace } from '../lib/gc-trace.mjs';
-import { legacyCall, legacyList, openSession } from '../lib/mcp-client.mjs';
+import { legacyCall, legacyList, modernCall, openSession } from '../lib/mcp-client.mjs';
 import { BACKEND_CPUS, SUT_CPUS } from '../lib/layout.mjs';
 import { pin } from '../lib/proc.mjs';
 import { waitForQuiet } from '../lib/cell.mjs';
@@ -73,6 +73,9 @@ export async function run(ctx) {
   let gc;
   try {
     cases.push(await profileCase(ctx, { name: 'tools/call → HTTP fixture, 2025 session', servers: { fx: { url: fixture.url } }, request: (h) => legacyCall(h, 'fx__echo'), extraProcesses: [{ role: 'backend', pid: fixture.pid }] }));
+    if (!ctx.settings.quick || process.env.BENCH_PROFILE_MODERN) {
+      cases.push(await profileCase(ctx, { name: 'tools/call → HTTP fixture, stateless 2026-07-28', servers: { fx: { url: fixture.url } }, request: () => modernCall('fx__echo'), extraProcesses: [{ role: 'backend', pid: fixture.pid }] }));
+    }
     gc = await gcCase(ctx, fixture);
   } finally {
     await fixture.stop();

@@ -16,7 +16,7 @@ import { GatewayError } from '../mcp/errors.js';
 import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
 import type { StateSealer } from './request-state.js';
-import type { CancelSignal } from './cancellation.js';
+import { CancelSource, type CancelSignal } from './cancellation.js';
 
 interface Ask {
   method: string;
@@ -41,7 +41,7 @@ interface Held {
   outcome: { ok: true; value: JsonObject } | { ok: false; error: unknown } | undefined;
   /** Wakes whoever waits for the next step (a new ask or the outcome). */
   wake: (() => void) | undefined;
-  abort: AbortController;
+  abort: CancelSource;
   timer: NodeJS.Timeout | undefined;
   /** Where the backend's notifications go: the stream of the request (first or retry) now waiting. */
   notify: Notify;
@@ -54,7 +54,7 @@ interface Held {
 
 export type StartCall = (
   onServerRequest: (method: string, params: JsonObject | undefined) => Promise<JsonObject>,
-  signal: AbortSignal,
+  signal: CancelSignal,
   notify: Notify,
 ) => Promise<JsonObject>;
 
@@ -81,7 +81,7 @@ export class HeldCalls {
       nextKey: 0,
       outcome: undefined,
       wake: undefined,
-      abort: new AbortController(),
+      abort: new CancelSource(),
       timer: undefined,
       notify,
       busy: false,

@@ -38,10 +38,10 @@ describe('Sessions record refresh', () => {
     await store.close();
   });
 
-  it('a store read that predates a change made here does not undo it', async () => {
+  async function openSession() {
     store = new HeldReadStore();
     sessions = new Sessions(store, 60_000, pino({ level: 'silent' }), 'w0');
-    const session = await sessions.create({
+    return sessions.create({
       protocolVersion: '2025-11-25',
       capabilities: {},
       clientInfo: { name: 't', version: '1' },
@@ -50,6 +50,10 @@ describe('Sessions record refresh', () => {
       contextMode: 'full',
       askedContextMode: undefined,
     });
+  }
+
+  it('a store read that predates a change made here does not undo it', async () => {
+    const session = await openSession();
     store.hold = true;
     // A first change publishes 'record'; the refresh it prompts reads the store before the second change lands.
     await sessions.update(session, { initialized: true });
@@ -68,17 +72,7 @@ describe('Sessions record refresh', () => {
   });
 
   it('takes a change another worker made', async () => {
-    store = new HeldReadStore();
-    sessions = new Sessions(store, 60_000, pino({ level: 'silent' }), 'w0');
-    const session = await sessions.create({
-      protocolVersion: '2025-11-25',
-      capabilities: {},
-      clientInfo: { name: 't', version: '1' },
-      principal: 'anonymous',
-      transport: 'streamable',
-      contextMode: 'full',
-      askedContextMode: undefined,
-    });
+    const session = await openSession();
     await store.patchSession(session.record, { logLevel: 'error' }, 60_000);
     await store.publish(sessionChannel(session.id), { t: 'record' });
     await settle();

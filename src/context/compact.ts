@@ -4,13 +4,17 @@
  * Every rule keeps what a model needs to call a tool correctly. Rules on the
  * input schema never change which arguments validate (the unit tests check
  * this with ajv on every LiveMCPBench tool); rules on text only remove what
- * is said twice or is layout. Each rule is named here, in its comment, and in
- * docs/context.md:
+ * is said twice, restates a name, or is layout. Each rule is named here, in
+ * its comment, and in docs/context.md. The text rules live in
+ * compact-text.ts.
  *
- *   C1 whitespace   descriptions lose indentation and repeated blank lines
+ *   C1 whitespace   descriptions lose indentation and repeated blank lines;
+ *                   a line wrapped mid-sentence joins the next, and a line
+ *                   break after a full sentence becomes a space
  *   C2 $schema      the dialect marker goes when nothing in the schema reads
  *                   differently between draft-07 and 2020-12
- *   C3 auto-title   titles that restate the property or tool name go
+ *   C3 auto-title   titles that restate the property or tool name go (the
+ *                   tool name with or without its server prefix)
  *   C4 null-default `default: null` goes: omitting an optional value already means none
  *   C5 nullable     anyOf [X, {type: null}] becomes X with type [T, "null"]
  *   C6 type-union   anyOf of bare {type} branches becomes one type list
@@ -20,44 +24,76 @@
  *   C9 args-docs    an "Args:" block in a tool description moves into the
  *                   parameters it documents
  *   C10 brief       a tool description keeps its first paragraph (what the
- *                   tool does) and every later line or sentence that names a
- *                   parameter or says must/only/required/never; output
- *                   docs ("Returns:"), examples and usage essays go
+ *                   tool does), every later line or sentence that names a
+ *                   parameter or says must/only/required/never/format, and
+ *                   lists under a format or syntax heading; output docs
+ *                   ("Returns:", "## RETURN FORMAT:"), examples and usage
+ *                   essays go
  *   C11 empty-default `default` equal to the type's empty value ("", false, [], {}) goes
  *   C12 said-twice  a parameter description's "default is X" goes when `default` is X
+ *   C13 restated    a description whose every word is in the names beside
+ *                   it, the type, or filler ("The ID of the story" for `id`
+ *                   of `getStory`) goes
+ *   C14 enum-twice  a list in a description made only of the enum's values goes
+ *   C15 type-merge  anyOf of branches of distinct single types becomes one
+ *                   type list when each branch's keywords constrain only its
+ *                   type; [enum E, null] becomes enum E + null
  *
  * Pure and deterministic: the input is not modified, key order is kept.
  */
 import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
+import { briefDescription, dropDefaultSentence, dropEnumList, joinSentenceLines, moveArgsDocs, nameWords, restatesNames, tidyText } from './compact-text.js';
+
+export { briefDescription, tidyText } from './compact-text.js';
 
 export function compactTool(tool: JsonObject): JsonObject {
   const out: JsonObject = {};
   const name = typeof tool.name === 'string' ? tool.name : '';
-  let schema = isObject(tool.inputSchema) ? compactRootSchema(tool.inputSchema, name) : tool.inputSchema;
   let description = typeof tool.description === 'string' ? tidyText(tool.description) : tool.description;
-  if (typeof description === 'string' && isObject(schema)) ({ description, schema } = moveArgsDocs(description, schema));
+  let input = tool.inputSchema;
+  // C9 first, so that the moved docs go through the same rules as the schema's own.
+  if (typeof description === 'string' && isObject(input)) ({ description, schema: input } = moveArgsDocs(description, input));
+  const schema = isObject(input) ? compactRootSchema(input, name) : input;
   if (typeof description === 'string') description = briefDescription(description, isObject(schema) && isObject(schema.properties) ? Object.keys(schema.properties) : []);
+  // C13: "Add a table to a Word document." for word-document-server__add_table.
+  if (typeof description === 'string' && restatesNames(description, [name])) description = '';
+  if (typeof description === 'string') description = joinSentenceLines(description);
   for (const [key, value] of Object.entries(tool)) {
     if (key === 'description') {
       if (description !== '') out.description = description;
     } else if (key === 'inputSchema') out.inputSchema = schema;
     else if (key === 'outputSchema' && isObject(value)) out.outputSchema = compactRootSchema(value, name);
     // C3: a tool title that only restates the name.
-    else if (key === 'title' && typeof value === 'string' && sameWords(value, name)) continue;
+    else if (key === 'title' && typeof value === 'string' && titleOfName(value, name)) continue;
     else out[key] = value;
   }
   return out;
 }
 
 function compactRootSchema(schema: JsonObject, toolName: string): JsonObject {
-  const out = compactSchema(schema, undefined);
+  const out = compactSchema(schema, undefined, [toolName]);
   // C2: the dialect marker, when the schema means the same under draft-07 and 2020-12.
   if (typeof out.$schema === 'string' && /draft-07|2019-09|2020-12/.test(out.$schema) && !dialectSensitive(out)) delete out.$schema;
-  // C3: generated root titles ("search_papersArguments", "Input").
-  if (typeof out.title === 'string' && (sameWords(out.title, toolName) || sameWords(out.title, `${toolName}Arguments`) || sameWords(out.title, `${toolName}Input`))) {
-    delete out.title;
-  }
+  // C3: generated root titles ("search_papersArguments", "GitStatus", "Input").
+  if (typeof out.title === 'string' && titleOfName(out.title, toolName)) delete out.title;
   return out;
+}
+
+/** Words a generator appends to a name to title the arguments object. */
+const GENERATED_SUFFIX = new Set(['arguments', 'args', 'input', 'params', 'parameters', 'request']);
+
+/**
+ * C3: a title made of the tool's name, whole or without the server prefix
+ * the gateway added ("search_papersArguments" for arxiv__search_papers,
+ * "GitStatus" for git__git_status, "Fetch" for fetch__fetch), or just a
+ * generated suffix ("Input").
+ */
+function titleOfName(title: string, toolName: string): boolean {
+  const t = nameWords(title);
+  if (t.length > 0 && GENERATED_SUFFIX.has(t.at(-1)!)) t.pop();
+  if (t.length === 0) return true;
+  const n = nameWords(toolName);
+  return t.length <= n.length && t.every((w, i) => w === n[n.length - t.length + i]);
 }
 
 /** Keywords whose meaning differs between draft-07 and 2020-12, or that only one of them has. */
@@ -89,14 +125,19 @@ const SUBSCHEMA = new Set(['items', 'additionalProperties', 'not', 'contains', '
 const SUBSCHEMA_LIST = new Set(['anyOf', 'oneOf', 'allOf', 'prefixItems']);
 const SUBSCHEMA_MAP = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 
-/** Compacts one schema object; `key` is the property name it describes, if any. */
-function compactSchema(schema: JsonObject, key: string | undefined): JsonObject {
+/**
+ * Compacts one schema object; `key` is the property name it describes, if
+ * any; `names` are the tool's name and the names of the properties it sits
+ * in, which its descriptions may restate (C13).
+ */
+function compactSchema(schema: JsonObject, key: string | undefined, names: readonly string[]): JsonObject {
   let out: JsonObject = {};
   for (const [k, v] of Object.entries(schema)) {
-    if (SUBSCHEMA.has(k) && isObject(v)) out[k] = compactSchema(v, undefined);
-    else if (SUBSCHEMA_LIST.has(k) && Array.isArray(v)) out[k] = v.map((s) => (isObject(s) ? compactSchema(s, undefined) : s));
-    else if (SUBSCHEMA_MAP.has(k) && isObject(v)) out[k] = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, isObject(s) ? compactSchema(s, k === 'properties' ? p : undefined) : s]));
-    else if (k === 'description' && typeof v === 'string') out[k] = tidyText(v);
+    if (SUBSCHEMA.has(k) && isObject(v)) out[k] = compactSchema(v, undefined, names);
+    else if (SUBSCHEMA_LIST.has(k) && Array.isArray(v)) out[k] = v.map((s) => (isObject(s) ? compactSchema(s, undefined, names) : s));
+    else if (SUBSCHEMA_MAP.has(k) && isObject(v)) {
+      out[k] = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, isObject(s) ? compactSchema(s, k === 'properties' ? p : undefined, k === 'properties' ? [...names, p] : names) : s]));
+    } else if (k === 'description' && typeof v === 'string') out[k] = tidyText(v);
     else out[k] = v;
   }
   // C8: keywords that validate nothing.
@@ -114,10 +155,37 @@ function compactSchema(schema: JsonObject, key: string | undefined): JsonObject 
   if (typeof out.description === 'string' && 'default' in out) out.description = dropDefaultSentence(out.description, out.default);
   if (out.description === '') delete out.description;
   out = collapseAnyOf(out);
+  if (isObject(out.properties)) out.properties = propertyTexts(out.properties, Array.isArray(out.required) ? out.required : [], names);
   return out;
 }
 
-/** Type-specific keywords: they constrain only instances of their type, so they can sit beside a type list that adds "null". */
+/** C13, C14 and the C1 sentence joins on each property's description; C13 needs `required`, which only the parent has. */
+function propertyTexts(properties: JsonObject, required: readonly unknown[], names: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const [p, prop] of Object.entries(properties)) {
+    if (!isObject(prop) || typeof prop.description !== 'string') {
+      out[p] = prop;
+      continue;
+    }
+    const optional = !required.includes(p);
+    let text = prop.description;
+    // C14: "SafeSearch level (strict, moderate, off)" beside that enum.
+    const values = Array.isArray(prop.enum) ? prop.enum : isObject(prop.items) && Array.isArray(prop.items.enum) ? prop.items.enum : undefined;
+    if (values) text = dropEnumList(text, values);
+    // C13: "Number of adults" for `adults: number`.
+    const types = typeof prop.type === 'string' ? [prop.type] : Array.isArray(prop.type) ? prop.type.filter((t): t is string => typeof t === 'string') : [];
+    if (restatesNames(text, [...names, p], types, optional)) text = '';
+    text = joinSentenceLines(text);
+    if (text === prop.description) out[p] = prop;
+    else if (text === '') {
+      const { description: _drop, ...rest } = prop;
+      out[p] = rest;
+    } else out[p] = { ...prop, description: text };
+  }
+  return out;
+}
+
+/** Type-specific keywords: they constrain only instances of their type, so they can sit beside a type list (C5, C15). */
 const TYPE_KEYWORDS: Readonly<Record<string, ReadonlySet<string>>> = {
   string: new Set(['minLength', 'maxLength', 'pattern', 'format', 'contentEncoding', 'contentMediaType']),
   number: new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf']),
@@ -139,20 +207,9 @@ function collapseAnyOf(schema: JsonObject): JsonObject {
   if (branches.every(onlyType)) {
     return insertAfterFirst({ ...rest }, 'type', [...new Set(branches.map((b) => b.type))]);
   }
-  // C5: anyOf [X, {type: null}] → X with type [T, "null"], when X's keywords apply only to T.
-  if (branches.length === 2) {
-    const nullIdx = branches.findIndex((b) => onlyType(b) && b.type === 'null');
-    const other = branches[1 - nullIdx];
-    if (nullIdx >= 0 && isObject(other) && typeof other.type === 'string' && other.type !== 'null') {
-      const allowed = TYPE_KEYWORDS[other.type];
-      const fits = allowed !== undefined && Object.keys(other).every((k) => k === 'type' || allowed.has(k) || (ANNOTATIONS.has(k) && !(k in rest)));
-      if (fits) {
-        const merged: JsonObject = { type: [other.type, 'null'] };
-        for (const [k, v] of Object.entries(other)) if (k !== 'type') merged[k] = v;
-        return { ...merged, ...rest };
-      }
-    }
-  }
+  // C5, C15: branches of distinct single types → one schema with a type list.
+  const merged = mergeTypeBranches(branches, rest);
+  if (merged) return merged;
   // C7: anyOf of {type?: T, const: v, description?} → enum [v...], descriptions kept in the parent's.
   const consts = branches.filter((b): b is JsonObject => isObject(b) && 'const' in b && Object.keys(b).every((k) => k === 'const' || k === 'type' || k === 'description' || k === 'title'));
   if (consts.length === branches.length) {
@@ -171,55 +228,38 @@ function collapseAnyOf(schema: JsonObject): JsonObject {
   return schema;
 }
 
-/** Words that make a sentence a calling rule rather than commentary. */
-const RULE_WORDS = /\b(?:must|only|required|requires?|never|cannot|can't|do not|don't|absolute|format)\b|必须|只能|不能|格式/i;
-const OUTPUT_SECTION = /^(?:Returns?|Yields?|Raises|Output|Response|Examples?|Usage|Notes?):/i;
-
 /**
- * C10: the first paragraph says what the tool does; later text is kept
- * sentence by sentence only where it constrains the call: it names a
- * parameter or states a rule. Output sections are dropped whole.
+ * C5: anyOf [X, {type: null}] → X with type [T, "null"]; C15 the same for
+ * any number of branches of distinct types. Valid only when every keyword of
+ * a branch constrains values of that branch's type alone (`minItems` only
+ * arrays), so it cannot reach the other types once merged. An enum would
+ * constrain every type: it merges only with a bare null branch, by taking
+ * null among its values.
  */
-export function briefDescription(description: string, params: readonly string[]): string {
-  const paragraphs = description.split(/\n\s*\n/);
-  if (description.length < BRIEF_MIN_CHARS) return description;
-  const [first = '', ...later] = paragraphs.length > 1 ? paragraphs : splitFirstSentence(description);
-  const named = params.filter((p) => p.length > 2).map((p) => new RegExp(`(?:^|[^A-Za-z0-9_])${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:$|[^A-Za-z0-9_])`));
-  const kept: string[] = [];
-  let section: 'text' | 'output' | 'args' = 'text';
-  for (const line of later.join('\n').split('\n')) {
-    if (OUTPUT_SECTION.test(line)) section = 'output';
-    else if (ARGS_HEADER.test(line)) section = 'args';
-    else if (SECTION_HEADER.test(line)) section = 'text';
-    if (section === 'output') continue;
-    // An Args block still here documents what the schema lacks (C9 moved the rest): keep it whole.
-    if (section === 'args') {
-      kept.push(line);
-      continue;
-    }
-    for (const sentence of line.split(/(?<=[.!?。；;])\s+/)) {
-      if (RULE_WORDS.test(sentence) || named.some((re) => re.test(sentence))) kept.push(sentence);
+function mergeTypeBranches(branches: readonly unknown[], rest: JsonObject): JsonObject | undefined {
+  if (!branches.every((b): b is JsonObject & { type: string } => isObject(b) && typeof b.type === 'string')) return undefined;
+  const types = branches.map((b) => b.type);
+  if (new Set(types).size !== types.length) return undefined;
+  const merged: JsonObject = { type: types };
+  let withEnum: JsonObject | undefined;
+  for (const b of branches) {
+    const own = TYPE_KEYWORDS[b.type];
+    if (own === undefined && b.type !== 'null') return undefined;
+    for (const [k, v] of Object.entries(b)) {
+      if (k === 'type') continue;
+      if (k === 'enum' && Array.isArray(v) && withEnum === undefined) withEnum = b;
+      else if (k in merged || k in rest || !(own?.has(k) || ANNOTATIONS.has(k))) return undefined;
+      else merged[k] = v;
     }
   }
-  const firstPart = first.split('\n').filter((l) => !OUTPUT_SECTION.test(l)).join('\n');
-  return tidyText([firstPart, ...kept].join('\n'));
-}
-
-/** Short descriptions are left alone: there is nothing to gain. */
-const BRIEF_MIN_CHARS = 200;
-
-function splitFirstSentence(text: string): string[] {
-  const m = /^[\s\S]*?[.!?。](?=\s)/.exec(text);
-  if (!m) return [text];
-  return [m[0], text.slice(m[0].length)];
-}
-
-/** Removes a clause that restates the schema's own default ("default is 600", "(default: 'x')", "Defaults to \"1d\"."). */
-export function dropDefaultSentence(description: string, value: unknown): string {
-  if (value === null || typeof value === 'object') return description;
-  const v = String(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const clause = new RegExp(`\\s*(?:\\(\\s*default(?:s)?(?: value)?\\s*(?:is|:|=)?\\s*['"\`]?${v}['"\`]?\\s*\\)|[,;]?\\s*(?:the )?default(?:s)?(?: value)?\\s*(?:is|to|:|=)\\s*['"\`]?${v}['"\`]?(?=[\\s.,;)]|$)\\.?)`, 'i');
-  return description.replace(clause, '').trim();
+  // integer values are numbers too: a bound of either would reach both.
+  if (types.includes('number') && types.includes('integer') && Object.keys(merged).some((k) => TYPE_KEYWORDS.number!.has(k))) return undefined;
+  if (withEnum !== undefined) {
+    if (!branches.every((b) => b === withEnum || (onlyType(b) && b.type === 'null'))) return undefined;
+    const values = withEnum.enum as unknown[];
+    merged.enum = values.includes(null) ? values : [...values, null];
+  }
+  return { ...merged, ...rest };
 }
 
 function insertAfterFirst(obj: JsonObject, key: string, value: unknown): JsonObject {
@@ -230,56 +270,4 @@ function insertAfterFirst(obj: JsonObject, key: string, value: unknown): JsonObj
 function sameWords(a: string, b: string): boolean {
   const norm = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().replace(/[^a-z0-9\u0080-\uffff]+/g, '');
   return norm(a) === norm(b);
-}
-
-/** C1: text without layout: trimmed lines, no indentation, at most one blank line in a row. */
-export function tidyText(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .split('\n')
-    .map((line) => line.replace(/[ \t]+/g, ' ').trim())
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
-
-const ARGS_HEADER = /^(?:Args|Arguments|Parameters|Params):$/i;
-/** The next docstring section ("Returns:", "Raises:", "Example:") ends the Args block. */
-const SECTION_HEADER = /^[A-Z][A-Za-z ]{1,30}:$/;
-const ARG_LINE = /^(\w+)(?:\s*\([^)]*\))?\s*:\s*(.*)$/;
-
-/**
- * C9: Python docstrings put parameter docs in the tool description ("Args:
- * query: the search text"). Each documented parameter's text moves to that
- * parameter's description when the schema has none there, or is dropped when
- * the schema already says the same; the block goes only if every entry was
- * placed, so nothing is lost.
- */
-function moveArgsDocs(description: string, schema: JsonObject): { description: string; schema: JsonObject } {
-  const properties = schema.properties;
-  if (!isObject(properties)) return { description, schema };
-  const lines = description.split('\n');
-  const start = lines.findIndex((l) => ARGS_HEADER.test(l));
-  if (start < 0) return { description, schema };
-  let end = start + 1;
-  while (end < lines.length && !SECTION_HEADER.test(lines[end]!)) end++;
-  const entries: Array<{ name: string; text: string }> = [];
-  for (const line of lines.slice(start + 1, end)) {
-    if (line === '') continue;
-    const m = ARG_LINE.exec(line);
-    if (m && isObject(properties[m[1]!])) entries.push({ name: m[1]!, text: m[2]!.trim() });
-    else if (entries.length > 0) entries.at(-1)!.text += ` ${line}`;
-    else return { description, schema };
-  }
-  if (entries.length === 0) return { description, schema };
-  const newProps: JsonObject = {};
-  for (const [name, prop] of Object.entries(properties)) {
-    const entry = entries.find((e) => e.name === name);
-    const existing = isObject(prop) && typeof prop.description === 'string' ? prop.description : '';
-    if (!entry || !isObject(prop) || entry.text === '' || existing.includes(entry.text)) newProps[name] = prop;
-    else if (existing === '' || entry.text.includes(existing)) newProps[name] = { ...prop, description: entry.text };
-    else newProps[name] = { ...prop, description: `${existing} ${entry.text}` };
-  }
-  const kept = [...lines.slice(0, start), ...lines.slice(end)].join('\n');
-  return { description: tidyText(kept), schema: { ...schema, properties: newProps } };
 }

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../../src/gateway/cancellation.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ASK_ROUND_MAX_MS, ASK_SETTLE_MS, HeldCalls, type Notify, type StartCall } from '../../src/gateway/held-calls.js';
 import { StateSealer } from '../../src/gateway/request-state.js';
@@ -316,7 +317,7 @@ describe('HeldCalls', () => {
   it('a client abort while waiting aborts the backend call and settles with its outcome', async () => {
     const held = new HeldCalls(sealer, 'w1');
     const client = new AbortController();
-    let backendSignal: AbortSignal | undefined;
+    let backendSignal: CancelSignal | undefined;
     const start: StartCall = (_ask, signal) => {
       backendSignal = signal;
       return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('backend call aborted'))));

@@ -3,6 +3,7 @@
  * holding its call is relayed over the store's bus. Two "workers" here are
  * two HeldCalls/RemoteResume pairs on one MemoryStore (the in-process bus).
  */
+import type { CancelSignal } from '../../src/gateway/cancellation.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ASK_ROUND_MAX_MS, HeldCalls, type StartCall } from '../../src/gateway/held-calls.js';
 import { RemoteResume } from '../../src/gateway/remote-resume.js';
@@ -38,7 +39,7 @@ function cluster() {
  * `thenWait`) works until cancelled; returns the input_required result's handle and round.
  */
 async function heldCall(held: HeldCalls, thenWait = false) {
-  let backendSignal: AbortSignal | undefined;
+  let backendSignal: CancelSignal | undefined;
   const start: StartCall = async (ask, signal) => {
     backendSignal = signal;
     const answer = await ask('sampling/createMessage', sampling);

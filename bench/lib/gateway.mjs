@@ -28,7 +28,9 @@ export async function startGateway({ servers, workers = 1, redis = 'memory', cpu
   const configFile = path.join(dir, 'config.json');
   fs.writeFileSync(configFile, JSON.stringify({ logLevel, servers }, null, 2));
   const port = await freePort();
-  const args = [...nodeArgs, CLI, 'start', '--foreground', '--config', configFile, '--port', String(port), '--workers', String(workers)];
+  // BENCH_GATEWAY_NODE_ARGS: node flags for the gateway alone (workers inherit them), for A/B runs.
+  const envArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...envArgs, ...nodeArgs, CLI, 'start', '--foreground', '--config', configFile, '--port', String(port), '--workers', String(workers)];
   if (redis === 'memory') args.push('--redis', 'memory');
   const proc = startPinned(process.execPath, args, { cpus, cwd: dir, env: { XDG_STATE_HOME: dir, XDG_CONFIG_HOME: dir, ONLY1MCP_CONFIG: '' } });
   const base = `http://127.0.0.1:${port}`;

@@ -104,6 +104,11 @@ export class Catalog {
     return this.lists.get(backend)?.[kind] !== undefined;
   }
 
+  /** One backend's own items of a kind, as it listed them (empty when none are known). */
+  itemsOf(backend: string, kind: ListKind): readonly JsonObject[] {
+    return this.lists.get(backend)?.[kind] ?? [];
+  }
+
   list(kind: ListKind): JsonObject[] {
     return this.view(kind).items;
   }

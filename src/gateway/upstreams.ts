@@ -243,8 +243,11 @@ export class Upstreams {
       return false;
     }
     if (this.backends.get(backend.name) !== backend) return false;
-    const before = JSON.stringify(this.catalog.list(kind));
+    // Only this backend's list can have changed, so only it is compared: comparing the merged
+    // lists cost O(all tools) per refresh, O(backends x tools) of garbage while 100 backends start.
+    const had = this.catalog.has(backend.name, kind);
+    const before = had ? JSON.stringify(this.catalog.itemsOf(backend.name, kind)) : undefined;
     this.catalog.set(backend.name, kind, items);
-    return JSON.stringify(this.catalog.list(kind)) !== before;
+    return !had ? items.length > 0 : JSON.stringify(items) !== before;
   }
 }

@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { Sessions } from './session/sessions.js';
 import { McpService } from './mcp-service.js';
 import { NotifyHub } from './notify-hub.js';
+import { ListChangeAnnouncer } from './list-change-announcer.js';
 import { Health } from './health.js';
 import { loadUws, type TemplatedApp } from './http/uws.js';
 import { Reply, setCommonHeaders } from './http/reply.js';
@@ -72,13 +73,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let health: Health | undefined;
   const lists = new ListCache(store);
   const offload = new JsonOffload(config.listen.parseOffloadBytes);
+  // The version names the new list; large lists are hashed off the event loop.
+  const announcer = new ListChangeAnnouncer((kind) =>
+    void offload
+      .hash(JSON.stringify(upstreams.catalog.list(kind)))
+      .then((h) => hub.listChanged(kind, h.slice(0, 16)))
+      .catch((err: unknown) => logger.error({ err: String(err), kind }, 'could not announce a list change')),
+  );
   const upstreams = new Upstreams(config, primary, logger, {
-    // The version names the new list; large lists are hashed off the event loop.
-    listChanged: (kind) =>
-      void offload
-        .hash(JSON.stringify(upstreams.catalog.list(kind)))
-        .then((h) => hub.listChanged(kind, h.slice(0, 16)))
-        .catch((err: unknown) => logger.error({ err: String(err), kind }, 'could not announce a list change')),
+    listChanged: (kind) => announcer.changed(kind),
     resourceUpdated: (_backend, params) => hub.resourceUpdated(params),
     unscopedLog: (backend, message) => logger.debug({ backend, message }, 'backend log message outside any call (not forwarded)'),
     status: (name, status) => health?.onBackendStatus(name, status),
@@ -162,6 +165,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await new Promise((r) => setTimeout(r, 50));
       }
       hub.closeAll();
+      announcer.close();
       await offload.close();
       sessions.close();
       await upstreams.close();

@@ -1,6 +1,6 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and says where the time went, as
 // percentages of the samples taken while the process was not idle: self
-// time per function; per area of code (the gateway's folders, undici, uWS,
+// time per function; per area of code (the gateway's folders, uWS,
 // node internals, GC); and per gateway function, charging library and
 // runtime time to the nearest gateway frame that called it.
 import fs from 'node:fs';
@@ -11,8 +11,8 @@ const TOP_FUNCTIONS = 25;
 /** Named costs the docs discuss, matched on "<function> <url>" of a sample's own frame. */
 const GROUPS = [
   ['AbortController / AbortSignal creation and abort listeners', (k) => k.includes('node:internal/abort_controller') || k.includes('node:internal/event_target')],
-  ['socket writes (uWS cork+end in Reply.finish, undici writev)', (k) => k.startsWith('writev ') || (k.startsWith('finish ') && k.includes('/dist/src/worker/http/reply.js'))],
-  ['undici JS (HTTP client to the backend)', (k) => k.includes('/node_modules/undici/')],
+  ['socket writes (uWS cork+end in Reply.finish; the backend client\'s socket write)', (k) => k.startsWith('writev ') || k.startsWith('writeUtf8String ') || (k.startsWith('finish ') && k.includes('/dist/src/worker/http/reply.js'))],
+  ['HTTP client to the backend (src/backends/http/h1/, JS)', (k) => k.includes('/dist/src/backends/http/h1/')],
   ['prom-client (metrics per request)', (k) => k.includes('/node_modules/prom-client/')],
   ['promise/microtask machinery', (k) => k.startsWith('runMicrotasks ') || k.includes('node:internal/process/task_queues')],
   ['garbage collection', (k) => k.startsWith('(garbage collector)')],
@@ -23,7 +23,6 @@ function area(url, name) {
   if (name === '(idle)') return 'idle';
   if (name === '(program)') return 'native / uWS / V8 (program)';
   if (url.includes('/dist/src/')) return `gateway ${url.slice(url.indexOf('/dist/src/') + 10).split('/')[0]}/`;
-  if (url.includes('/node_modules/undici/')) return 'undici';
   if (url.includes('/node_modules/uWebSockets.js') || url.includes('uws-js-unofficial')) return 'uWS (JS side)';
   if (url.includes('/node_modules/')) return `node_modules/${url.split('/node_modules/').pop().split('/')[0]}`;
   if (url.startsWith('node:')) return 'node internals';

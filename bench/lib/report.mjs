@@ -81,8 +81,8 @@ function explanations(targets) {
         `With a core each, a worker reaches half the direct rate only if a call costs it at most twice what the direct call costs its slowest side ` +
         `(${r0(Math.max(cpuPerRequestUs(d100, 'generator') ?? 0, cpuPerRequestUs(d100, 'backend') ?? 0) * 2)} µs here). ` +
         (call ? `The worker profile (below) spends its time on: ${named(call)}. ` : '') +
-        'A call creates no AbortController on its way (src/gateway/cancellation.ts: Node 20 signals cost far more than their objects), and the POST to the backend goes through undici\'s dispatch() with one handler object, without a Readable body (src/backends/http/post-message.ts). ' +
-        'What remains is the two HTTP/1.1 exchanges themselves (uWS `end` inside Reply.finish and undici\'s `writev` are the socket writes any proxy pays), undici\'s request bookkeeping and WASM parser, JSON parsing of both bodies, and promise machinery.',
+        'A call creates no AbortController on its way (src/gateway/cancellation.ts: Node 20 signals cost far more than their objects), and the POST to the backend goes through the gateway\'s own keep-alive HTTP/1.1 client (src/backends/http/h1/, half the CPU per request of undici\'s dispatch()). ' +
+        'What remains is the two HTTP/1.1 exchanges themselves: the socket writes any proxy pays (uWS `end` inside Reply.finish towards the client, one `write` towards the backend), parsing both requests and responses, JSON parsing and serialising both bodies, and promise machinery.',
     );
   }
   if (missed('peers-5x')) {

@@ -4,16 +4,18 @@
  * `subscriptions/listen` POST stream (modern era) opted in to the list
  * changes the backend's capabilities promise. Reconnects with backoff.
  */
-import type { Pool } from 'undici';
+import type { H1Pool } from './h1/h1-pool.js';
+import { streamRequest } from './h1/stream-request.js';
 import { classify, type JsonRpcMessage } from '../../mcp/jsonrpc.js';
 import { listenFilter } from '../listen-filter.js';
 import { modernMeta, type BackendIdentity } from '../handshake.js';
 import { Backoff } from '../../primary/backoff.js';
 import { readSse } from './sse-body.js';
+import { withDeadline } from '../deadline.js';
 import type { Logger } from '../../observe/log.js';
 
 export interface EventStreamOptions {
-  pool: Pool;
+  pool: H1Pool;
   path: string;
   identity: BackendIdentity;
   headers(): Record<string, string>;
@@ -23,6 +25,9 @@ export interface EventStreamOptions {
   logger: Logger;
   backend: string;
 }
+
+/** How long the backend has to answer the stream's request with a response head. */
+const STREAM_HEADERS_TIMEOUT_MS = 30_000;
 
 export class EventStream {
   private controller: AbortController | undefined;
@@ -78,28 +83,35 @@ export class EventStream {
     let status = 0;
     try {
       const modern = identity.era === 'modern';
-      const res = await pool.request({
-        path,
-        method: modern ? 'POST' : 'GET',
-        headers: modern
-          ? { ...headers, 'mcp-method': 'subscriptions/listen' }
-          : { ...headers, accept: 'text/event-stream', ...(this.lastEventId ? { 'last-event-id': this.lastEventId } : {}) },
-        body: modern
-          ? JSON.stringify({ jsonrpc: '2.0', id: `listen-${Date.now()}`, method: 'subscriptions/listen', params: { notifications: this.listenFilter(), _meta: modernMeta() } })
-          : undefined,
-        signal: this.controller.signal,
-        bodyTimeout: 0,
-        headersTimeout: 30_000,
-      });
-      status = res.statusCode;
+      const res = await withDeadline(
+        streamRequest(
+          pool,
+          {
+            path,
+            method: modern ? 'POST' : 'GET',
+            headers: modern
+              ? { ...headers, 'mcp-method': 'subscriptions/listen' }
+              : { ...headers, accept: 'text/event-stream', ...(this.lastEventId ? { 'last-event-id': this.lastEventId } : {}) },
+            body: modern
+              ? JSON.stringify({ jsonrpc: '2.0', id: `listen-${Date.now()}`, method: 'subscriptions/listen', params: { notifications: this.listenFilter(), _meta: modernMeta() } })
+              : undefined,
+          },
+          this.controller.signal,
+        ),
+        STREAM_HEADERS_TIMEOUT_MS,
+        undefined,
+        () => this.controller?.abort(),
+        `${this.options.backend} event stream`,
+      );
+      status = res.status;
       if (status === 405 || status === 404 || status === 400) {
         // The backend offers no such stream; nothing unscoped will come.
-        await res.body.dump();
+        res.body.destroy();
         this.options.logger.debug({ backend: this.options.backend, status }, 'backend offers no unscoped event stream');
         return;
       }
       if (status !== 200) {
-        await res.body.dump();
+        res.body.destroy();
         throw new Error(`HTTP ${status}`);
       }
       this.backoff.started();

@@ -7,8 +7,8 @@
  * backend's session is gone (this transport cannot resume): calls in flight
  * fail with a backend error and the link reconnects with a new handshake.
  */
-import type { Pool } from 'undici';
-import { newPool } from './undici-pool.js';
+import { H1Pool } from './h1/h1-pool.js';
+import { sendAndForget, streamRequest } from './h1/stream-request.js';
 import { GatewayError, NOT_READY } from '../../mcp/errors.js';
 import { isFailure, type JsonObject, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { handshake } from '../handshake.js';
@@ -26,7 +26,7 @@ import type { Logger } from '../../observe/log.js';
 
 export class LegacySseLink implements BackendLink {
   private readonly url: URL;
-  private readonly pool: Pool;
+  private readonly pool: H1Pool;
   private current: LinkStatus = { state: 'starting', identity: undefined, lastError: undefined, generation: 0 };
   private conn: RpcConnection<LinkHooks | undefined> | undefined;
   private endpoint: URL | undefined;
@@ -42,7 +42,7 @@ export class LegacySseLink implements BackendLink {
 
   constructor(private readonly config: HttpServerConfig, private readonly events: LinkEvents, private readonly logger: Logger) {
     this.url = new URL(config.url);
-    this.pool = newPool(this.url.origin, { connections: HTTP_BACKEND_CONNECTIONS, pipelining: 1 });
+    this.pool = new H1Pool(this.url.origin, HTTP_BACKEND_CONNECTIONS);
   }
 
   get name(): string {
@@ -62,7 +62,7 @@ export class LegacySseLink implements BackendLink {
     clearTimeout(this.timer);
     this.controller?.abort();
     this.conn?.failAll(new GatewayError('GW_ERR_SHUTTING_DOWN', `backend ${this.name} is closing`));
-    await this.pool.close().catch(() => undefined);
+    this.pool.close();
     this.setStatus({ ...this.current, state: 'stopped', identity: undefined });
   }
 
@@ -139,16 +139,14 @@ export class LegacySseLink implements BackendLink {
 
   private async readStream(conn: RpcConnection<LinkHooks | undefined>, endpointSeen: (url: URL) => void): Promise<void> {
     try {
-      const res = await this.pool.request({
-        path: `${this.url.pathname}${this.url.search}`,
-        method: 'GET',
-        headers: { accept: 'text/event-stream', ...this.config.headers },
-        signal: this.controller?.signal,
-        bodyTimeout: 0,
-      });
-      if (res.statusCode !== 200) {
-        await res.body.dump();
-        throw new Error(`GET ${this.config.url} answered HTTP ${res.statusCode}`);
+      const res = await streamRequest(
+        this.pool,
+        { path: `${this.url.pathname}${this.url.search}`, method: 'GET', headers: { accept: 'text/event-stream', ...this.config.headers } },
+        this.controller?.signal,
+      );
+      if (res.status !== 200) {
+        res.body.destroy();
+        throw new Error(`GET ${this.config.url} answered HTTP ${res.status}`);
       }
       await readSse(res.body, (event, value) => {
         if (event.event === 'endpoint') {
@@ -165,15 +163,12 @@ export class LegacySseLink implements BackendLink {
   private post(message: JsonRpcMessage): void {
     const endpoint = this.endpoint;
     if (!endpoint) return;
-    void this.pool
-      .request({
-        path: `${endpoint.pathname}${endpoint.search}`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...this.config.headers },
-        body: JSON.stringify(message),
-      })
-      .then((r) => r.body.dump())
-      .catch((err: unknown) => this.logger.warn({ backend: this.name, err: String(err) }, 'POST to legacy SSE endpoint failed'));
+    void sendAndForget(this.pool, {
+      path: `${endpoint.pathname}${endpoint.search}`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...this.config.headers },
+      body: JSON.stringify(message),
+    }).catch((err: unknown) => this.logger.warn({ backend: this.name, err: String(err) }, 'POST to legacy SSE endpoint failed'));
   }
 
   private lastError(err: unknown): void {

@@ -4,15 +4,13 @@
  * Messages that arrive on the stream before the final response (progress,
  * logs, backend-to-client requests) go to `onMessage`.
  *
- * Built on undici's dispatch() with a handler of its own rather than
- * request(): request() wraps every response in a Readable stream, an
- * AbortSignal listener and promises that a worker pays for on every
- * tools/call (the profile under load put undici's JS at a sixth of a worker's
- * time). Here the body arrives as chunks into one handler object, and a call
- * is cancelled through PostRequest.abort() without any AbortController.
+ * The body arrives as chunks into one handler object (no Readable stream per
+ * call), and a call is cancelled through PostRequest.abort() without any
+ * AbortController: this is every tools/call's path to an HTTP backend.
  */
 import { TextDecoder } from 'node:util';
-import type { Dispatcher } from 'undici';
+import type { H1Exchange, H1Handler, H1Pool } from './h1/h1-pool.js';
+import type { ResponseHeaders } from './h1/response-parser.js';
 import { GatewayError } from '../../mcp/errors.js';
 import { classify, type JsonRpcId, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { SseDecoder } from '../../mcp/sse.js';
@@ -30,7 +28,7 @@ export const SSE_DRAIN_GRACE_MS = 1_000;
 
 export interface PostOutcome {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: ResponseHeaders;
   /** The final response for `expectId`, when the body carried one. */
   response: JsonRpcResponse | undefined;
   /** The body text of a non-2xx answer without a JSON-RPC error, for diagnostics. */
@@ -43,7 +41,6 @@ export interface PostOptions {
   body: string;
   expectId: JsonRpcId | undefined;
   onMessage?: ((message: JsonRpcMessage) => void) | undefined;
-  bodyTimeoutMs?: number;
 }
 
 export interface PostRequest {
@@ -53,30 +50,15 @@ export interface PostRequest {
 }
 
 /** Starts a POST; the caller may abort it (deadline, client cancellation). */
-export function startPost(dispatcher: Dispatcher, options: PostOptions): PostRequest {
+export function startPost(pool: H1Pool, options: PostOptions): PostRequest {
   const handler = new PostHandler(options);
-  try {
-    dispatcher.dispatch(
-      {
-        path: options.path,
-        method: 'POST',
-        headers: options.headers,
-        body: options.body,
-        // Long tool calls stream nothing for minutes; our own deadline bounds them.
-        bodyTimeout: options.bodyTimeoutMs ?? 0,
-        headersTimeout: options.bodyTimeoutMs ?? 0,
-      },
-      handler,
-    );
-  } catch (err) {
-    handler.fail(err);
-  }
+  handler.exchange = pool.request({ method: 'POST', path: options.path, headers: options.headers, body: options.body }, handler);
   return handler;
 }
 
 /** startPost for callers that cancel with an AbortSignal (handshakes, answers; not the hot path). */
-export function postMessage(dispatcher: Dispatcher, options: PostOptions & { signal?: AbortSignal | undefined }): Promise<PostOutcome> {
-  const request = startPost(dispatcher, options);
+export function postMessage(pool: H1Pool, options: PostOptions & { signal?: AbortSignal | undefined }): Promise<PostOutcome> {
+  const request = startPost(pool, options);
   const signal = options.signal;
   if (!signal) return request.outcome;
   if (signal.aborted) request.abort();
@@ -85,12 +67,12 @@ export function postMessage(dispatcher: Dispatcher, options: PostOptions & { sig
   return request.outcome.finally(() => signal.removeEventListener('abort', onAbort));
 }
 
-class PostHandler implements Dispatcher.DispatchHandler, PostRequest {
+class PostHandler implements H1Handler, PostRequest {
   readonly outcome: Promise<PostOutcome>;
+  exchange: H1Exchange | undefined;
   private settle!: (outcome: PostOutcome) => void;
   private reject!: (err: unknown) => void;
   private settled = false;
-  private controller: Dispatcher.DispatchController | undefined;
   private aborted = false;
   private result: PostOutcome = { status: 0, headers: {}, response: undefined, text: undefined };
   private sse: SseDecoder | undefined;
@@ -109,22 +91,12 @@ class PostHandler implements Dispatcher.DispatchHandler, PostRequest {
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
+    clearTimeout(this.drainTimer);
     this.fail(abortError());
-    this.controller?.abort(abortError());
+    this.exchange?.abort();
   }
 
-  fail(err: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.reject(connectionError(err));
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.aborted) controller.abort(abortError());
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+  response(status: number, headers: ResponseHeaders): void {
     this.result = { status, headers, response: undefined, text: undefined };
     if (status === 202 || status === 204) return;
     if (String(headers['content-type'] ?? '').includes('text/event-stream')) {
@@ -133,28 +105,27 @@ class PostHandler implements Dispatcher.DispatchHandler, PostRequest {
     }
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  data(chunk: Buffer): void {
     if (this.sse) {
       try {
         this.sse.push(this.decoder!.decode(chunk, { stream: true }));
       } catch (err) {
         this.fail(err);
-        controller.abort(err as Error);
+        this.exchange?.abort();
       }
       return;
     }
     if (this.result.status === 202 || this.result.status === 204) return;
     this.bytes += chunk.length;
     if (this.bytes > MAX_BACKEND_BODY_BYTES) {
-      const err = new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend answered with a body over ${MAX_BACKEND_BODY_BYTES} bytes`);
-      this.fail(err);
-      controller.abort(err);
+      this.fail(new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend answered with a body over ${MAX_BACKEND_BODY_BYTES} bytes`));
+      this.exchange?.abort();
       return;
     }
     this.chunks.push(chunk);
   }
 
-  onResponseEnd(): void {
+  end(): void {
     clearTimeout(this.drainTimer);
     if (this.settled) return;
     if (this.sse || this.result.status === 202 || this.result.status === 204) return this.done();
@@ -176,9 +147,15 @@ class PostHandler implements Dispatcher.DispatchHandler, PostRequest {
     this.done();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  error(err: Error): void {
     clearTimeout(this.drainTimer);
     this.fail(this.aborted ? abortError() : err);
+  }
+
+  private fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(connectionError(err));
   }
 
   private onEvent(data: string): void {
@@ -194,7 +171,7 @@ class PostHandler implements Dispatcher.DispatchHandler, PostRequest {
       this.result.response = c.message;
       this.done();
       // The rest of the stream carries nothing for this call: read it for the connection's sake, briefly.
-      this.drainTimer = setTimeout(() => this.controller?.abort(abortError()), SSE_DRAIN_GRACE_MS);
+      this.drainTimer = setTimeout(() => this.exchange?.abort(), SSE_DRAIN_GRACE_MS);
       this.drainTimer.unref();
       return;
     }
@@ -217,6 +194,6 @@ function abortError(): Error {
 function connectionError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   const e = err as { name?: string; code?: string; message?: string };
-  if (e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED') return new GatewayError('GW_ERR_INTERNAL', 'request aborted', { cancelled: true });
+  if (e.name === 'AbortError') return new GatewayError('GW_ERR_INTERNAL', 'request aborted', { cancelled: true });
   return new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend connection failed: ${e.code ?? e.name ?? 'error'} ${e.message ?? ''}`.trim());
 }

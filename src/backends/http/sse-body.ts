@@ -1,8 +1,8 @@
 /**
  * Reads JSON-RPC messages out of an SSE response body (a Node Readable of
- * bytes, as undici returns it). Events whose data is empty or not JSON come
- * with `value` undefined: priming events, and the legacy transport's
- * `endpoint` event, whose data is a URL.
+ * bytes, as h1/stream-request.ts returns it). Events whose data is empty or
+ * not JSON come with `value` undefined: priming events, and the legacy
+ * transport's `endpoint` event, whose data is a URL.
  */
 import type { Readable } from 'node:stream';
 import { SseDecoder, type SseEvent } from '../../mcp/sse.js';

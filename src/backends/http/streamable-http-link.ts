@@ -1,5 +1,6 @@
 /**
- * A Streamable HTTP backend, either era, over a keep-alive undici pool.
+ * A Streamable HTTP backend, either era, over a keep-alive connection pool
+ * (h1/h1-pool.ts).
  *
  * Legacy (2025) backends get one session per worker: the `Mcp-Session-Id`
  * from initialize is kept, a 404 means the backend forgot it, so the link
@@ -8,8 +9,8 @@
  * carries `_meta` (added above this layer) and the routing headers, and
  * list_changed arrives on a `subscriptions/listen` stream.
  */
-import type { Pool } from 'undici';
-import { newPool } from './undici-pool.js';
+import { H1Pool } from './h1/h1-pool.js';
+import { sendAndForget } from './h1/stream-request.js';
 import { GatewayError, NOT_READY } from '../../mcp/errors.js';
 import { isFailure, type JsonObject, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { encodeHeaderValue } from '../../mcp/headers.js';
@@ -31,6 +32,8 @@ import type { Logger } from '../../observe/log.js';
 export const HTTP_BACKEND_CONNECTIONS = 64;
 export const HTTP_RECONNECT_MIN_MS = 250;
 export const HTTP_RECONNECT_MAX_MS = 15_000;
+/** How long closing waits for the backend to acknowledge the end of its session. */
+const SESSION_DELETE_TIMEOUT_MS = 2_000;
 
 /**
  * The backend no longer knows our session: 404 per the transport text; many
@@ -50,7 +53,7 @@ interface InflightPost {
 
 export class StreamableHttpLink implements BackendLink {
   private readonly url: URL;
-  private readonly pool: Pool;
+  private readonly pool: H1Pool;
   private current: LinkStatus = { state: 'starting', identity: undefined, lastError: undefined, generation: 0 };
   private sessionId: string | undefined;
   private nextId = 1;
@@ -67,7 +70,7 @@ export class StreamableHttpLink implements BackendLink {
 
   constructor(private readonly config: HttpServerConfig, private readonly events: LinkEvents, private readonly logger: Logger) {
     this.url = new URL(config.url);
-    this.pool = newPool(this.url.origin, { connections: HTTP_BACKEND_CONNECTIONS, pipelining: 1, keepAliveTimeout: 30_000 });
+    this.pool = new H1Pool(this.url.origin, HTTP_BACKEND_CONNECTIONS);
   }
 
   get name(): string {
@@ -88,12 +91,9 @@ export class StreamableHttpLink implements BackendLink {
     this.stream?.close();
     if (this.sessionId && this.current.identity?.era === 'legacy') {
       // Tell the backend the session is over; best effort.
-      await this.pool
-        .request({ path: this.path, method: 'DELETE', headers: this.baseHeaders(), headersTimeout: 2_000, bodyTimeout: 2_000 })
-        .then((r) => r.body.dump())
-        .catch(() => undefined);
+      await withDeadline(sendAndForget(this.pool, { path: this.path, method: 'DELETE', headers: this.baseHeaders() }), SESSION_DELETE_TIMEOUT_MS, undefined, () => undefined, `${this.name} DELETE`).catch(() => undefined);
     }
-    await this.pool.close().catch(() => undefined);
+    this.pool.close();
     this.setStatus({ state: 'stopped', identity: undefined, lastError: undefined, generation: this.current.generation });
   }
 

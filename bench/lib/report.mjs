@@ -58,6 +58,21 @@ function writeChart(date) {
   fs.writeFileSync(path.join(CHART_DIR, 'tools-call.svg'), svg);
 }
 
+/**
+ * The same call measured in another cell of the run (with the embedded Redis,
+ * which adds no work to a tools/call's path): how far this host's speed moved
+ * between cells, which every cross-cell ratio carries.
+ */
+function hostVariance(http, g100) {
+  const twin = http?.rows?.find((r) => !r.failed && r.system === 'only1mcp 1 worker' && r.form === '2025' && r.redis === 'embedded' && r.pinned && !r.quota && r.concurrency === 100);
+  const a = workerCpuPerRequestUs(g100);
+  const b = twin ? workerCpuPerRequestUs(twin) : undefined;
+  if (!a || !b) return '';
+  return ` The same call in another cell of this run (embedded Redis, which puts nothing on a tools/call's path) cost the worker ${r0(b)} µs (${twin.rps} req/s, ${round1((100 * twin.rps) / (readResult('direct')?.rows?.find((r) => r.concurrency === 100)?.rps ?? Infinity))}% of direct): on this shared host the same work varies by ${r0((100 * Math.abs(a - b)) / Math.min(a, b))}% between cells, and the ratio with it.`;
+}
+
+const round1 = (n) => Math.round(n * 10) / 10;
+
 /** Why each missed target was missed, from the same run's CPU shares, memory and profile. */
 function explanations(targets) {
   const http = readResult('gateway-http');
@@ -82,7 +97,8 @@ function explanations(targets) {
         `(${r0(Math.max(cpuPerRequestUs(d100, 'generator') ?? 0, cpuPerRequestUs(d100, 'backend') ?? 0) * 2)} µs here). ` +
         (call ? `The worker profile (below) spends its time on: ${named(call)}. ` : '') +
         'A call creates no AbortController on its way (src/gateway/cancellation.ts: Node 20 signals cost far more than their objects), and the POST to the backend goes through the gateway\'s own keep-alive HTTP/1.1 client (src/backends/http/h1/, half the CPU per request of undici\'s dispatch()). ' +
-        'What remains is the two HTTP/1.1 exchanges themselves: the socket writes any proxy pays (uWS `end` inside Reply.finish towards the client, one `write` towards the backend), parsing both requests and responses, JSON parsing and serialising both bodies, and promise machinery.',
+        'What remains is the two HTTP/1.1 exchanges themselves: the socket writes any proxy pays (uWS `end` inside Reply.finish towards the client, one `write` towards the backend), parsing both requests and responses, JSON parsing and serialising both bodies, and promise machinery.' +
+        hostVariance(http, g100),
     );
   }
   if (missed('peers-5x')) {

@@ -28,6 +28,37 @@ export const backendCalls = new client.Histogram({
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
 });
 
+/**
+ * Counting a request and timing a backend call happen on every tools/call.
+ * Through a labelled child, prom-client skips hashing and validating the
+ * label object each time; children are cached per label values, which come
+ * from bounded sets (known methods, configured backends, three outcomes).
+ */
+const requestChildren = new Map<string, client.Counter.Internal>();
+const callChildren = new Map<string, client.Histogram.Internal<'backend' | 'outcome'>>();
+
+export function countRequest(method: string, era: 'legacy' | 'modern'): void {
+  const key = `${method}\0${era}`;
+  let child = requestChildren.get(key);
+  if (!child) {
+    child = requests.labels(method, era);
+    requestChildren.set(key, child);
+  }
+  child.inc();
+}
+
+export type CallOutcome = 'ok' | 'error' | 'fault';
+
+export function observeBackendCall(backend: string, outcome: CallOutcome, seconds: number): void {
+  const key = `${backend}\0${outcome}`;
+  let child = callChildren.get(key);
+  if (!child) {
+    child = backendCalls.labels(backend, outcome);
+    callChildren.set(key, child);
+  }
+  child.observe(seconds);
+}
+
 export const offloadedTasks = new client.Counter({ name: 'only1mcp_offloaded_tasks_total', help: 'JSON parse/hash tasks run in the piscina pool (bodies above the offload threshold).' });
 
 /** Read at scrape time rather than set on every change, so no path that changes them can forget to. */

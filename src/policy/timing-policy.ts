@@ -4,19 +4,19 @@
  * JSON-RPC error, an application answer) or "fault" (the gateway could not
  * get an answer: timeout, crash, unreachable).
  */
-import { backendCalls } from '../observe/metrics.js';
+import { observeBackendCall } from '../observe/metrics.js';
 import { UpstreamRpcError } from '../backends/rpc-connection.js';
 import type { Send } from './breaker-policy.js';
 
 export function withTiming<T>(backend: string, send: Send<T>): Send<T> {
   return async () => {
-    const end = backendCalls.startTimer({ backend });
+    const start = performance.now();
     try {
       const result = await send();
-      end({ outcome: 'ok' });
+      observeBackendCall(backend, 'ok', (performance.now() - start) / 1000);
       return result;
     } catch (err) {
-      end({ outcome: err instanceof UpstreamRpcError ? 'error' : 'fault' });
+      observeBackendCall(backend, err instanceof UpstreamRpcError ? 'error' : 'fault', (performance.now() - start) / 1000);
       throw err;
     }
   };

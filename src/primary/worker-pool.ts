@@ -19,10 +19,10 @@ export const WORKER_RESPAWN_MAX_MS = 10_000;
 /**
  * V8's young generation per worker: two semi-spaces of this size. Node's
  * default lets each grow to 16 MB under load, which a worker's small live
- * set (~10 MB) never needs. At 8 MB the bench measured the same CPU per
- * tools/call within its noise and ~10 MB less RSS per worker; at 4 MB objects
- * of requests in flight were promoted early, costing ~25% more CPU per call
- * and no memory (docs/performance.md). An operator's own flag wins.
+ * set (~10 MB) never needs. At 8 MB, A/B runs measured the same CPU per
+ * tools/call within their noise and ~10 MB less RSS per worker; at 4 MB,
+ * 8 MB less again but ~7% more CPU per call at concurrency 100, as objects
+ * of calls in flight are promoted early. An operator's own flag wins.
  */
 export const WORKER_SEMI_SPACE_MB = 8;
 

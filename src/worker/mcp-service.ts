@@ -21,7 +21,7 @@ import type { SessionRecord } from '../state/store.js';
 import type { Outlet } from './outlet.js';
 import { forwardAbort, CancelSource } from '../gateway/cancellation.js';
 import { mostVerbose } from '../backends/log-level.js';
-import { observeInflight, requestErrors, requests } from '../observe/metrics.js';
+import { countRequest, observeInflight, requestErrors } from '../observe/metrics.js';
 import type { ListenFilter } from './notify-hub.js';
 import type { ContextMode } from '../config/model.js';
 import type { WorkingSetHome } from '../gateway/context-service.js';
@@ -248,7 +248,7 @@ export class McpService {
 
   private begin(method: string, era: 'legacy' | 'modern'): void {
     this.running++;
-    requests.inc({ method: KNOWN_METHODS.has(method) ? method : 'other', era });
+    countRequest(KNOWN_METHODS.has(method) ? method : 'other', era);
   }
 
   private end(): void {

@@ -200,25 +200,30 @@ export class StreamableHttpLink implements BackendLink {
     });
   }
 
-  private baseHeaders(): Record<string, string> {
+  /** The headers every request carries, rebuilt only when the protocol version or session changes. */
+  private headerCache: { key: string; headers: Readonly<Record<string, string>> } | undefined;
+
+  private baseHeaders(): Readonly<Record<string, string>> {
+    const identity = this.current.identity;
+    const key = `${identity?.protocolVersion ?? ''}\0${this.sessionId ?? ''}`;
+    if (this.headerCache?.key === key) return this.headerCache.headers;
     const h: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       ...this.config.headers,
     };
-    const identity = this.current.identity;
     if (identity) h['mcp-protocol-version'] = identity.protocolVersion;
     if (this.sessionId) h['mcp-session-id'] = this.sessionId;
+    this.headerCache = { key, headers: Object.freeze(h) };
     return h;
   }
 
-  private headersFor(method: string, name: string | undefined): Record<string, string> {
-    const h = this.baseHeaders();
-    if (this.current.identity?.era === 'modern' || (!this.current.identity && method === 'server/discover')) {
-      h['mcp-protocol-version'] = MODERN_VERSION;
-      if (method) h['mcp-method'] = method;
-      if (name !== undefined) h['mcp-name'] = encodeHeaderValue(name);
-    }
+  private headersFor(method: string, name: string | undefined): Readonly<Record<string, string>> {
+    const base = this.baseHeaders();
+    if (this.current.identity?.era !== 'modern' && (this.current.identity || method !== 'server/discover')) return base;
+    const h: Record<string, string> = { ...base, 'mcp-protocol-version': MODERN_VERSION };
+    if (method) h['mcp-method'] = method;
+    if (name !== undefined) h['mcp-name'] = encodeHeaderValue(name);
     return h;
   }
 
@@ -277,7 +282,7 @@ export class StreamableHttpLink implements BackendLink {
   private async handshakeRequest(method: string, params: JsonObject | undefined, timeoutMs: number): Promise<JsonRpcResponse> {
     const id = this.nextId++;
     const body = JSON.stringify({ jsonrpc: '2.0', id, method, params });
-    const headers = this.headersFor(method, undefined);
+    const headers = { ...this.headersFor(method, undefined) };
     if (method === 'initialize') delete headers['mcp-protocol-version'];
     const controller = new AbortController();
     const outcome = await withDeadline(

@@ -192,4 +192,15 @@ describe('POSTs to a Streamable HTTP backend', () => {
     for (let i = 0; i < 20; i++) expect((await callTool(sid, i, 'json')).answer.result?.content[0]?.text).toBe('plain');
     expect(seen.sockets - before).toBeLessThanOrEqual(1);
   });
+
+  it('counts the calls and times them per backend and outcome in /metrics', async () => {
+    const sid = await rawSession(gateway.url);
+    await callTool(sid, 1, 'json');
+    const metrics = await (await fetch(`${gateway.base}/metrics`)).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? NaN);
+    expect(value(/only1mcp_requests_total\{method="tools\/call",era="legacy"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    expect(value(/only1mcp_backend_call_seconds_count\{backend="wire",outcome="ok"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    // The deadline test's call never got an answer: a fault, not the backend's own error.
+    expect(value(/only1mcp_backend_call_seconds_count\{backend="wire",outcome="fault"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+  });
 });

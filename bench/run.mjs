@@ -5,12 +5,10 @@
 // dependencies and builds the gateway before this runs.
 import { parseSettings } from './lib/settings.mjs';
 import { machineInfo, commandLine } from './lib/machine.mjs';
-import { writeResult } from './lib/results.mjs';
+import { SCENARIO_NAMES, writeResult } from './lib/results.mjs';
 import { printTable } from './lib/table.mjs';
 import { LAYOUT_TEXT } from './lib/layout.mjs';
 
-/** Scenario modules in run order (bench/scenarios/<name>.mjs). */
-const SCENARIOS = ['direct', 'gateway-http', 'gateway-stdio', 'tools-list', 'peers', 'memory-100', 'piscina', 'profile'];
 
 const settings = parseSettings(process.argv.slice(2));
 const t0 = performance.now();
@@ -25,7 +23,7 @@ const ctx = {
 ctx.log(`only1mcp benchmarks, ${settings.mode} mode: ${settings.durationS} s per cell after ${settings.warmupS} s warm-up`);
 ctx.log(`${ctx.machine.cpuModel}, ${ctx.machine.cores} cores, node ${ctx.machine.node}, ${ctx.machine.kernel}`);
 ctx.log(`layout: ${LAYOUT_TEXT}`);
-const names = settings.reportOnly ? [] : SCENARIOS.filter((n) => !settings.only || settings.only.includes(n));
+const names = settings.reportOnly ? [] : SCENARIO_NAMES.filter((n) => !settings.only || settings.only.includes(n));
 let failures = 0;
 for (const name of names) {
   const scenario = await import(`./scenarios/${name}.mjs`);

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, RESULTS } from './paths.mjs';
-import { readResult } from './results.mjs';
+import { readResult, readResults, SCENARIO_NAMES } from './results.mjs';
 import { evaluateTargets, gatewayRow, workerCpuPerRequestUs } from './targets.mjs';
 import { barChart } from './svg-chart.mjs';
 import { gcTable, loadTable, mdTable, memoryTable, piscinaTable, profileTables } from './report-tables.mjs';
@@ -75,13 +75,7 @@ const round1 = (n) => Math.round(n * 10) / 10;
 
 /** Why each missed target was missed, from the same run's CPU shares, memory and profile. */
 function explanations(targets) {
-  const http = readResult('gateway-http');
-  const direct = readResult('direct');
-  const stdio = readResult('gateway-stdio');
-  const peers = readResult('peers');
-  const memory = readResult('memory-100');
-  const list = readResult('tools-list');
-  const profile = readResult('profile');
+  const { 'gateway-http': http, direct, 'gateway-stdio': stdio, peers, 'memory-100': memory, 'tools-list': list, profile } = readResults();
   const call = profile?.cases?.[0];
   const named = (c) => (c?.groups ?? []).filter((g) => g.percent >= 1).map((g) => `${g.group} ${g.percent}%`).join('; ');
   const out = [];
@@ -160,7 +154,6 @@ function runsOf(names) {
   return [...runs.values()];
 }
 
-const SCENARIO_NAMES = ['direct', 'gateway-http', 'gateway-stdio', 'tools-list', 'peers', 'memory-100', 'piscina', 'profile'];
 
 export function writeReport() {
   const runs = runsOf(SCENARIO_NAMES);

@@ -30,3 +30,11 @@ export function readResult(name) {
     return undefined;
   }
 }
+
+/** The scenarios in run order (bench/scenarios/<name>.mjs). */
+export const SCENARIO_NAMES = ['direct', 'gateway-http', 'gateway-stdio', 'tools-list', 'peers', 'memory-100', 'piscina', 'profile'];
+
+/** The scenarios' result files by scenario name (absent ones undefined). */
+export function readResults() {
+  return Object.fromEntries(SCENARIO_NAMES.map((n) => [n, readResult(n)]));
+}

@@ -1,7 +1,7 @@
 // The targets of issue 5, evaluated from one run's result files. Every
 // ratio is between two rows of the same run. A verdict is 'met', 'missed',
 // or 'not measurable' (with why), never a figure from another day.
-import { readResult } from './results.mjs';
+import { readResults } from './results.mjs';
 
 const find = (record, pred) => record?.rows?.find((r) => !r.failed && pred(r));
 const round = (n, d = 2) => (n === undefined || n === null || Number.isNaN(n) ? undefined : Math.round(n * 10 ** d) / 10 ** d);
@@ -27,12 +27,7 @@ function verdict(ok) {
 }
 
 export function evaluateTargets() {
-  const direct = readResult('direct');
-  const http = readResult('gateway-http');
-  const stdio = readResult('gateway-stdio');
-  const list = readResult('tools-list');
-  const peers = readResult('peers');
-  const memory = readResult('memory-100');
+  const { direct, 'gateway-http': http, 'gateway-stdio': stdio, 'tools-list': list, peers, 'memory-100': memory } = readResults();
   const out = [];
 
   // 1. ≥ 5× the fastest peer on the same fixture at c=100.

@@ -81,13 +81,8 @@ export class ResponseParser {
     while (buf.length > 0) {
       switch (this.state) {
         case 'head': {
-          const end = buf.indexOf(HEAD_END);
-          if (end < 0) {
-            if (buf.length > MAX_HEAD_BYTES) throw new ResponseParseError(`head larger than ${MAX_HEAD_BYTES} bytes`);
-            this.pending = buf;
-            return;
-          }
-          if (end > MAX_HEAD_BYTES) throw new ResponseParseError(`head larger than ${MAX_HEAD_BYTES} bytes`);
+          const end = this.find(buf, HEAD_END, MAX_HEAD_BYTES, 'head');
+          if (end < 0) return;
           this.onHead(buf.toString('latin1', 0, end));
           buf = buf.subarray(end + 4);
           break;
@@ -97,12 +92,8 @@ export class ResponseParser {
           if (this.remaining === 0) this.finish();
           break;
         case 'chunk-size': {
-          const end = buf.indexOf(CRLF);
-          if (end < 0) {
-            if (buf.length > MAX_CHUNK_LINE_BYTES) throw new ResponseParseError('chunk-size line too long');
-            this.pending = buf;
-            return;
-          }
+          const end = this.find(buf, CRLF, MAX_CHUNK_LINE_BYTES, 'chunk-size line');
+          if (end < 0) return;
           const line = buf.toString('latin1', 0, end);
           const size = line.split(';', 1)[0]!.trim();
           if (!/^[0-9a-fA-F]{1,12}$/.test(size)) throw new ResponseParseError(`bad chunk size "${line.slice(0, 40)}"`);
@@ -127,12 +118,8 @@ export class ResponseParser {
         }
         case 'trailers': {
           // Trailer fields end with an empty line; the gateway reads none of them.
-          const end = buf.indexOf(CRLF);
-          if (end < 0) {
-            if (buf.length > MAX_HEAD_BYTES) throw new ResponseParseError('trailers too long');
-            this.pending = buf;
-            return;
-          }
+          const end = this.find(buf, CRLF, MAX_HEAD_BYTES, 'trailer line');
+          if (end < 0) return;
           buf = buf.subarray(end + 2);
           if (end === 0) this.finish();
           break;
@@ -200,6 +187,17 @@ export class ResponseParser {
     }
     this.state = 'until-close';
     this.keepAlive = false;
+  }
+
+  /**
+   * Where `marker` starts in `buf`, within `cap` bytes; -1 when it has not
+   * arrived yet (the bytes are kept for the next push).
+   */
+  private find(buf: Buffer, marker: Buffer, cap: number, what: string): number {
+    const at = buf.indexOf(marker);
+    if (at > cap || (at < 0 && buf.length > cap)) throw new ResponseParseError(`${what} larger than ${cap} bytes`);
+    if (at < 0) this.pending = buf;
+    return at;
   }
 
   /** Passes on up to `remaining` body bytes; returns what follows them. */

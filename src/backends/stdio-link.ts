@@ -31,6 +31,8 @@ export class PrimaryChannel {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
   private readonly links = new Map<string, StdioLink>();
+  /** The primary's last word on each backend, for a link made after it arrived. */
+  private readonly statuses = new Map<string, BackendStatusWire>();
 
   constructor(private readonly channel: FrameChannel<PrimaryToWorker, WorkerToPrimary>) {
     channel.on('message', (m) => this.onMessage(m));
@@ -46,6 +48,8 @@ export class PrimaryChannel {
   link(name: string, events: LinkEvents): StdioLink {
     const link = new StdioLink(name, this, events);
     this.links.set(name, link);
+    const known = this.statuses.get(name);
+    if (known) queueMicrotask(() => this.links.get(name) === link && link.setStatus(known));
     return link;
   }
 
@@ -96,6 +100,7 @@ export class PrimaryChannel {
         return;
       }
       case 'status':
+        this.statuses.set(message.s.name, message.s);
         this.links.get(message.s.name)?.setStatus(message.s);
         return;
     }

@@ -75,6 +75,7 @@ export class Router {
         const name = params?.name;
         if (typeof name === 'string' && this.context.isMeta(name)) {
           await this.upstreams.ensure('tools');
+          this.upstreams.markServed('tools');
           const { name: _n, arguments: args, ...extra } = params ?? {};
           return this.context.callMeta(ctx, name, args, extra, (tool, a, more) => this.handle(ctx, 'tools/call', { ...more, name: tool, arguments: a }));
         }
@@ -101,6 +102,7 @@ export class Router {
 
   private async list(ctx: RequestContext, kind: ListKind): Promise<JsonObject> {
     await this.upstreams.ensure(kind);
+    this.upstreams.markServed(kind);
     const items = this.upstreams.catalog.list(kind);
     const shown = kind === 'tools' ? await this.context.listTools(ctx, items) : items;
     // The same array for every client until a list changes (search mode's working sets excepted): one shared result each.
@@ -120,6 +122,7 @@ export class Router {
    * names cost nothing extra; unknown ones wait only for fetches that are due.
    */
   private async locate(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {
+    for (const kind of LOOKUP_KINDS[method]!) this.upstreams.markServed(kind);
     try {
       return this.target(ctx, method, params);
     } catch (err) {

@@ -51,6 +51,9 @@ export class Upstreams {
   private readonly generations = new Map<string, number>();
   private logLevel: LogLevel | undefined;
 
+  /** The list kinds this worker has answered a request from (a list, or a name or URI looked up). */
+  private readonly servedKinds = new Set<ListKind>();
+
   /** When each backend last became ready as a new process or session: lists fetched before it are stale. */
   private readonly readyAt = new Map<string, number>();
 
@@ -102,6 +105,11 @@ export class Upstreams {
     if (level === this.logLevel) return;
     this.logLevel = level;
     for (const backend of this.backends.values()) backend.link.setLogLevel(level);
+  }
+
+  /** Records that a client got an answer from this worker's list of `kind`: its later changes are news. */
+  markServed(kind: ListKind): void {
+    this.servedKinds.add(kind);
   }
 
   /** Waits until every ready backend serving `kind` has its list in the catalog. */
@@ -206,7 +214,10 @@ export class Upstreams {
       do {
         this.stale.delete(key);
         const changed = await this.fetchInto(backend, kind);
-        if (changed || this.announce.delete(key)) this.events.listChanged(kind);
+        const announce = this.announce.delete(key);
+        // Until this worker has answered from a list, none of its clients holds one to refresh (a
+        // request that waited for this very fetch gets the new list): its first loads are no change.
+        if ((changed || announce) && this.servedKinds.has(kind)) this.events.listChanged(kind);
       } while (this.stale.has(key));
     })().finally(() => this.fetches.delete(key));
     this.fetches.set(key, run);

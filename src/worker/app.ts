@@ -21,6 +21,7 @@ import { StateSealer } from '../gateway/request-state.js';
 import { ResourceSubscriptions } from '../gateway/resource-subscriptions.js';
 import { mostVerbose } from '../backends/log-level.js';
 import { createStore } from '../state/create-store.js';
+import { RedisStore } from '../state/redis/redis-store.js';
 import { randomBytes } from 'node:crypto';
 import { Sessions } from './session/sessions.js';
 import { McpService } from './mcp-service.js';
@@ -38,6 +39,9 @@ import { REDIS_KEY_PREFIX, SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js
 import type { GatewayConfig } from '../config/model.js';
 import type { PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
 import type { Logger } from '../observe/log.js';
+
+/** How long a starting worker waits for its Redis connection before it listens anyway (degraded). */
+export const STORE_READY_WAIT_MS = 2_000;
 
 export interface WorkerOptions {
   config: GatewayConfig;
@@ -138,6 +142,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const reply = new Reply(res);
     rejectWith(reply, 'GW_ERR_ROUTE_NOT_FOUND', `Not Found: nothing is served at ${req.getUrl()}; the MCP endpoint is /mcp`);
   });
+
+  // A worker that took traffic before its store connection was up would answer 503 to every
+  // session it does not hold yet. Wait for the connection (bounded: Redis down at start must not
+  // stop the gateway, which then serves degraded from local state).
+  if (store instanceof RedisStore) await store.ready(STORE_READY_WAIT_MS);
 
   const listenSocket = await new Promise<unknown>((resolve, reject) => {
     app.listen(config.listen.host, config.listen.port, (token) => (token ? resolve(token) : reject(new Error(`could not listen on ${config.listen.host}:${config.listen.port}`))));

@@ -99,7 +99,7 @@ describe('two workers sharing one Redis', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     controller.abort();
     await reading;
-    expect(text.match(/notifications\/tools\/list_changed/g)?.length).toBe(1);
+    expect(text.match(/notifications\/tools\/list_changed/g)?.length, text).toBe(1);
   });
 
   it('kill -9 of a worker under load costs only its in-flight requests; a new worker serves within 2 s', async () => {

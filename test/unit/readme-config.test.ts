@@ -1,6 +1,6 @@
 /**
- * The configuration README.md shows is one the loader accepts: a reader who
- * copies it gets a running gateway, not a validation error.
+ * What README.md tells a reader to run is what runs: the configuration it
+ * shows is one the loader accepts, and its test command is the one CI runs.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 
 const README = path.resolve(import.meta.dirname, '../../README.md');
+const CI_RUN = path.resolve(import.meta.dirname, '../../.ci/run');
 
 describe('README configuration', () => {
   it('validates as written', () => {
@@ -17,5 +18,17 @@ describe('README configuration', () => {
     const config = parseConfigText(block!, 'README.md', { env: { GITHUB_TOKEN: 't', DOCS_TOKEN: 'd' } });
     expect(config.servers.map((s) => s.name)).toEqual(['github', 'docs']);
     expect(config.context.overrides).toEqual([{ client: 'Claude*', principal: undefined, mode: 'search' }]);
+  });
+});
+
+describe('README test command', () => {
+  it('is the command .ci/run runs, on a line of its own', () => {
+    const setup = /## Set up, run, test[\s\S]*?```sh\n([\s\S]*?)```/.exec(readFileSync(README, 'utf8'))?.[1];
+    const command = setup?.split('\n').find((line) => /\bnpm test\b/.test(line))?.replace(/\s+#.*$/, '').trim();
+    expect(command, 'README.md names a test command in its set-up block').toBe('npm ci && npm test');
+    const ciLines = readFileSync(CI_RUN, 'utf8').split('\n').map((line) => line.trim());
+    expect(ciLines).toContain(command);
+    // Nothing else in .ci/run installs the project or runs tests: the README command is the whole of it.
+    expect(ciLines.filter((line) => /^npm\b/.test(line))).toEqual([command]);
   });
 });

@@ -19,10 +19,6 @@ export function share<T extends JsonObject>(result: T): T {
   return result;
 }
 
-export function isShared(result: JsonObject): boolean {
-  return shared.has(result);
-}
-
 /** `derive(result)` computed once per shared result and shared in turn; computed every time for others. */
 export function sharedDerivative(result: JsonObject, derive: (r: JsonObject) => JsonObject): JsonObject {
   if (!shared.has(result)) return derive(result);

@@ -49,6 +49,10 @@ export class MemoryStore implements StateStore {
     // Always healthy: nothing to lose contact with.
   }
 
+  async ready(): Promise<boolean> {
+    return true;
+  }
+
   async getSession(id: string): Promise<SessionRecord | undefined> {
     const entry = this.sessions.get(id);
     if (!entry) return undefined;

@@ -103,6 +103,8 @@ export interface StateStore {
   /** False while the store cannot be reached (the gateway is degraded). */
   readonly healthy: boolean;
   onHealth(listener: (healthy: boolean, reason?: string) => void): void;
+  /** Resolves true once the store can be reached, false if it still cannot after `timeoutMs`. */
+  ready(timeoutMs: number): Promise<boolean>;
 
   getSession(id: string): Promise<SessionRecord | undefined>;
   putSession(record: SessionRecord, idleMs: number): Promise<void>;

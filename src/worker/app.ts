@@ -21,7 +21,6 @@ import { StateSealer } from '../gateway/request-state.js';
 import { ResourceSubscriptions } from '../gateway/resource-subscriptions.js';
 import { mostVerbose } from '../backends/log-level.js';
 import { createStore } from '../state/create-store.js';
-import { RedisStore } from '../state/redis/redis-store.js';
 import { randomBytes } from 'node:crypto';
 import { Sessions } from './session/sessions.js';
 import { McpService } from './mcp-service.js';
@@ -146,7 +145,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // A worker that took traffic before its store connection was up would answer 503 to every
   // session it does not hold yet. Wait for the connection (bounded: Redis down at start must not
   // stop the gateway, which then serves degraded from local state).
-  if (store instanceof RedisStore) await store.ready(STORE_READY_WAIT_MS);
+  await store.ready(STORE_READY_WAIT_MS);
 
   const listenSocket = await new Promise<unknown>((resolve, reject) => {
     app.listen(config.listen.host, config.listen.port, (token) => (token ? resolve(token) : reject(new Error(`could not listen on ${config.listen.host}:${config.listen.port}`))));

@@ -154,10 +154,10 @@ describe('POSTs to a Streamable HTTP backend', () => {
 
   it('answers as soon as the result arrives on a stream the backend leaves open, and then closes that stream', async () => {
     const sid = await rawSession(gateway.url);
-    const started = Date.now();
     const { answer } = await callTool(sid, 1, 'sse-open');
     expect(answer.result?.content[0]?.text).toBe('streamed ✓');
-    expect(Date.now() - started).toBeLessThan(SSE_DRAIN_GRACE_MS);
+    // Answered while the backend's stream was still open: the gateway did not wait for it to end.
+    expect(seen.closedEarly).not.toContain('sse-open');
     await expect.poll(() => seen.closedEarly.includes('sse-open'), { timeout: SSE_DRAIN_GRACE_MS + 3_000 }).toBe(true);
   });
 

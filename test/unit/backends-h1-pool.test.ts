@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { H1Pool, type H1Request } from '../../src/backends/http/h1/h1-pool.js';
+import { H1Pool } from '../../src/backends/http/h1/h1-pool.js';
+import type { H1Request } from '../../src/backends/http/h1/h1-request.js';
 import type { ResponseHeaders } from '../../src/backends/http/h1/response-parser.js';
 
 interface Result {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMessage, isShared, share, sharedDerivative } from '../../src/mcp/shared-result.js';
+import { encodeMessage, share, sharedDerivative } from '../../src/mcp/shared-result.js';
 
 describe('shared results', () => {
   it('splices the cached JSON of a shared result into each response, with that response id', () => {
@@ -35,7 +35,10 @@ describe('shared results', () => {
     const shared = share({ a: 1 });
     const first = sharedDerivative(shared, derive);
     expect(sharedDerivative(shared, derive)).toBe(first);
-    expect(isShared(first)).toBe(true);
+    // The derivative is shared in turn: serialised once, like any shared result.
+    encodeMessage({ jsonrpc: '2.0', id: 1, result: first });
+    first.extra = false;
+    expect(JSON.parse(encodeMessage({ jsonrpc: '2.0', id: 2, result: first })).result.extra).toBe(true);
     expect(calls).toBe(1);
     const own = { a: 2 };
     expect(sharedDerivative(own, derive)).not.toBe(sharedDerivative(own, derive));

@@ -9,7 +9,8 @@
  * AbortController: this is every tools/call's path to an HTTP backend.
  */
 import { TextDecoder } from 'node:util';
-import type { H1Exchange, H1Handler, H1Pool } from './h1/h1-pool.js';
+import type { H1Pool } from './h1/h1-pool.js';
+import type { H1Exchange, H1Handler } from './h1/h1-request.js';
 import type { ResponseHeaders } from './h1/response-parser.js';
 import { GatewayError } from '../../mcp/errors.js';
 import { classify, type JsonRpcId, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';

@@ -63,7 +63,7 @@ export class StreamableHttpLink implements BackendLink {
   private stream: EventStream | undefined;
   private readonly subscribed = new Set<string>();
   private readonly level = new LevelForwarder(
-    (level) => this.callOnce(levelCall(level), { request: undefined, abandoned: false }, true),
+    (level) => this.callOnce(levelCall(level)),
     (err) => this.logger.warn({ backend: this.name, err: String(err) }, 'backend refused logging/setLevel'),
   );
   private readonly backoff = new Backoff(HTTP_RECONNECT_MIN_MS, HTTP_RECONNECT_MAX_MS, 60_000);
@@ -102,7 +102,7 @@ export class StreamableHttpLink implements BackendLink {
       throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.current.state}${this.current.lastError ? `: ${this.current.lastError}` : ''}`, NOT_READY);
     }
     const inflight: InflightPost = { request: undefined, abandoned: false };
-    const work = this.callOnce(call, inflight, true);
+    const work = this.callOnce(call, true, inflight);
     return withDeadline(work, call.timeoutMs, call.signal, (reason) => {
       inflight.abandoned = true;
       inflight.request?.abort();
@@ -130,7 +130,7 @@ export class StreamableHttpLink implements BackendLink {
   private async applySubscription(uri: string, on: boolean): Promise<void> {
     if (this.current.state !== 'ready') return;
     if (this.current.identity?.era === 'modern') this.stream?.restart();
-    else await this.callOnce(subscribeCall(uri, on), { request: undefined, abandoned: false }, true);
+    else await this.callOnce(subscribeCall(uri, on));
   }
 
   notify(method: string, params?: JsonObject): void {
@@ -148,7 +148,8 @@ export class StreamableHttpLink implements BackendLink {
     return this.callIds.get(call) ?? 0;
   }
 
-  private async callOnce(call: LinkCall, inflight: InflightPost, mayReinit: boolean): Promise<JsonObject> {
+  /** One POST of a call (two when the backend forgot the session); `inflight` is where a canceller finds it. */
+  private async callOnce(call: LinkCall, mayReinit = true, inflight: InflightPost = { request: undefined, abandoned: false }): Promise<JsonObject> {
     if (inflight.abandoned) throw new GatewayError('GW_ERR_INTERNAL', 'request aborted', { cancelled: true });
     const id = this.nextId++;
     this.callIds.set(call, id);
@@ -165,7 +166,7 @@ export class StreamableHttpLink implements BackendLink {
     if (mayReinit && sessionAtSend !== undefined && this.current.identity?.era === 'legacy' && sessionLost(outcome)) {
       this.logger.info({ backend: this.name, status: outcome.status }, `backend session expired (${outcome.status}); re-initialising`);
       await this.reinitialize(sessionAtSend);
-      return this.callOnce(call, inflight, false);
+      return this.callOnce(call, false, inflight);
     }
     return this.resultOf(outcome, call.method);
   }
@@ -267,7 +268,7 @@ export class StreamableHttpLink implements BackendLink {
   /** A new backend session has no subscriptions: ask again for every URI a client still follows. */
   private async resubscribe(): Promise<void> {
     for (const uri of this.subscribed) {
-      await this.callOnce(subscribeCall(uri, true), { request: undefined, abandoned: false }, false).catch((err: unknown) =>
+      await this.callOnce(subscribeCall(uri, true), false).catch((err: unknown) =>
         this.logger.warn({ backend: this.name, uri, err: String(err) }, 'could not renew a resource subscription'),
       );
     }

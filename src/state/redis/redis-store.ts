@@ -103,7 +103,7 @@ export class RedisStore implements StateStore {
     this.healthListeners.push(listener);
   }
 
-  /** Resolves once connected (or rejects after the connect timeout): used at start to report the mode. */
+  /** True once connected; false when still not connected after `timeoutMs` (a starting worker then serves degraded). */
   ready(timeoutMs = REDIS_CONNECT_TIMEOUT_MS): Promise<boolean> {
     if (this.up) return Promise.resolve(true);
     return new Promise((resolve) => {

@@ -10,8 +10,8 @@
  * - Parsing a body never paid, up to 4 MB: the parsed value has to come back
  *   by structured clone, and deserialising it costs the event loop more than
  *   JSON.parse itself (4 MB: 94 ms against 55 ms). Bodies are therefore parsed
- *   inline by default; `parseThresholdBytes` exists for a deployment whose
- *   measurements differ, and for tests of the pooled path.
+ *   inline by default; `listen.parseOffloadBytes` in the config exists for a
+ *   deployment whose measurements differ, and for tests of the pooled path.
  */
 import path from 'node:path';
 import { createHash } from 'node:crypto';

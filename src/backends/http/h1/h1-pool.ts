@@ -17,8 +17,6 @@ import tls from 'node:tls';
 import { Connection, fail, type Pending } from './h1-connection.js';
 import { H1ClientError, type H1Exchange, type H1Handler, type H1Request } from './h1-request.js';
 
-export { H1ClientError, type H1Exchange, type H1Handler, type H1Request };
-
 /** Idle connections are closed after this long (shorter when the server announces a shorter keep-alive). */
 export const KEEPALIVE_IDLE_MS = 30_000;
 /** Requests waiting for a free connection beyond this many are refused (the backend is far behind). */

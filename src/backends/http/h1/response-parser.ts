@@ -65,15 +65,6 @@ export class ResponseParser {
     this.headRequest = method === 'HEAD';
   }
 
-  get idle(): boolean {
-    return this.state === 'done' || (this.state === 'head' && this.pending === undefined);
-  }
-
-  /** True while the body runs until the connection closes. */
-  get readsUntilClose(): boolean {
-    return this.state === 'until-close';
-  }
-
   /** Feeds bytes from the socket; throws ResponseParseError on a malformed response. */
   push(input: Buffer): void {
     let buf = this.pending ? Buffer.concat([this.pending, input]) : input;

@@ -6,7 +6,8 @@
  * and destroying it (or aborting `signal`) closes the connection.
  */
 import { Readable } from 'node:stream';
-import type { H1Pool, H1Request } from './h1-pool.js';
+import type { H1Pool } from './h1-pool.js';
+import type { H1Request } from './h1-request.js';
 import type { ResponseHeaders } from './response-parser.js';
 
 export interface StreamResponse {

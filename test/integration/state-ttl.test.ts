@@ -45,7 +45,9 @@ describe('Redis keys always expire', () => {
     client.disconnect();
     expect(kills).toBeGreaterThan(5);
     expect(keys.length).toBeGreaterThan(10);
-    expect(ttls.filter(([, ttl]) => ttl < 0)).toEqual([]);
+    // PTTL -1: a key without an expiry (the defect looked for). -2: the key expired between the
+    // scan and the PTTL, which short lock TTLs make likely; it had an expiry.
+    expect(ttls.filter(([, ttl]) => ttl === -1)).toEqual([]);
     await redis.stop();
   }, 120_000);
 });

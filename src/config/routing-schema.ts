@@ -73,7 +73,7 @@ export const routingKeys = {
     .describe('balance consistent-hash: what keeps calls on one replica: session, principal, or argument:<name> (a tool argument). Default session.'),
   health: z
     .strictObject({
-      type: z.enum(HEALTH_CHECK_TYPES).optional().describe('ping (an MCP ping) or http (GET path, 2xx is healthy). Default ping.'),
+      type: z.enum(HEALTH_CHECK_TYPES).optional().describe('ping (an MCP ping; server/discover for 2026-07-28 servers, which have no ping) or http (GET path, 2xx is healthy). Default ping.'),
       path: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).optional().describe('type http: the path to GET on the replica\'s origin, e.g. /healthz.'),
       intervalMs: intInRange(MIN_HEALTH_INTERVAL_MS, MAX_TIMEOUT_MS, 'milliseconds').optional().describe(`Time between probes of one replica. Default ${DEFAULT_HEALTH_INTERVAL_MS}.`),
       timeoutMs: intInRange(1, MAX_TIMEOUT_MS, 'milliseconds').optional().describe(`A probe slower than this fails. Default ${DEFAULT_HEALTH_TIMEOUT_MS} (at most intervalMs).`),
@@ -131,6 +131,7 @@ export function checkRouting(s: RoutingEntry, urlKey: string, type: string | und
     if (health.type === 'http' && health.path === undefined) fail(['health'], 'health type "http" needs path (the path to GET, e.g. /healthz)');
     if (health.type !== 'http' && health.path !== undefined) fail(['health', 'path'], 'path applies only to health type "http"');
     if (health.type === 'http' && type === 'stdio') fail(['health', 'type'], 'health type "http" needs an HTTP server; a stdio server is checked with ping');
+    if (health.type !== 'http' && type === 'sse') fail(['health'], 'a legacy HTTP+SSE server (type "sse") is checked with type "http" and a path, not ping');
     const interval = health.intervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
     if (health.timeoutMs !== undefined && health.timeoutMs > interval) {
       fail(['health', 'timeoutMs'], `must not exceed intervalMs (${interval}): a probe would still be running when the next one is due`);

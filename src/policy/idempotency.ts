@@ -10,6 +10,7 @@ import { isObject } from '../mcp/jsonrpc.js';
 
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
   'ping',
+  'server/discover',
   'tools/list',
   'prompts/list',
   'resources/list',

@@ -10,7 +10,7 @@ import type { JsonObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
 import type { FrameChannel } from '../ipc/frame-channel.js';
 import type { BackendStatusWire, PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
 import { UpstreamRpcError, toRpcError } from './rpc-connection.js';
-import { withDeadline } from './deadline.js';
+import { CallDeadline, withDeadline } from './deadline.js';
 import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from './link.js';
 import type { LogLevel } from '../mcp/versions.js';
 
@@ -126,8 +126,9 @@ export class StdioLink implements BackendLink {
 
   call(call: LinkCall): Promise<JsonObject> {
     let id = 0;
+    const deadline = new CallDeadline(call.timeoutMs, call.maxTotalMs);
     const work = new Promise<JsonObject>((resolve, reject) => {
-      id = this.channel.register({ link: this, hooks: call.hooks, resolve, reject });
+      id = this.channel.register({ link: this, hooks: deadline.watch(call.hooks), resolve, reject });
       const message: WorkerToPrimary = { t: 'call', id, b: this.name, m: call.method, g: call.group };
       if (call.params !== undefined) message.p = call.params;
       if (!this.channel.send(message)) {
@@ -135,7 +136,7 @@ export class StdioLink implements BackendLink {
         reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process is closed'));
       }
     });
-    return withDeadline(work, call.timeoutMs, call.signal, (reason) => {
+    return withDeadline(work, deadline, call.signal, (reason) => {
       this.channel.forget(id);
       this.channel.send({ t: 'cancel', id, reason });
     }, `${this.name} ${call.method}`);

@@ -17,7 +17,7 @@ import { encodeHeaderValue } from '../../mcp/headers.js';
 import { MODERN_VERSION } from '../../mcp/versions.js';
 import { handshake, type BackendIdentity } from '../handshake.js';
 import { UpstreamRpcError, toRpcError } from '../rpc-connection.js';
-import { withDeadline } from '../deadline.js';
+import { CallDeadline, withDeadline } from '../deadline.js';
 import { Backoff } from '../../primary/backoff.js';
 import { postMessage, startPost, type PostOutcome, type PostRequest } from './post-message.js';
 import { EventStream } from './event-stream.js';
@@ -97,13 +97,17 @@ export class StreamableHttpLink implements BackendLink {
     this.setStatus({ state: 'stopped', identity: undefined, lastError: undefined, generation: this.current.generation });
   }
 
-  async call(call: LinkCall): Promise<JsonObject> {
+  async call(asked: LinkCall): Promise<JsonObject> {
     if (this.current.state !== 'ready') {
       throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.current.state}${this.current.lastError ? `: ${this.current.lastError}` : ''}`, NOT_READY);
     }
     const inflight: InflightPost = { request: undefined, abandoned: false };
+    const deadline = new CallDeadline(asked.timeoutMs, asked.maxTotalMs);
+    // One object for the call from here on: lastIdFor() finds the POST's id by it.
+    const hooks = deadline.watch(asked.hooks);
+    const call = hooks === asked.hooks ? asked : { ...asked, hooks };
     const work = this.callOnce(call, true, inflight);
-    return withDeadline(work, call.timeoutMs, call.signal, (reason) => {
+    return withDeadline(work, deadline, call.signal, (reason) => {
       inflight.abandoned = true;
       inflight.request?.abort();
       // Legacy backends do not read a disconnect as cancellation.

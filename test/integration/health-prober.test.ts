@@ -86,7 +86,7 @@ describe('HTTP health path (type http)', () => {
     expect(await metric('only1mcp_replica_health_transitions_total', { server: 'web', replica: url, to: 'unhealthy' })).toBe(1);
     expect(await metric('only1mcp_replica_health_transitions_total', { server: 'web', replica: url, to: 'healthy' })).toBe(2);
     const histogram = (await primaryRegistry.getSingleMetric('only1mcp_health_probe_seconds')!.get()).values;
-    expect(histogram.some((v) => v.metricName === 'only1mcp_health_probe_seconds_count' && v.labels.outcome === 'fail' && v.labels.replica === url && v.value >= 2)).toBe(true);
+    expect(histogram.some((v) => (v as { metricName?: string }).metricName === 'only1mcp_health_probe_seconds_count' && v.labels.outcome === 'fail' && v.labels.replica === url && v.value >= 2)).toBe(true);
 
     prober.stop();
     expect(await metric('only1mcp_replica_up', { server: 'web', replica: url })).toBeUndefined();

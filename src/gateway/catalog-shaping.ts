@@ -13,9 +13,11 @@
 import { anyGlob } from '../config/glob.js';
 import type { ItemFilter, ShapingConfig } from '../config/model.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
-import type { ListKind } from './catalog.js';
 
 type Shows = (key: string) => boolean;
+
+/** The catalog's list kinds (catalog.ts ListKind), named here so that the two files do not import each other. */
+export type ShapedKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 
 export class ServerShaping {
   private readonly tools: Shows;
@@ -29,7 +31,7 @@ export class ServerShaping {
   }
 
   /** Whether clients may see and use the item the backend knows by `key` (name, URI or URI template). */
-  shows(kind: ListKind, key: string): boolean {
+  shows(kind: ShapedKind, key: string): boolean {
     switch (kind) {
       case 'tools':
         return this.tools(key);

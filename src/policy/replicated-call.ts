@@ -11,7 +11,8 @@
  * changes. The shared state (breakers, health) is passed in: one
  * CircuitBreakers and one HealthView serve every server of a worker.
  */
-import { createBalancer, type RandomSource } from './balancer/balancer.js';
+import { createBalancer } from './balancer/create-balancer.js';
+import type { RandomSource } from './balancer/balancer.js';
 import { balanceKey, type KeySource } from './hash-key.js';
 import { isIdempotent } from './idempotency.js';
 import { OutlierDetector, withOutlierDetection } from './outlier-detector.js';

@@ -4,7 +4,8 @@
  * tolerances are several standard deviations wide for the sample sizes used.
  */
 import { describe, expect, it } from 'vitest';
-import { createBalancer, type Pickable, type RandomSource } from '../../src/policy/balancer/balancer.js';
+import { createBalancer } from '../../src/policy/balancer/create-balancer.js';
+import type { Pickable, RandomSource } from '../../src/policy/balancer/balancer.js';
 import { ConsistentHash, RING_POINTS_PER_REPLICA } from '../../src/policy/balancer/consistent-hash.js';
 import { WeightedRandom } from '../../src/policy/balancer/random.js';
 import { hash32 } from '../../src/policy/balancer/hash.js';

@@ -21,7 +21,7 @@ import {
 } from '../../src/policy/outlier-detector.js';
 import { HealthView } from '../../src/policy/health-view.js';
 import { ReplicaSet, replicaKey } from '../../src/policy/replica-set.js';
-import { createBalancer } from '../../src/policy/balancer/balancer.js';
+import { createBalancer } from '../../src/policy/balancer/create-balancer.js';
 import { balanceKey, MAX_HASH_KEY_CHARS } from '../../src/policy/hash-key.js';
 
 const T0 = 1_800_000_000_000;

@@ -10,7 +10,7 @@ import { RetryBudget, RETRY_BUDGET_MIN_RETRIES, RETRY_BUDGET_WINDOW_MS } from '.
 import { isRetryable, reachedBackend, withRetry } from '../../src/policy/retry-policy.js';
 import { isIdempotent } from '../../src/policy/idempotency.js';
 import { ReplicaSet, type ReplicaState } from '../../src/policy/replica-set.js';
-import { createBalancer } from '../../src/policy/balancer/balancer.js';
+import { createBalancer } from '../../src/policy/balancer/create-balancer.js';
 
 const T0 = 1_800_000_000_000;
 

@@ -12,12 +12,8 @@
  * eligible (healthy, not ejected, circuit not open) is the replica set's
  * business (src/policy/replica-set.ts). State is per worker: each worker
  * balances its own calls, which spreads the whole node's calls the same way.
+ * create-balancer.ts makes one by the config's name.
  */
-import { ConsistentHash } from './consistent-hash.js';
-import { LeastConnections } from './least-connections.js';
-import { RoundRobin } from './round-robin.js';
-import { UniformRandom, WeightedRandom } from './random.js';
-import type { BalanceAlgorithm } from '../../config/model.js';
 
 /** What a balancer reads of a replica. */
 export interface Pickable {
@@ -38,22 +34,3 @@ export interface Balancer {
 
 /** A number in [0, 1), as Math.random; tests pass a seeded one. */
 export type RandomSource = () => number;
-
-/**
- * `replicas`: every configured replica (consistent-hash builds its ring over
- * all of them, so that a replica leaving rotation moves only its own keys).
- */
-export function createBalancer(algorithm: BalanceAlgorithm, replicas: readonly Pickable[], random: RandomSource = Math.random): Balancer {
-  switch (algorithm) {
-    case 'round-robin':
-      return new RoundRobin();
-    case 'least-connections':
-      return new LeastConnections(random);
-    case 'consistent-hash':
-      return new ConsistentHash(replicas, new WeightedRandom(random));
-    case 'random':
-      return new UniformRandom(random);
-    case 'weighted-random':
-      return new WeightedRandom(random);
-  }
-}

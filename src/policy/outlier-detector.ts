@@ -12,6 +12,7 @@
  * outage into a full one. State is per worker (it judges the calls it made).
  */
 import { isBackendFault } from './circuit-breaker.js';
+import { reachedBackend } from './retry-policy.js';
 import type { Send } from './breaker-policy.js';
 
 export const OUTLIER_CONSECUTIVE_FAULTS = 3;
@@ -74,7 +75,12 @@ export class OutlierDetector {
   }
 }
 
-/** Records each attempt's outcome for the replica it went to; only backend faults count against it. */
+/**
+ * Records each attempt's outcome for the replica it went to: backend faults
+ * count against it; an answer (a result, or the backend's own error) ends
+ * its run of faults; a refusal before anything was sent (not ready, circuit
+ * open) says nothing about it either way.
+ */
 export function withOutlierDetection<T>(detector: OutlierDetector, key: string, send: Send<T>, onEject?: () => void): Send<T> {
   return async () => {
     try {
@@ -82,7 +88,7 @@ export function withOutlierDetection<T>(detector: OutlierDetector, key: string, 
       detector.record(key, false);
       return result;
     } catch (err) {
-      if (detector.record(key, isBackendFault(err))) onEject?.();
+      if (reachedBackend(err) && detector.record(key, isBackendFault(err))) onEject?.();
       throw err;
     }
   };

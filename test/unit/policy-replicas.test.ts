@@ -103,6 +103,15 @@ describe('OutlierDetector', () => {
     }
     expect([d.admits('a'), ejected]).toEqual([false, 1]);
   });
+
+  it('does not let a refusal before sending break a run of faults (it says nothing about the replica)', async () => {
+    const d = new OutlierDetector(2);
+    const run = (err: unknown) => withOutlierDetection(d, 'a', () => Promise.reject(err))().catch(() => undefined);
+    for (let i = 0; i < OUTLIER_CONSECUTIVE_FAULTS - 1; i++) await run(new GatewayError('GW_ERR_BACKEND_TIMEOUT', 'slow'));
+    await run(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'restarting', NOT_READY));
+    await run(new GatewayError('GW_ERR_BACKEND_TIMEOUT', 'slow'));
+    expect(d.admits('a')).toBe(false);
+  });
 });
 
 describe('a breaker per replica (CircuitBreakers keyed by replica key)', () => {

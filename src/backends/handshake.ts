@@ -37,7 +37,8 @@ export interface BackendIdentity {
 }
 
 export type RequestFn = (method: string, params: JsonObject | undefined, timeoutMs: number) => Promise<JsonRpcResponse>;
-export type NotifyFn = (method: string, params?: JsonObject) => void;
+/** Sends a notification; a returned promise settles once the backend has taken it (initialize waits for that). */
+export type NotifyFn = (method: string, params?: JsonObject) => void | Promise<void>;
 
 /** Request `_meta` for a modern backend: the caller's capabilities, or the gateway's own. */
 export function modernMeta(capabilities: JsonObject = GATEWAY_CLIENT_CAPABILITIES, extra?: JsonObject): JsonObject {
@@ -104,7 +105,9 @@ async function initializeLegacy(request: RequestFn, notify: NotifyFn, timeoutMs:
   if (!isLegacyVersion(version)) {
     throw new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend answered initialize with unsupported protocolVersion ${JSON.stringify(result.protocolVersion)}`);
   }
-  notify('notifications/initialized');
+  // Servers register what depends on the client's capabilities when they see this (before any later request on
+  // stdio, which is ordered; on HTTP a later POST may overtake it unless its acceptance is awaited).
+  await notify('notifications/initialized');
   return {
     era: 'legacy',
     protocolVersion: version,

@@ -35,8 +35,9 @@ export class ScopedLinks {
     return link;
   }
 
-  has(scopeKey: string): boolean {
-    return this.links.has(scopeKey);
+  /** This worker's view of a scope, if it has one. */
+  find(scopeKey: string): ScopedLink | undefined {
+    return this.links.get(scopeKey);
   }
 
   all(): IterableIterator<ScopedLink> {

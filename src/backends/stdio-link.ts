@@ -75,11 +75,15 @@ export class PrimaryChannel {
   }
 
   /** The primary keeps the per-node refcount (or the per-client child's own subscription); a worker only says whether it still needs the URI. */
-  subscription(name: string, uri: string, on: boolean, scope?: string): Promise<void> {
+  subscription(name: string, uri: string, on: boolean, scoped?: { scope: UpstreamScope; expect: string | undefined; served: Waiting['served'] }): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const id = this.register({ hooks: NO_HOOKS, resolve: () => resolve(), reject });
-      const message: WorkerToPrimary = { t: 'sub', id, b: name, uri, on };
-      if (scope !== undefined) message.s = scope;
+      const id = this.register({ hooks: NO_HOOKS, resolve: () => resolve(), reject, served: scoped?.served });
+      const message: Extract<WorkerToPrimary, { t: 'sub' }> = { t: 'sub', id, b: name, uri, on };
+      if (scoped) {
+        message.s = scoped.scope.key;
+        message.c = scoped.scope.capabilities;
+        if (scoped.expect !== undefined) message.x = scoped.expect;
+      }
       if (!this.send(message)) {
         this.forget(id);
         reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process is closed'));
@@ -289,14 +293,18 @@ export class ScopedStdioLink implements ScopedLink {
     if (call.params !== undefined) message.p = call.params;
     if (call.logLevel !== undefined) message.lv = call.logLevel;
     if (ref?.k === 'stdio') message.x = ref.inst;
-    const served = (inst: string | undefined, reset: boolean) => {
+    return this.channel.call(message, { hooks: call.hooks, resolve: noop, reject: noop, served: this.served(ref) }, call.timeoutMs, call.signal, `${this.name} ${call.method}`);
+  }
+
+  /** What a result says of the child that served it: remembered for every worker, and a reset told to the client. */
+  private served(ref: UpstreamRef | undefined): (inst: string | undefined, reset: boolean) => void {
+    return (inst, reset) => {
       if (inst === undefined) return;
       if (ref?.k !== 'stdio' || ref.inst !== inst || ref.node !== this.services.nodeId) {
         this.home.saveRef(this.name, { k: 'stdio', node: this.services.nodeId, worker: this.services.workerId, inst });
       }
       if (reset) this.home.reset(this.name, 'its backend process was replaced (it sat idle too long, exited, or ran on a gateway node that is gone)');
     };
-    return this.channel.call(message, { hooks: call.hooks, resolve: noop, reject: noop, served }, call.timeoutMs, call.signal, `${this.name} ${call.method}`);
   }
 
   notify(method: string, params?: JsonObject): void {
@@ -317,16 +325,26 @@ export class ScopedStdioLink implements ScopedLink {
     }).catch(() => undefined);
   }
 
-  async subscribe(uri: string): Promise<void> {
-    const remote = await this.remoteOwner();
-    if (remote !== undefined) await this.services.relayOp(remote, this.name, this.scope, 'sub', { uri });
-    else await this.channel.subscription(this.name, uri, true, this.scope.key);
+  subscribe(uri: string): Promise<void> {
+    return this.subscription(uri, true);
   }
 
-  async unsubscribe(uri: string): Promise<void> {
-    const remote = await this.remoteOwner();
-    if (remote !== undefined) await this.services.relayOp(remote, this.name, this.scope, 'unsub', { uri });
-    else await this.channel.subscription(this.name, uri, false, this.scope.key);
+  unsubscribe(uri: string): Promise<void> {
+    return this.subscription(uri, false);
+  }
+
+  private async subscription(uri: string, on: boolean): Promise<void> {
+    const ref = await this.ref();
+    if (ref?.k === 'stdio' && ref.node !== this.services.nodeId) {
+      try {
+        await this.services.relayOp(ref.worker, this.name, this.scope, on ? 'sub' : 'unsub', { uri });
+        return;
+      } catch (err) {
+        if (!(err instanceof OwnerGone)) throw err;
+      }
+    }
+    const expect = ref?.k === 'stdio' ? ref.inst : undefined;
+    await this.channel.subscription(this.name, uri, on, { scope: this.scope, expect, served: this.served(ref) });
   }
 
   /** The client's last stored reference (shared by every worker through the scope's home). */

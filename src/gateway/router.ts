@@ -90,6 +90,14 @@ export class Router {
       case 'resources/subscribe':
       case 'resources/unsubscribe': {
         const target = await this.locate(ctx, method, params ?? {});
+        // A client's own backend session holds its own subscription (and sends the updates to that client alone).
+        const backend = this.upstreams.get(target.backend);
+        const scope = backend?.scopeOf(ctx);
+        if (backend?.scoped && scope) {
+          const link = backend.scoped.get(scope);
+          await (method === 'resources/subscribe' ? link.subscribe(target.name) : link.unsubscribe(target.name));
+          return {};
+        }
         const subscriber = ctx.sessionId ?? ctx.group;
         if (method === 'resources/subscribe') await this.subscriptions.subscribe(subscriber, target.backend, target.name);
         else await this.subscriptions.unsubscribe(subscriber, target.backend, target.name);
@@ -123,11 +131,14 @@ export class Router {
    */
   private async locate(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {
     for (const kind of LOOKUP_KINDS[method]!) this.upstreams.markServed(kind);
+    // A client with backend sessions of its own looks names up in its own lists, which may not be loaded yet:
+    // a URI found in another server's lists meanwhile would go to the wrong backend.
+    if (this.upstreams.hasOwnLists(ctx)) await Promise.all(LOOKUP_KINDS[method]!.map((kind) => this.upstreams.readyCatalog(kind, ctx)));
     try {
       return this.target(ctx, method, params);
     } catch (err) {
       if (!(err instanceof GatewayError) || !UNKNOWN_NAME_ERRORS.has(err.errorName)) throw err;
-      await Promise.all(LOOKUP_KINDS[method]!.map((kind) => this.upstreams.ensure(kind, ctx)));
+      await Promise.all(LOOKUP_KINDS[method]!.map((kind) => this.upstreams.readyCatalog(kind, ctx)));
       return this.target(ctx, method, params);
     }
   }

@@ -134,11 +134,19 @@ export class ScopedCatalogs {
     }
   }
 
-  /** One scope's backend session said its list changed: from now on that scope's lists are its own. */
-  scopeChanged(server: string, scopeKey: string, kind: ListKind): void {
+  /**
+   * One scope's backend session said its list changed: from now on that
+   * scope's lists are its own. The capability-keyed copy it may have shared
+   * is dropped too (when the signature is known here): a server that
+   * registers tools right after initialize may have been listed a moment
+   * before, through this very session.
+   */
+  scopeChanged(server: string, scopeKey: string, kind: ListKind, signature: string | undefined): void {
     this.own.add(`${server}\0${scopeKey}`);
     const source = this.sources.get(`${server}\0own:${scopeKey}`);
     if (source) this.dropKind(source, kind);
+    const shared = signature === undefined ? undefined : this.sources.get(`${server}\0sig:${signature}`);
+    if (shared) this.dropKind(shared, kind);
   }
 
   /** The scope ended: its own lists go. */

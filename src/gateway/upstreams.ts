@@ -123,6 +123,11 @@ export class Upstreams {
     }
   }
 
+  /** True when some server gives this client a backend session (and so lists) of its own. */
+  hasOwnLists(client: ScopeClient): boolean {
+    return this.scopedServers(client) !== undefined;
+  }
+
   /** The list keys a client's catalog is built from now (empty when it has no isolated server). */
   private scopeVector(client: ScopeClient): string {
     const scoped = this.scopedServers(client);
@@ -155,7 +160,7 @@ export class Upstreams {
 
   /** A client's own backend session said its list changed: that client's lists of the server are its own from now on. */
   scopedListChanged(server: string, scopeKey: string, kind: ListKind): void {
-    this.scopedCatalogs.scopeChanged(server, scopeKey, kind);
+    this.scopedCatalogs.scopeChanged(server, scopeKey, kind, this.backends.get(server)?.scoped?.find(scopeKey)?.scope.signature);
   }
 
   /**

@@ -39,7 +39,7 @@ export type WorkerToPrimary =
   | { t: 'cancel'; id: number; reason: string }
   | { t: 'notify'; b: string; m: string; p?: JsonObject; s?: string }
   | { t: 'answer'; b: string; sid: number; r?: JsonObject; e?: JsonRpcErrorObject }
-  | { t: 'sub'; id: number; b: string; uri: string; on: boolean; s?: string }
+  | { t: 'sub'; id: number; b: string; uri: string; on: boolean; s?: string; c?: JsonObject; x?: string }
   | { t: 'level'; b: string; level: LogLevel | null; s?: string }
   /** The scope's client session ended: its child is stopped now. */
   | { t: 'release'; b: string; s: string };

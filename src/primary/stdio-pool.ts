@@ -65,37 +65,39 @@ export class StdioPool {
   }
 
   call(worker: WorkerPort, id: number, call: ScopedCall, method: string, params: JsonObject | undefined, group: string): void {
-    if (this.stopping) {
-      failResult(worker, id, new GatewayError('GW_ERR_SHUTTING_DOWN', `backend ${this.name} is stopping`));
+    const got = this.acquire(worker, call);
+    if (got instanceof GatewayError) {
+      failResult(worker, id, got);
       return;
     }
+    const { child, extra } = got;
+    void child.opened.then(
+      () => {
+        if (!child.session.alive) {
+          failResult(worker, id, new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name} exited`), extra);
+          return;
+        }
+        this.applyLevel(child, call.level);
+        this.deps.calls.run(child.session, worker, id, method, params, group, extra);
+      },
+      (err: unknown) => failResult(worker, id, startError(this.name, err), extra),
+    );
+  }
+
+  /** The scope's child, started now if it has none (within the cap), and what a result must say about it. */
+  private acquire(worker: WorkerPort, call: ScopedCall): { child: ScopedChild; extra: ResultExtra } | GatewayError {
+    if (this.stopping) return new GatewayError('GW_ERR_SHUTTING_DOWN', `backend ${this.name} is stopping`);
     let child = this.children.get(call.scope);
-    let fresh = false;
     if (!child) {
-      if (this.children.size >= this.config.common.maxProcesses) {
-        failResult(worker, id, this.capError());
-        return;
-      }
+      if (this.children.size >= this.config.common.maxProcesses) return this.capError();
       child = this.spawn(call.scope, call.capabilities);
-      fresh = true;
     }
     const extra: ResultExtra = { inst: child.inst };
     // The client's state lived in another process (idle-reaped, crashed, or on a node that is gone).
     if (call.expect !== undefined && call.expect !== child.inst) extra.reset = true;
     child.lastUsed = this.now();
     child.lastWorker = worker;
-    const ready = child;
-    void ready.opened.then(
-      () => {
-        if (!ready.session.alive) {
-          failResult(worker, id, new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name} exited`), extra);
-          return;
-        }
-        this.applyLevel(ready, call.level);
-        this.deps.calls.run(ready.session, worker, id, method, params, group, extra);
-      },
-      (err: unknown) => failResult(worker, id, new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} could not start a process for this client${fresh ? '' : ' session'}: ${err instanceof Error ? err.message : String(err)}`), extra),
-    );
+    return { child, extra };
   }
 
   notify(scope: string, method: string, params: JsonObject | undefined): void {
@@ -103,19 +105,19 @@ export class StdioPool {
     if (child) void child.opened.then(() => child.session.conn.notify(method, params), () => undefined);
   }
 
-  /** A scope's client follows (or stops following) a resource on its own child. */
-  subscription(worker: WorkerPort, id: number, scope: string, uri: string, on: boolean): void {
-    const child = this.children.get(scope);
-    if (!child) {
-      // No process, no subscription to hold: the next call starts one, and the client re-subscribes after a reset.
-      worker.send({ t: 'result', id, r: {} });
+  /** A scope's client follows (or stops following) a resource on its own child (started for it if need be). */
+  subscription(worker: WorkerPort, id: number, call: ScopedCall, uri: string, on: boolean): void {
+    const got = this.acquire(worker, call);
+    if (got instanceof GatewayError) {
+      failResult(worker, id, got);
       return;
     }
+    const { child, extra } = got;
     void child.opened
       .then(() => subscribeOnChild(child.session, uri, on, this.config.common.callTimeoutMs))
       .then(
-        () => worker.send({ t: 'result', id, r: {} }),
-        (err: unknown) => failResult(worker, id, err instanceof GatewayError ? err : new GatewayError('GW_ERR_BACKEND_PROTOCOL', String(err))),
+        () => worker.send({ t: 'result', id, r: {}, ...extra }),
+        (err: unknown) => failResult(worker, id, err instanceof GatewayError ? err : startError(this.name, err), extra),
       );
   }
 
@@ -238,4 +240,9 @@ export class StdioPool {
       { maxProcesses: max, backend: this.name },
     );
   }
+}
+
+function startError(name: string, err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${name} could not start a process for this client: ${err instanceof Error ? err.message : String(err)}`);
 }

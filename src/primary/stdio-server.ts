@@ -130,7 +130,7 @@ export class StdioServer {
         return;
       case 'sub': {
         if (m.s !== undefined && this.pools.has(m.b)) {
-          this.pools.get(m.b)!.subscription(port, m.id, m.s, m.uri, m.on);
+          this.pools.get(m.b)!.subscription(port, m.id, { scope: m.s, capabilities: m.c ?? {}, level: undefined, expect: m.x }, m.uri, m.on);
           return;
         }
         const host = this.hosts.get(m.b);

@@ -105,8 +105,16 @@ export class HttpSession {
   }
 
   notify(method: string, params?: JsonObject): void {
+    void this.notified(method, params);
+  }
+
+  /** A notification, settled once the backend accepted it (or refused it: that is not the sender's problem). */
+  notified(method: string, params?: JsonObject): Promise<void> {
     const message = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
-    void postMessage(this.backend.pool, { path: this.backend.path, headers: this.headersFor(method, undefined), body: JSON.stringify(message), expectId: undefined }).catch(() => undefined);
+    return postMessage(this.backend.pool, { path: this.backend.path, headers: this.headersFor(method, undefined), body: JSON.stringify(message), expectId: undefined }).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** A handshake request (server/discover, initialize); initialize's answer names the session. */

@@ -135,7 +135,7 @@ export class LegacySseLink implements BackendLink {
           const sent = conn.request(method, params, undefined, 'gateway');
           return withDeadline(sent.response, timeoutMs, undefined, (reason) => conn.cancel(sent.id, reason), `${this.name} ${method}`);
         },
-        (method, params) => conn.notify(method, params),
+        (method, params) => this.postAwaited(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }),
         'legacy',
         this.config.common.connectTimeoutMs,
         this.owner?.capabilities,
@@ -188,9 +188,14 @@ export class LegacySseLink implements BackendLink {
   }
 
   private post(message: JsonRpcMessage): void {
+    void this.postAwaited(message);
+  }
+
+  /** One message to the session's POST endpoint, settled once the backend accepted it. */
+  private async postAwaited(message: JsonRpcMessage | { jsonrpc: '2.0'; method: string; params?: JsonObject }): Promise<void> {
     const endpoint = this.endpoint;
     if (!endpoint) return;
-    void sendAndForget(this.pool, {
+    await sendAndForget(this.pool, {
       path: `${endpoint.pathname}${endpoint.search}`,
       method: 'POST',
       headers: { 'content-type': 'application/json', ...this.config.headers },

@@ -121,7 +121,7 @@ export class ScopedHttpLink implements ScopedLink {
     const config = this.backend.config;
     const identity = await handshake(
       (method, params, timeoutMs) => this.session.handshakeRequest(method, params, timeoutMs),
-      (method, params) => this.session.notify(method, params),
+      (method, params) => this.session.notified(method, params),
       'legacy',
       config.common.connectTimeoutMs,
       this.scope.capabilities,

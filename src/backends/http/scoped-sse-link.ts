@@ -70,8 +70,19 @@ export class ScopedSseLink implements ScopedLink {
     void this.remote('level', level === undefined ? {} : { lv: level }, (link) => link.setLogLevel(level));
   }
 
-  subscribe(uri: string): Promise<void> {
-    return this.remote('sub', { uri }, (link) => link.subscribe(uri));
+  /** Subscribing is a use: a session not open anywhere is opened here for it. */
+  async subscribe(uri: string): Promise<void> {
+    this.lastUsed = Date.now();
+    const holder = await this.holder();
+    if (holder !== undefined) {
+      try {
+        await this.services.relayOp(holder, this.name, this.scope, 'sub', { uri });
+        return;
+      } catch (err) {
+        if (!(err instanceof OwnerGone)) throw err;
+      }
+    }
+    await (await this.openHere()).subscribe(uri);
   }
 
   unsubscribe(uri: string): Promise<void> {

@@ -135,7 +135,7 @@ export class StreamableHttpLink implements BackendLink, HttpBackend {
     try {
       const identity = await handshake(
         (method, params, timeoutMs) => this.session.handshakeRequest(method, params, timeoutMs),
-        (method, params) => this.session.notify(method, params),
+        (method, params) => this.session.notified(method, params),
         this.config.common.protocol,
         this.config.common.connectTimeoutMs,
       );

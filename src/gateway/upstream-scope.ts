@@ -5,11 +5,12 @@
  *   session    `s:<session id>`   each client session its own backend session
  *   principal  `p:<principal>`    one per authenticated principal
  *   shared     (no scope)         the gateway's one session, for every client
- * A stateless 2026-07-28 client has no session to scope by: it gets
- * `m:<principal>:<capabilities>`, one backend session per principal and set
- * of capabilities (what a 2025 server can tell its clients apart by).
- * Unauthenticated clients have no principal worth sharing by, so `principal`
- * falls back to the session.
+ * A stateless 2026-07-28 client has no session to scope by. Its requests are
+ * tied to each other only by what the backend keeps (a task it started, say),
+ * so they must share one backend session: its principal's (`p:<principal>`)
+ * when it authenticated, else the gateway's shared one. Unauthenticated
+ * clients have no principal worth sharing by, so `principal` falls back to
+ * the session.
  *
  * A backend session opened for a scope declares the client's own
  * capabilities (limited to what the gateway forwards), because 2025 servers
@@ -30,7 +31,7 @@ export interface ScopeClient {
 }
 
 export interface UpstreamScope {
-  /** Names the backend session: `s:…`, `p:…` or `m:…`. */
+  /** Names the backend session: `s:…` or `p:…`. */
   readonly key: string;
   /** Declared to the backend in initialize. */
   readonly capabilities: JsonObject;
@@ -64,7 +65,7 @@ export function scopeFor(isolation: Isolation, client: ScopeClient): UpstreamSco
   const authenticated = client.principal !== ANONYMOUS_PRINCIPAL;
   if (isolation === 'principal' && authenticated) return { key: `p:${client.principal}`, capabilities, signature, sessionId: undefined };
   if (client.sessionId !== undefined) return { key: `s:${client.sessionId}`, capabilities, signature, sessionId: client.sessionId };
-  return { key: `m:${client.principal}:${signature}`, capabilities, signature, sessionId: undefined };
+  return authenticated ? { key: `p:${client.principal}`, capabilities, signature, sessionId: undefined } : undefined;
 }
 
 /** The client session a scope key names, if it names one. */

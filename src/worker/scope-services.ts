@@ -7,7 +7,7 @@
  * are remembered in the session's shared record, and what they send reaches
  * the client on its standalone stream (GET /mcp, or the legacy /sse stream)
  * through the session's event log, from whichever worker holds that stream.
- * Other scopes (a principal's, a stateless client's) are remembered in the
+ * Other scopes (a principal's) are remembered in the
  * shared store; they have no stream to deliver to, so what their backend
  * sessions send outside calls is refused or dropped and counted.
  */
@@ -138,7 +138,7 @@ class SessionHome implements ScopeHome {
   }
 }
 
-/** A principal's or stateless client's backend sessions, kept in the shared store. */
+/** A principal's backend sessions, kept in the shared store. */
 class StoreHome implements ScopeHome {
   constructor(private readonly sessions: Sessions, private readonly scopeKey: string, private readonly logger: Logger) {}
 

@@ -19,12 +19,13 @@ describe('scopeFor', () => {
     expect(scopeFor('principal', { sessionId: 's1', principal: ANONYMOUS_PRINCIPAL, clientCapabilities: caps })).toMatchObject({ key: 's:s1' });
   });
 
-  it('a stateless client: one per principal and capability set', () => {
+  it('a stateless client: its principal\'s session when authenticated (its requests share backend state, tasks say), else the shared one', () => {
     const a = scopeFor('session', { sessionId: undefined, principal: 'bob', clientCapabilities: { sampling: {} } })!;
     const b = scopeFor('session', { sessionId: undefined, principal: 'bob', clientCapabilities: {} })!;
-    expect(a.key).toMatch(/^m:bob:/);
-    expect(a.key).not.toBe(b.key);
+    expect(a.key).toBe('p:bob');
+    expect(b.key).toBe('p:bob');
     expect(a.sessionId).toBeUndefined();
+    expect(scopeFor('session', { sessionId: undefined, principal: ANONYMOUS_PRINCIPAL, clientCapabilities: {} })).toBeUndefined();
   });
 });
 

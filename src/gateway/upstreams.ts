@@ -98,6 +98,7 @@ export class Upstreams {
   async close(): Promise<void> {
     await Promise.all(this.all().map((b) => Promise.all([b.link.close(), b.scoped?.close()])));
     this.backends.clear();
+    this.isolated = 0;
   }
 
   /**
@@ -134,17 +135,27 @@ export class Upstreams {
     return scoped ? scoped.map((s) => this.scopedCatalogs.listKey(s.name, s.scope)).join('\n') : '';
   }
 
-  /** The isolated servers of a client with their scopes; undefined when there are none (the common, cheap case). */
+  /**
+   * The isolated servers of a client with their scopes; undefined when there
+   * are none (the common, cheap case). Computed once per request: the router
+   * asks several times (lookup, lists, call), and the request context object
+   * lives exactly as long as the request.
+   */
   private scopedServers(client: ScopeClient | undefined): ScopedServer[] | undefined {
-    if (client === undefined || this.isolatedCount === 0) return undefined;
+    if (client === undefined || this.isolated === 0) return undefined;
+    const known = this.scopedByClient.get(client);
+    if (known !== undefined) return known ?? undefined;
     let out: ScopedServer[] | undefined;
     for (const backend of this.backends.values()) {
       if (!backend.ready) continue;
       const scope = backend.scopeOf(client);
       if (scope) (out ??= []).push({ name: backend.name, capabilities: backend.capabilities, scope });
     }
+    this.scopedByClient.set(client, out ?? null);
     return out;
   }
+
+  private readonly scopedByClient = new WeakMap<ScopeClient, ScopedServer[] | null>();
 
   /** The client's session ended: the backend sessions it had of its own end too (`principal` ones stay: other sessions share them). */
   async releaseScope(client: ScopeClient): Promise<void> {
@@ -175,12 +186,8 @@ export class Upstreams {
     }
   }
 
-  /** Servers whose clients get sessions of their own (counted so the common all-shared case skips the per-request walk). */
-  private get isolatedCount(): number {
-    let n = 0;
-    for (const backend of this.backends.values()) if (backend.scoped) n++;
-    return n;
-  }
+  /** Servers whose clients may get sessions of their own, counted so the common all-shared case skips the per-request walk. */
+  private isolated = 0;
 
   /** Applies a new configuration: removed servers close, added ones start, changed ones restart. */
   async reconfigure(next: GatewayConfig): Promise<void> {
@@ -242,7 +249,9 @@ export class Upstreams {
     } else {
       link = new StreamableHttpLink(server, events, this.logger);
     }
-    this.backends.set(server.name, new Backend(server, link, this.scopedLinks(server, link)));
+    const scoped = this.scopedLinks(server, link);
+    if (scoped) this.isolated++;
+    this.backends.set(server.name, new Backend(server, link, scoped));
     void link.start();
     if (this.logLevel !== undefined) link.setLogLevel(this.logLevel);
   }
@@ -262,6 +271,7 @@ export class Upstreams {
     const backend = this.backends.get(name);
     if (!backend) return;
     this.backends.delete(name);
+    if (backend.scoped) this.isolated--;
     this.generations.delete(name);
     this.catalog.drop(name);
     this.scopedCatalogs.serverChanged(name);

@@ -16,6 +16,9 @@ export function stdioServer(name: string, options: { naming?: NamingPolicy; pref
       protocol: 'auto',
       callTimeoutMs: 1_000,
       connectTimeoutMs: 1_000,
+      isolation: 'shared',
+      maxProcesses: 4,
+      idleTimeoutMs: 60_000,
     },
   };
 }

@@ -54,7 +54,7 @@ const config: ServerConfig = {
   type: 'streamable-http',
   url: 'http://127.0.0.1:1/mcp',
   headers: {},
-  common: { enabled: true, naming: 'prefix', prefix: 'github', protocol: 'auto', callTimeoutMs: 5_000, connectTimeoutMs: 1_000 },
+  common: { enabled: true, naming: 'prefix', prefix: 'github', protocol: 'auto', callTimeoutMs: 5_000, connectTimeoutMs: 1_000, isolation: 'shared', maxProcesses: 4, idleTimeoutMs: 60_000 },
 };
 
 function context(overrides: Partial<CallContext> = {}, answers: Record<string, JsonObject> = {}): CallContext & { asked: Array<{ method: string; params: JsonObject | undefined }> } {

@@ -10,8 +10,7 @@ import {
   DEFAULT_HOST,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_NAME_SEPARATOR,
-  DEFAULT_PORT,
-} from '../../src/config/defaults.js';
+  DEFAULT_PORT, DEFAULT_ISOLATION, DEFAULT_MAX_PROCESSES, DEFAULT_UPSTREAM_IDLE_MS } from '../../src/config/defaults.js';
 import { builtinDefaultConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
 
 function failure(text: string, file = 'config.yaml'): string {
@@ -53,6 +52,8 @@ servers:
     protocol: legacy
     timeoutMs: 5000
     connectTimeoutMs: 2000
+    isolation: shared
+    idleTimeoutMs: 60000
   search:
     url: https://search.example.com/mcp
     headers:
@@ -81,7 +82,7 @@ describe('a YAML config', () => {
           args: ['-y', '@modelcontextprotocol/server-github'],
           env: { GITHUB_TOKEN: 'secret' },
           cwd: '/srv/github',
-          common: { enabled: false, naming: 'prefix', prefix: 'gh', protocol: 'legacy', callTimeoutMs: 5000, connectTimeoutMs: 2000 },
+          common: { enabled: false, naming: 'prefix', prefix: 'gh', protocol: 'legacy', callTimeoutMs: 5000, connectTimeoutMs: 2000, isolation: 'shared', maxProcesses: DEFAULT_MAX_PROCESSES, idleTimeoutMs: 60000 },
         },
         {
           name: 'search',
@@ -95,6 +96,9 @@ describe('a YAML config', () => {
             protocol: 'auto',
             callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
             connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+            isolation: DEFAULT_ISOLATION,
+            maxProcesses: DEFAULT_MAX_PROCESSES,
+            idleTimeoutMs: DEFAULT_UPSTREAM_IDLE_MS,
           },
         },
         {
@@ -135,7 +139,17 @@ describe('a YAML config', () => {
         args: [],
         env: {},
         cwd: undefined,
-        common: { enabled: true, naming: 'prefix', prefix: 'mem', protocol: 'auto', callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS, connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS },
+        common: {
+          enabled: true,
+          naming: 'prefix',
+          prefix: 'mem',
+          protocol: 'auto',
+          callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+          connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+          isolation: 'session',
+          maxProcesses: DEFAULT_MAX_PROCESSES,
+          idleTimeoutMs: DEFAULT_UPSTREAM_IDLE_MS,
+        },
       },
     ]);
   });

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import type { Isolation } from './model.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7323;
@@ -14,6 +15,16 @@ export const MAX_TIMEOUT_MS = 2_147_483_647;
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const DEFAULT_NAME_SEPARATOR = '__';
+/** Who shares a 2025-era backend session unless the server says otherwise: each client session its own. */
+export const DEFAULT_ISOLATION: Isolation = 'session';
+/** stdio: per-session children one server may run on one node before new sessions are refused. */
+export const DEFAULT_MAX_PROCESSES = 32;
+/**
+ * A per-session backend session (a stdio child, an HTTP Mcp-Session-Id) idle
+ * this long is closed. Below SESSION_IDLE_TIMEOUT_MS, so a child never
+ * outlives the client session that expired without a DELETE by more than this.
+ */
+export const DEFAULT_UPSTREAM_IDLE_MS = 10 * 60_000;
 /** MCP clients (and the models behind them) commonly reject tool names longer than this. */
 export const MAX_TOOL_NAME_CHARS = 64;
 

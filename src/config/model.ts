@@ -7,6 +7,14 @@
 export type NamingPolicy = 'prefix' | 'on-collision' | 'never';
 export type BackendProtocol = 'auto' | 'legacy' | 'modern';
 export type ContextMode = 'full' | 'compact' | 'search';
+/**
+ * Who shares one backend session of a 2025-era server: each client session
+ * its own (`session`), each authenticated principal its own (`principal`;
+ * unauthenticated clients fall back to `session`), or every client one
+ * (`shared`: only right for servers that keep no per-connection state).
+ * 2026-07-28 backends keep no sessions, so the policy changes nothing there.
+ */
+export type Isolation = 'session' | 'principal' | 'shared';
 
 export interface StdioServerConfig {
   readonly name: string;
@@ -115,6 +123,12 @@ export interface CommonServerConfig {
   readonly connectTimeoutMs: number;
   readonly routing: RoutingConfig;
   readonly shaping: ShapingConfig;
+  /** Who shares a backend session (see Isolation). */
+  readonly isolation: Isolation;
+  /** stdio: most child processes per node for per-session/per-principal backend sessions (the shared one not counted). */
+  readonly maxProcesses: number;
+  /** A per-session/per-principal backend session unused this long is closed (stdio: its child stopped). */
+  readonly idleTimeoutMs: number;
 }
 
 export type ServerConfig = StdioServerConfig | HttpServerConfig;

@@ -14,6 +14,9 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_NAME_SEPARATOR,
   DEFAULT_PORT,
+  DEFAULT_ISOLATION,
+  DEFAULT_MAX_PROCESSES,
+  DEFAULT_UPSTREAM_IDLE_MS,
 } from './defaults.js';
 import { readEnvFile } from './env-file.js';
 import { DEFAULT_WORKING_SET_BUDGET_TOKENS } from '../context/working-set.js';
@@ -80,6 +83,9 @@ function normaliseServer(name: string, s: ServerFileEntry, ctx: ServerContext): 
     connectTimeoutMs: s.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     routing: normaliseRouting(s),
     shaping: normaliseShaping(s),
+    isolation: s.isolation ?? DEFAULT_ISOLATION,
+    maxProcesses: s.maxProcesses ?? DEFAULT_MAX_PROCESSES,
+    idleTimeoutMs: s.idleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_MS,
   };
   const type = resolveType(s);
   if (type !== 'stdio') {

@@ -15,7 +15,7 @@ import {
   resolveUrl,
   typeKey,
 } from './client-keys.js';
-import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, MAX_TIMEOUT_MS } from './defaults.js';
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_ISOLATION, DEFAULT_MAX_PROCESSES, DEFAULT_UPSTREAM_IDLE_MS, MAX_TIMEOUT_MS } from './defaults.js';
 
 export { MAX_TIMEOUT_MS };
 import { intInRange, NAMING_POLICIES, nonEmptyString, urlString } from './schema-parts.js';
@@ -29,6 +29,8 @@ export const SERVER_NAME_RULE = 'a server name is 1-64 characters of A-Z, a-z, 0
 /** Search mode's meta-tools are named only1mcp__*: no server name or prefix may take it. */
 export const RESERVED_NAME = 'only1mcp';
 export const reservedNameRule = (what: string): string => `"${RESERVED_NAME}" is reserved for the gateway's own tools; pick another ${what}`;
+/** More per-session children than this on one node is a typo for a smaller number. */
+export const MAX_PROCESSES_LIMIT = 10_000;
 
 const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMEOUT_MS / 1000);
 const TIMEOUT_SECONDS_RANGE = `must be from 1 to ${MAX_TIMEOUT_SECONDS} (seconds)`;
@@ -68,6 +70,16 @@ const ServerObject = z.strictObject({
     .describe('Protocol era to speak: auto probes with server/discover and falls back to initialize; legacy always uses initialize; modern requires 2026-07-28. Default auto.'),
   timeoutMs: timeoutMs.optional().describe(`Call timeout in milliseconds; each progress notification from the backend restarts it, up to maxCallMs. Default ${DEFAULT_CALL_TIMEOUT_MS}.`),
   connectTimeoutMs: timeoutMs.optional().describe(`Start/connect and handshake timeout in milliseconds. Default ${DEFAULT_CONNECT_TIMEOUT_MS}.`),
+  isolation: z
+    .enum(['session', 'principal', 'shared'])
+    .optional()
+    .describe(`Who shares one backend session of a 2025-era server: session (each client session its own: a stdio child or an HTTP Mcp-Session-Id per client), principal (one per authenticated principal; unauthenticated clients as session), shared (one for all clients; only for servers that keep no per-client state). No effect on 2026-07-28 servers. Default ${DEFAULT_ISOLATION}.`),
+  maxProcesses: intInRange(1, MAX_PROCESSES_LIMIT, 'processes')
+    .optional()
+    .describe(`stdio with isolation session or principal: most per-client child processes of this server on one node; a client past the cap gets an error naming it. Default ${DEFAULT_MAX_PROCESSES}.`),
+  idleTimeoutMs: timeoutMs
+    .optional()
+    .describe(`A per-client backend session unused this long is closed (a stdio child is stopped); the next call opens a new one and tells the client its backend state was reset. Default ${DEFAULT_UPSTREAM_IDLE_MS}.`),
 
   // Replicas, balancing, health, retries, long calls (routing-schema.ts); filtering and shaping (shaping-schema.ts).
   ...routingKeys,
@@ -137,6 +149,8 @@ function checkServer(s: ServerFileEntry, ctx: z.RefinementCtx): void {
   if (s.enabled !== undefined && s.disabled !== undefined) fail('disabled', 'enabled and disabled are the same setting; keep one');
   if (s.timeoutMs !== undefined && s.timeout !== undefined) fail('timeout', 'timeout (seconds) and timeoutMs are the same setting; keep one');
   if (s.protocol === 'modern' && type === 'sse') fail('protocol', 'protocol "modern" cannot run over the legacy HTTP+SSE transport (type "sse")');
+  if (s.maxProcesses !== undefined && type !== undefined && type !== 'stdio') fail('maxProcesses', 'maxProcesses applies only to stdio servers (command)');
+  if (s.maxProcesses !== undefined && s.isolation === 'shared') fail('maxProcesses', 'maxProcesses limits per-client processes, which isolation "shared" never starts; remove one of them');
   checkRouting(s, urlKey, type, resolveCallTimeoutMs(s) ?? DEFAULT_CALL_TIMEOUT_MS, failAt);
   checkShaping(s, failAt);
 }

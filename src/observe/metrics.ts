@@ -59,6 +59,12 @@ export function observeBackendCall(backend: string, outcome: CallOutcome, second
   child.observe(seconds);
 }
 
+export const unattributedMessages = new client.Counter({
+  name: 'only1mcp_unattributed_messages_total',
+  help: 'Messages a shared backend session sent outside any call that belong to no one client: requests refused, notifications dropped (by backend, kind).',
+  labelNames: ['backend', 'kind'] as const,
+});
+
 export const offloadedTasks = new client.Counter({ name: 'only1mcp_offloaded_tasks_total', help: 'JSON parse/hash tasks run in the piscina pool (bodies above the offload threshold).' });
 
 /** Read at scrape time rather than set on every change, so no path that changes them can forget to. */

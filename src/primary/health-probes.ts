@@ -33,17 +33,22 @@ export function httpGetProbe(replicaUrl: string, path: string, headers: Readonly
 export interface PingableHost {
   status(): BackendStatusWire;
   call(worker: { readonly index: number; send(message: PrimaryToWorker): void }, id: number, method: string, params: JsonObject | undefined, group: string): void;
+}
+
+/** The primary's table of worker calls (worker-calls.ts), through which a call is cancelled. */
+export interface CallCanceller {
   cancel(worker: { readonly index: number }, id: number, reason: string): void;
 }
 
 /** Worker indexes are 0 and up; the prober's pings go as a worker of its own that no real one can be. */
 const PROBER_WORKER_INDEX = -1;
+/** One sequence for every stdio ping of this primary: (worker, id) keys the primary's call table. */
+let nextPingId = 1;
 
-export function stdioHostPing(host: PingableHost): Probe {
-  let nextId = 1;
+export function stdioHostPing(host: PingableHost, calls: CallCanceller): Probe {
   return (signal) =>
     new Promise<void>((resolve, reject) => {
-      const id = nextId++;
+      const id = nextPingId++;
       const port = {
         index: PROBER_WORKER_INDEX,
         send(message: PrimaryToWorker) {
@@ -55,7 +60,7 @@ export function stdioHostPing(host: PingableHost): Probe {
       };
       // A cancelled call is never answered: the probe settles here.
       const onAbort = () => {
-        host.cancel(port, id, 'health probe timed out');
+        calls.cancel(port, id, 'health probe timed out');
         reject(new Error('ping timed out'));
       };
       signal.addEventListener('abort', onAbort, { once: true });

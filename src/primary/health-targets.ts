@@ -4,13 +4,17 @@
  * pinged over MCP (http-ping.ts) or asked for a health path; stdio replicas
  * are pinged through the host that runs their child in this primary.
  */
-import { httpGetProbe, stdioHostPing, type PingableHost } from './health-probes.js';
+import { httpGetProbe, stdioHostPing, type CallCanceller, type PingableHost } from './health-probes.js';
 import { httpPingProbe } from './http-ping.js';
 import type { ProbeTarget } from './health-prober.js';
 import type { ServerConfig } from '../config/model.js';
 
-/** `stdioHost`: the host running a stdio replica's child on this node, if any. */
-export function probeTargets(servers: readonly ServerConfig[], stdioHost: (server: string, replicaId: string) => PingableHost | undefined): ProbeTarget[] {
+/**
+ * `stdioHost`: the host running a stdio replica's shared child on this node,
+ * if any; `calls`: the primary's worker-call table (cancels a ping that
+ * timed out).
+ */
+export function probeTargets(servers: readonly ServerConfig[], stdioHost: (server: string, replicaId: string) => PingableHost | undefined, calls: CallCanceller): ProbeTarget[] {
   const targets: ProbeTarget[] = [];
   for (const server of servers) {
     const check = server.common.routing.health;
@@ -18,7 +22,7 @@ export function probeTargets(servers: readonly ServerConfig[], stdioHost: (serve
     if (server.type === 'stdio') {
       for (const replica of server.replicas) {
         const host = stdioHost(server.name, replica.id);
-        if (host) targets.push({ server: server.name, replica: replica.id, check, probe: stdioHostPing(host) });
+        if (host) targets.push({ server: server.name, replica: replica.id, check, probe: stdioHostPing(host, calls) });
       }
       continue;
     }

@@ -42,6 +42,12 @@ export interface SessionRecord {
   askedContextMode?: ContextMode | undefined;
   /** The search-mode working set (src/context/working-set.ts JSON), kept with the session so any worker has it. */
   workingSet?: unknown;
+  /**
+   * The client's own backend session of each isolated server (an UpstreamRef,
+   * src/backends/link.ts). One field per server, so workers opening different
+   * servers for one client at once never overwrite each other.
+   */
+  [upstream: `up:${string}`]: JsonObject | undefined;
 }
 
 export interface StoredEvent {
@@ -82,7 +88,14 @@ export type BusMessage =
   | { t: 'resume-cancel'; rid: string }
   | { t: 'breaker'; backend: string; state: BreakerSnapshot }
   | { t: 'health'; replica: string; state: HealthSnapshot }
-  | { t: 'list'; key: string };
+  | { t: 'list'; key: string }
+  /** A scoped backend operation for the worker that holds the scope's backend session (src/gateway/scope-relay.ts). */
+  | { t: 'rcall'; rid: string; replyTo: string; b: string; scope: JsonObject; op: 'call' | 'notify' | 'level' | 'sub' | 'unsub' | 'release'; m?: string; p?: JsonObject; g?: string; lv?: string; timeoutMs?: number; mt?: number; uri?: string }
+  | { t: 'rnote'; rid: string; n: JsonObject }
+  | { t: 'rask'; rid: string; aid: number; m: string; p?: JsonObject }
+  | { t: 'ranswer'; rid: string; aid: number; r?: JsonObject; e?: JsonObject }
+  | { t: 'rdone'; rid: string; r?: JsonObject; e?: JsonObject }
+  | { t: 'rcancel'; rid: string };
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 

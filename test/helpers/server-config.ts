@@ -12,6 +12,9 @@ export function commonDefaults(name: string, callTimeoutMs = 1_000): CommonServe
     callTimeoutMs,
     maxCallMs: callTimeoutMs,
     connectTimeoutMs: 1_000,
+    isolation: 'shared',
+    maxProcesses: 4,
+    idleTimeoutMs: 60_000,
     routing: normaliseRouting({}),
     shaping: normaliseShaping({}),
   };

@@ -17,6 +17,8 @@ import { httpGetProbe, stdioHostPing } from '../../src/primary/health-probes.js'
 import { httpPingProbe } from '../../src/primary/http-ping.js';
 import { probeTargets } from '../../src/primary/health-targets.js';
 import { StdioHost } from '../../src/primary/stdio-host.js';
+import { WorkerCalls } from '../../src/primary/worker-calls.js';
+import { ClientAsks } from '../../src/primary/client-asks.js';
 import { HealthView } from '../../src/policy/health-view.js';
 import { replicaKey } from '../../src/policy/replica-set.js';
 import { MemoryStore } from '../../src/state/memory-store.js';
@@ -115,7 +117,7 @@ describe('MCP ping over HTTP, shared through Redis', () => {
       'routing.yaml',
       { env: {} },
     );
-    const targets = probeTargets(config.servers, () => undefined);
+    const targets = probeTargets(config.servers, () => undefined, { cancel: () => undefined });
     expect(targets.map((t) => t.replica)).toEqual([`http://127.0.0.1:${portA}/mcp`, `http://127.0.0.1:${portB}/mcp`]);
     const prober = new HealthProber(primary, logger);
     const view = new HealthView(worker);
@@ -170,14 +172,15 @@ describe('MCP ping to a stdio child through its host', () => {
       { env: {} },
     );
     const server = config.servers[0] as StdioServerConfig;
-    const host = new StdioHost(server, () => [], logger);
+    const calls = new WorkerCalls();
+    const host = new StdioHost(server, { workers: () => [], calls, asks: new ClientAsks(), logger });
     cleanups.push(() => host.stop());
     host.start();
     const store = new MemoryStore();
     const view = new HealthView(store);
     const prober = new HealthProber(store, logger);
     cleanups.push(() => prober.stop(), () => view.close(), () => store.close());
-    const targets: ProbeTarget[] = probeTargets(config.servers, (name, id) => (name === 'box' && id === '1' ? host : undefined));
+    const targets: ProbeTarget[] = probeTargets(config.servers, (name, id) => (name === 'box' && id === '1' ? host : undefined), calls);
     expect(targets).toHaveLength(1);
     prober.set(targets);
     const key = replicaKey('box', '1');
@@ -190,8 +193,9 @@ describe('MCP ping to a stdio child through its host', () => {
     fs.rmSync(blocker);
     await until('healthy again', () => view.snapshot(key).state === 'healthy');
     expect(host.status().pid).not.toBe(pid);
-    // The probe's calls leave nothing behind on the host.
-    expect(await stdioHostPing(host)(new AbortController().signal)).toBeUndefined();
+    expect(await stdioHostPing(host, calls)(new AbortController().signal)).toBeUndefined();
+    // The probes' calls leave nothing behind in the primary's call table.
+    expect(calls.size).toBe(0);
     prober.stop();
   });
 });

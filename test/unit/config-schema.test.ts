@@ -97,6 +97,11 @@ describe('server keys', () => {
     ['enabled and disabled', 'command: x\nenabled: true\ndisabled: false', 'config.yaml:5:5: servers.gh.disabled: enabled and disabled are the same setting; keep one'],
     ['timeout and timeoutMs', 'command: x\ntimeoutMs: 1000\ntimeout: 1', 'config.yaml:5:5: servers.gh.timeout: timeout (seconds) and timeoutMs are the same setting; keep one'],
     ['modern protocol over legacy SSE', 'type: sse\nurl: https://x.example/sse\nprotocol: modern', 'config.yaml:5:5: servers.gh.protocol: protocol "modern" cannot run over the legacy HTTP+SSE transport (type "sse")'],
+    ['isolation unknown', 'command: x\nisolation: client', 'config.yaml:4:5: servers.gh.isolation: expected one of "session", "principal", "shared", got "client"'],
+    ['maxProcesses zero', 'command: x\nmaxProcesses: 0', 'config.yaml:4:5: servers.gh.maxProcesses: must be an integer from 1 to 10000 (processes)'],
+    ['maxProcesses on an HTTP server', 'url: https://x.example/mcp\nmaxProcesses: 4', 'config.yaml:4:5: servers.gh.maxProcesses: maxProcesses applies only to stdio servers (command)'],
+    ['maxProcesses with isolation shared', 'command: x\nisolation: shared\nmaxProcesses: 4', 'config.yaml:5:5: servers.gh.maxProcesses: maxProcesses limits per-client processes, which isolation "shared" never starts; remove one of them'],
+    ['idleTimeoutMs zero', 'command: x\nidleTimeoutMs: 0', 'config.yaml:4:5: servers.gh.idleTimeoutMs: must be an integer from 1 to 2147483647 (milliseconds)'],
     ['disabledTools hiding everything', 'command: x\ndisabledTools: ["*"]', 'config.yaml:4:5: servers.gh.disabledTools: "*" hides every one of the server\'s tools; remove the filter, or disable the server'],
     ['disabledTools with an empty name', 'command: x\ndisabledTools: [""]', 'config.yaml:4:21: servers.gh.disabledTools[0]: must not be empty'],
   ];

@@ -14,6 +14,9 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_NAME_SEPARATOR,
   DEFAULT_PORT,
+  DEFAULT_ISOLATION,
+  DEFAULT_MAX_PROCESSES,
+  DEFAULT_UPSTREAM_IDLE_MS,
 } from '../../src/config/defaults.js';
 import { builtinDefaultConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
 
@@ -60,6 +63,8 @@ servers:
     protocol: legacy
     timeoutMs: 5000
     connectTimeoutMs: 2000
+    isolation: shared
+    idleTimeoutMs: 60000
   search:
     url: https://search.example.com/mcp
     headers:
@@ -89,7 +94,7 @@ describe('a YAML config', () => {
           env: { GITHUB_TOKEN: 'secret' },
           cwd: '/srv/github',
           replicas: [{ id: '1', weight: 1 }],
-          common: { enabled: false, naming: 'prefix', prefix: 'gh', protocol: 'legacy', callTimeoutMs: 5000, maxCallMs: DEFAULT_MAX_CALL_MS, connectTimeoutMs: 2000, routing: ROUTING_DEFAULTS, shaping: SHAPING_DEFAULTS },
+          common: { enabled: false, naming: 'prefix', prefix: 'gh', protocol: 'legacy', callTimeoutMs: 5000, maxCallMs: DEFAULT_MAX_CALL_MS, connectTimeoutMs: 2000, isolation: 'shared', maxProcesses: DEFAULT_MAX_PROCESSES, idleTimeoutMs: 60000, routing: ROUTING_DEFAULTS, shaping: SHAPING_DEFAULTS },
         },
         {
           name: 'search',
@@ -105,6 +110,9 @@ describe('a YAML config', () => {
             callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
             maxCallMs: DEFAULT_MAX_CALL_MS,
             connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+            isolation: DEFAULT_ISOLATION,
+            maxProcesses: DEFAULT_MAX_PROCESSES,
+            idleTimeoutMs: DEFAULT_UPSTREAM_IDLE_MS,
             routing: ROUTING_DEFAULTS,
             shaping: SHAPING_DEFAULTS,
           },
@@ -157,6 +165,9 @@ describe('a YAML config', () => {
           callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
           maxCallMs: DEFAULT_MAX_CALL_MS,
           connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+          isolation: 'session',
+          maxProcesses: DEFAULT_MAX_PROCESSES,
+          idleTimeoutMs: DEFAULT_UPSTREAM_IDLE_MS,
           routing: ROUTING_DEFAULTS,
           shaping: SHAPING_DEFAULTS,
         },

@@ -35,8 +35,10 @@ export interface CallContext {
   acceptInputRequired: boolean;
   signal: CancelSignal | undefined;
   group: string;
-  /** Extra time budget override (ms); defaults to the server's callTimeoutMs. */
+  /** Extra time budget override (ms); defaults to the server's callTimeoutMs. Progress notifications restart it. */
   timeoutMs?: number;
+  /** The most the call may run while reporting progress (ms); defaults to the server's maxCallMs. */
+  maxTotalMs?: number;
   /** tools/call: the tool's input schema, whose `x-mcp-header` arguments a modern HTTP backend gets as headers. */
   toolSchema?: unknown;
   /** The client behind the call: where the server's isolation says so, its own backend session serves it. */
@@ -119,6 +121,7 @@ export class Backend {
       params,
       hooks: ctx.hooks,
       timeoutMs: ctx.timeoutMs ?? this.config.common.callTimeoutMs,
+      maxTotalMs: ctx.maxTotalMs ?? this.config.common.maxCallMs,
       signal: ctx.signal,
       group: ctx.group,
       routingName: typeof name === 'string' ? name : undefined,

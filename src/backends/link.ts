@@ -24,7 +24,10 @@ export interface LinkCall {
   method: string;
   params: JsonObject | undefined;
   hooks: LinkHooks;
+  /** Bound on the call; restarted by each progress notification when maxTotalMs allows more. */
   timeoutMs: number;
+  /** The most the call may run while the backend keeps reporting progress (undefined: timeoutMs, no extension). */
+  maxTotalMs?: number | undefined;
   signal: CancelSignal | undefined;
   /** Calls in one group (a client session) may be attributed each other's unscoped messages. */
   group: string;

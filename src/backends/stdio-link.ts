@@ -10,7 +10,7 @@ import type { JsonObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
 import type { FrameChannel } from '../ipc/frame-channel.js';
 import type { BackendStatusWire, PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
 import { UpstreamRpcError, toRpcError } from './rpc-connection.js';
-import { withDeadline } from './deadline.js';
+import { CallDeadline, withDeadline } from './deadline.js';
 import { OwnerGone, type BackendLink, type LinkCall, type LinkEvents, type LinkHooks, type LinkStatus, type ScopeHome, type ScopeServices, type ScopedLink, type UpstreamRef } from './link.js';
 import type { LogLevel } from '../mcp/versions.js';
 import type { UpstreamScope } from '../gateway/upstream-scope.js';
@@ -92,7 +92,8 @@ export class PrimaryChannel {
   }
 
   /** Sends a call and settles `waiting` with its answer; the registration is released on every path. */
-  call(message: Omit<Extract<WorkerToPrimary, { t: 'call' }>, 'id'>, waiting: Waiting, timeoutMs: number, signal: LinkCall['signal'], what: string): Promise<JsonObject> {
+  /** `limit`: the call's timeout, or its CallDeadline (progress through `waiting.hooks` extends it: see deadline.ts). */
+  call(message: Omit<Extract<WorkerToPrimary, { t: 'call' }>, 'id'>, waiting: Waiting, limit: number | CallDeadline, signal: LinkCall['signal'], what: string): Promise<JsonObject> {
     let id = 0;
     const work = new Promise<JsonObject>((resolve, reject) => {
       id = this.register({ ...waiting, resolve, reject });
@@ -106,7 +107,7 @@ export class PrimaryChannel {
         }
       }
     });
-    return withDeadline(work, timeoutMs, signal, (reason) => {
+    return withDeadline(work, limit, signal, (reason) => {
       this.forget(id);
       this.send({ t: 'cancel', id, reason });
     }, what);
@@ -189,7 +190,8 @@ export class StdioLink implements BackendLink {
   call(call: LinkCall): Promise<JsonObject> {
     const message: Omit<Extract<WorkerToPrimary, { t: 'call' }>, 'id'> = { t: 'call', b: this.name, m: call.method, g: call.group };
     if (call.params !== undefined) message.p = call.params;
-    return this.channel.call(message, { hooks: call.hooks, resolve: noop, reject: noop }, call.timeoutMs, call.signal, `${this.name} ${call.method}`);
+    const deadline = new CallDeadline(call.timeoutMs, call.maxTotalMs);
+    return this.channel.call(message, { hooks: deadline.watch(call.hooks), resolve: noop, reject: noop }, deadline, call.signal, `${this.name} ${call.method}`);
   }
 
   /** The primary combines the levels of all workers before it sets the child's. */
@@ -293,7 +295,8 @@ export class ScopedStdioLink implements ScopedLink {
     if (call.params !== undefined) message.p = call.params;
     if (call.logLevel !== undefined) message.lv = call.logLevel;
     if (ref?.k === 'stdio') message.x = ref.inst;
-    return this.channel.call(message, { hooks: call.hooks, resolve: noop, reject: noop, served: this.served(ref) }, call.timeoutMs, call.signal, `${this.name} ${call.method}`);
+    const deadline = new CallDeadline(call.timeoutMs, call.maxTotalMs);
+    return this.channel.call(message, { hooks: deadline.watch(call.hooks), resolve: noop, reject: noop, served: this.served(ref) }, deadline, call.signal, `${this.name} ${call.method}`);
   }
 
   /** What a result says of the child that served it: remembered for every worker, and a reset told to the client. */

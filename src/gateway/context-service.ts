@@ -24,6 +24,7 @@ import {
 } from '../context/meta-tools.js';
 import { listTokens, toolTokens } from '../context/tokens.js';
 import type { ContextConfig, ContextMode } from '../config/model.js';
+import { globMatch } from '../config/glob.js';
 import type { Catalog } from './catalog.js';
 import type { RequestContext } from './request-context.js';
 
@@ -167,8 +168,5 @@ function tokensOf(value: unknown): number {
   return toolTokens(value);
 }
 
-/** `*` matches any run of characters; everything else literally (case-sensitive). */
-export function globMatch(glob: string, text: string): boolean {
-  const re = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return re.test(text);
-}
+/** Re-exported for callers that matched client names through this module. */
+export { globMatch };

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../mcp/errors.js';
 import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { isLogLevel } from '../mcp/versions.js';
-import { withDeadline } from '../backends/deadline.js';
+import { CallDeadline, withDeadline } from '../backends/deadline.js';
 import { workerChannel, type BusMessage, type StateStore } from '../state/store.js';
 import { CancelSource } from './cancellation.js';
 import { fromWireError, wireError } from './wire-error.js';
@@ -62,8 +62,11 @@ export class ScopeRelay {
     const message: Extract<BusMessage, { t: 'rcall' }> = { t: 'rcall', rid, replyTo: this.workerId, b: server, scope: scopeWire(scope), op: 'call', m: call.method, g: call.group, timeoutMs: call.timeoutMs };
     if (call.params !== undefined) message.p = call.params;
     if (call.logLevel !== undefined) message.lv = call.logLevel;
-    const work = this.send(owner, message, call.hooks);
-    return withDeadline(work, call.timeoutMs, call.signal, () => {
+    if (call.maxTotalMs !== undefined) message.mt = call.maxTotalMs;
+    // Progress relayed from the holder extends this side's deadline as it does the holder's.
+    const deadline = new CallDeadline(call.timeoutMs, call.maxTotalMs);
+    const work = this.send(owner, message, deadline.watch(call.hooks));
+    return withDeadline(work, deadline, call.signal, () => {
       this.waiting.delete(rid);
       void this.store.publish(workerChannel(owner), { t: 'rcancel', rid }).catch(() => undefined);
     }, `${server} ${call.method} (relayed)`);
@@ -188,6 +191,7 @@ export class ScopeRelay {
             params: message.p,
             hooks,
             timeoutMs: message.timeoutMs ?? RELAY_OP_TIMEOUT_MS,
+            maxTotalMs: message.mt,
             signal: cancel,
             group: message.g ?? link.scope.key,
             logLevel: isLogLevel(message.lv) ? message.lv : undefined,

@@ -8,7 +8,8 @@
  *   stream for whoever holds it, clients' answers for whoever asked,
  *   cancellations for whoever runs the request;
  * - cached values with locks for coalescing (list cache);
- * - circuit-breaker state per backend.
+ * - circuit-breaker state per backend (or per replica);
+ * - health of replicas, as the active probes of every node judged it.
  *
  * Every key carries a TTL set in the same command that writes it, so a
  * crash between two commands never leaves a key behind forever.
@@ -86,9 +87,10 @@ export type BusMessage =
   | { t: 'resumed'; rid: string; result?: JsonObject; error?: JsonObject; notification?: JsonObject }
   | { t: 'resume-cancel'; rid: string }
   | { t: 'breaker'; backend: string; state: BreakerSnapshot }
+  | { t: 'health'; replica: string; state: HealthSnapshot }
   | { t: 'list'; key: string }
   /** A scoped backend operation for the worker that holds the scope's backend session (src/gateway/scope-relay.ts). */
-  | { t: 'rcall'; rid: string; replyTo: string; b: string; scope: JsonObject; op: 'call' | 'notify' | 'level' | 'sub' | 'unsub' | 'release'; m?: string; p?: JsonObject; g?: string; lv?: string; timeoutMs?: number; uri?: string }
+  | { t: 'rcall'; rid: string; replyTo: string; b: string; scope: JsonObject; op: 'call' | 'notify' | 'level' | 'sub' | 'unsub' | 'release'; m?: string; p?: JsonObject; g?: string; lv?: string; timeoutMs?: number; mt?: number; uri?: string }
   | { t: 'rnote'; rid: string; n: JsonObject }
   | { t: 'rask'; rid: string; aid: number; m: string; p?: JsonObject }
   | { t: 'ranswer'; rid: string; aid: number; r?: JsonObject; e?: JsonObject }
@@ -109,6 +111,28 @@ export interface BreakerPolicy {
   threshold: number;
   /** How long the circuit stays open before one probe is let through. */
   openMs: number;
+}
+
+/** unknown: never probed (or its record expired); routing treats it as healthy. */
+export type HealthState = 'unknown' | 'healthy' | 'unhealthy';
+
+export interface HealthSnapshot {
+  state: HealthState;
+  /** Consecutive passing probes (0 after a failure). */
+  passes: number;
+  /** Consecutive failing probes (0 after a pass). */
+  failures: number;
+  /** When the state last changed (ms since epoch; 0 for unknown). */
+  since: number;
+}
+
+export interface HealthPolicy {
+  /** Passes in a row that bring an unhealthy replica back (an unknown one needs one). */
+  healthyThreshold: number;
+  /** Failures in a row that take a replica out. */
+  unhealthyThreshold: number;
+  /** The record expires this long after the last probe (probers gone: back to unknown). */
+  ttlMs: number;
 }
 
 export interface StateStore {
@@ -167,6 +191,16 @@ export interface StateStore {
   /** Applies a breaker event atomically and returns the new state. */
   breaker(backend: string, event: 'failure' | 'success' | 'probe', policy: BreakerPolicy, now: number): Promise<BreakerSnapshot & { granted?: boolean }>;
 
+  /**
+   * Applies one probe result to a replica's health atomically (every node's
+   * prober writes to the same record) and, when the state changed, publishes
+   * the new snapshot on HEALTH_CHANNEL. `replica` is the replica key
+   * (src/policy/replica-set.ts replicaKey).
+   */
+  healthProbe(replica: string, ok: boolean, policy: HealthPolicy, now: number): Promise<HealthSnapshot & { changed: boolean }>;
+  /** The snapshots of these replicas, in order (unknown where none is kept). */
+  health(replicas: readonly string[]): Promise<HealthSnapshot[]>;
+
   close(): Promise<void>;
 }
 
@@ -180,6 +214,7 @@ export function workerChannel(workerId: string): string {
 
 export const BREAKER_CHANNEL = 'o1m:breaker';
 export const LIST_CHANNEL = 'o1m:list';
+export const HEALTH_CHANNEL = 'o1m:health';
 
 export function parseEventId(id: string): { streamId: string; position: string } | undefined {
   const cut = id.lastIndexOf('_');

@@ -7,11 +7,22 @@ import { ConfigError } from '../../src/config/config-error.js';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_CALL_MS,
+  DEFAULT_RETRY_ATTEMPTS,
+  DEFAULT_RETRY_BUDGET_PERCENT,
   DEFAULT_HOST,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_NAME_SEPARATOR,
-  DEFAULT_PORT, DEFAULT_ISOLATION, DEFAULT_MAX_PROCESSES, DEFAULT_UPSTREAM_IDLE_MS } from '../../src/config/defaults.js';
+  DEFAULT_PORT,
+  DEFAULT_ISOLATION,
+  DEFAULT_MAX_PROCESSES,
+  DEFAULT_UPSTREAM_IDLE_MS,
+} from '../../src/config/defaults.js';
 import { builtinDefaultConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
+
+/** What an entry that sets no routing or shaping key runs with. */
+const ROUTING_DEFAULTS = { balance: 'round-robin', hashKey: { from: 'session' }, health: undefined, retry: { attempts: DEFAULT_RETRY_ATTEMPTS, budgetPercent: DEFAULT_RETRY_BUDGET_PERCENT, idempotentTools: false } };
+const SHAPING_DEFAULTS = { tools: { allow: undefined, deny: [], rename: {}, descriptions: {} }, prompts: { allow: undefined, deny: [] }, resources: { allow: undefined, deny: [] } };
 
 function failure(text: string, file = 'config.yaml'): string {
   try {
@@ -82,23 +93,28 @@ describe('a YAML config', () => {
           args: ['-y', '@modelcontextprotocol/server-github'],
           env: { GITHUB_TOKEN: 'secret' },
           cwd: '/srv/github',
-          common: { enabled: false, naming: 'prefix', prefix: 'gh', protocol: 'legacy', callTimeoutMs: 5000, connectTimeoutMs: 2000, isolation: 'shared', maxProcesses: DEFAULT_MAX_PROCESSES, idleTimeoutMs: 60000 },
+          replicas: [{ id: '1', weight: 1 }],
+          common: { enabled: false, naming: 'prefix', prefix: 'gh', protocol: 'legacy', callTimeoutMs: 5000, maxCallMs: DEFAULT_MAX_CALL_MS, connectTimeoutMs: 2000, isolation: 'shared', maxProcesses: DEFAULT_MAX_PROCESSES, idleTimeoutMs: 60000, routing: ROUTING_DEFAULTS, shaping: SHAPING_DEFAULTS },
         },
         {
           name: 'search',
           type: 'streamable-http',
           url: 'https://search.example.com/mcp',
           headers: { Authorization: 'Bearer x' },
+          replicas: [{ id: 'https://search.example.com/mcp', url: 'https://search.example.com/mcp', headers: { Authorization: 'Bearer x' }, weight: 1 }],
           common: {
             enabled: true,
             naming: 'on-collision',
             prefix: 'search',
             protocol: 'auto',
             callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+            maxCallMs: DEFAULT_MAX_CALL_MS,
             connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
             isolation: DEFAULT_ISOLATION,
             maxProcesses: DEFAULT_MAX_PROCESSES,
             idleTimeoutMs: DEFAULT_UPSTREAM_IDLE_MS,
+            routing: ROUTING_DEFAULTS,
+            shaping: SHAPING_DEFAULTS,
           },
         },
         {
@@ -106,6 +122,7 @@ describe('a YAML config', () => {
           type: 'sse',
           url: 'http://old.example.com/sse',
           headers: {},
+          replicas: [{ id: 'http://old.example.com/sse', url: 'http://old.example.com/sse', headers: {}, weight: 1 }],
           common: expect.objectContaining({ prefix: 'old', naming: 'on-collision' }),
         },
       ],
@@ -139,16 +156,20 @@ describe('a YAML config', () => {
         args: [],
         env: {},
         cwd: undefined,
+        replicas: [{ id: '1', weight: 1 }],
         common: {
           enabled: true,
           naming: 'prefix',
           prefix: 'mem',
           protocol: 'auto',
           callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+          maxCallMs: DEFAULT_MAX_CALL_MS,
           connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
           isolation: 'session',
           maxProcesses: DEFAULT_MAX_PROCESSES,
           idleTimeoutMs: DEFAULT_UPSTREAM_IDLE_MS,
+          routing: ROUTING_DEFAULTS,
+          shaping: SHAPING_DEFAULTS,
         },
       },
     ]);

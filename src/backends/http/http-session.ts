@@ -16,7 +16,7 @@ import { encodeHeaderValue } from '../../mcp/headers.js';
 import { MODERN_VERSION } from '../../mcp/versions.js';
 import type { BackendIdentity } from '../handshake.js';
 import { UpstreamRpcError, toRpcError } from '../rpc-connection.js';
-import { withDeadline } from '../deadline.js';
+import { CallDeadline, withDeadline } from '../deadline.js';
 import { postMessage, startPost, type PostOutcome, type PostRequest } from './post-message.js';
 import type { HttpServerConfig } from '../../config/model.js';
 import type { LinkCall, LinkHooks } from '../link.js';
@@ -70,10 +70,14 @@ export class HttpSession {
   }
 
   /** One call, bounded by its deadline and the caller's cancellation. */
-  call(call: LinkCall): Promise<JsonObject> {
+  call(asked: LinkCall): Promise<JsonObject> {
     const inflight: InflightPost = { request: undefined, abandoned: false };
+    const deadline = new CallDeadline(asked.timeoutMs, asked.maxTotalMs);
+    // One object for the call from here on: callIds finds the POST's id by it.
+    const hooks = deadline.watch(asked.hooks);
+    const call = hooks === asked.hooks ? asked : { ...asked, hooks };
     const work = this.post(call, true, inflight);
-    return withDeadline(work, call.timeoutMs, call.signal, (reason) => {
+    return withDeadline(work, deadline, call.signal, (reason) => {
       inflight.abandoned = true;
       inflight.request?.abort();
       // Legacy backends do not read a disconnect as cancellation.

@@ -13,7 +13,7 @@ import { GatewayError, NOT_READY } from '../../mcp/errors.js';
 import { isFailure, type JsonObject, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { handshake } from '../handshake.js';
 import { RpcConnection, UpstreamRpcError } from '../rpc-connection.js';
-import { withDeadline } from '../deadline.js';
+import { CallDeadline, withDeadline } from '../deadline.js';
 import { Backoff } from '../../primary/backoff.js';
 import { readSse } from './sse-body.js';
 import { levelCall, subscribeCall } from '../subscribe-call.js';
@@ -87,9 +87,10 @@ export class LegacySseLink implements BackendLink {
     if (!conn || this.current.state !== 'ready') {
       return Promise.reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.current.state}`, NOT_READY));
     }
-    const sent = conn.request(call.method, call.params, call.hooks, call.group);
+    const deadline = new CallDeadline(call.timeoutMs, call.maxTotalMs);
+    const sent = conn.request(call.method, call.params, deadline.watch(call.hooks), call.group);
     const work = sent.response.then((r) => unwrap(r));
-    return withDeadline(work, call.timeoutMs, call.signal, (reason) => conn.cancel(sent.id, reason), `${this.name} ${call.method}`);
+    return withDeadline(work, deadline, call.signal, (reason) => conn.cancel(sent.id, reason), `${this.name} ${call.method}`);
   }
 
   notify(method: string, params?: JsonObject): void {

@@ -17,6 +17,7 @@ import { LevelForwarder, mostVerbose } from '../backends/log-level.js';
 import type { LogLevel } from '../mcp/versions.js';
 import { StdioChild } from './stdio-child.js';
 import { Backoff } from './backoff.js';
+import { StderrTail } from './stderr-tail.js';
 import { STDIO_RESTART_MAX_MS, STDIO_RESTART_MIN_MS } from '../config/defaults.js';
 import type { StdioServerConfig } from '../config/model.js';
 import type { BackendStatusWire, PrimaryToWorker } from '../ipc/stdio-protocol.js';
@@ -58,6 +59,8 @@ export class StdioHost {
     (err) => this.logger.warn({ backend: this.name, err: String(err) }, 'backend refused logging/setLevel'),
   );
   private readonly backoff = new Backoff(STDIO_RESTART_MIN_MS, STDIO_RESTART_MAX_MS, STDIO_HEALTHY_RESET_MS);
+  /** Kept across restarts: the lines before a crash explain the next state. */
+  private readonly stderrTail = new StderrTail();
 
   constructor(
     readonly config: StdioServerConfig,
@@ -87,6 +90,7 @@ export class StdioHost {
     }
     if (this.child?.pid !== undefined) s.pid = this.child.pid;
     if (this.lastError !== undefined) s.lastError = this.lastError;
+    if (this.stderrTail.size > 0) s.stderrTail = this.stderrTail.snapshot();
     return s;
   }
 
@@ -226,7 +230,10 @@ export class StdioHost {
     this.conn = conn;
     child.on('message', (m) => conn.receive(m));
     child.on('invalidLine', (reason) => this.logger.debug({ backend: this.name, reason }, 'skipped a non-JSON stdout line'));
-    child.on('stderr', (line) => this.logger.info({ backend: this.name, stderr: line }, 'backend stderr'));
+    child.on('stderr', (line) => {
+      this.stderrTail.push(line);
+      this.logger.info({ backend: this.name, stderr: line }, 'backend stderr');
+    });
     child.on('exit', (code, signal) => this.onExit(child, `exited with ${signal ?? `code ${code}`}`));
     child.on('spawnError', (err) => this.onExit(child, `could not start: ${err.message}`));
     child.start();

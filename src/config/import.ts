@@ -10,6 +10,7 @@ import { Document, isMap, isScalar } from 'yaml';
 import { ConfigError } from './config-error.js';
 import { importServer, serverName } from './import-server.js';
 import { parseSource } from './source.js';
+import { clientOfFile } from './client-file.js';
 
 export interface ImportResult {
   readonly yaml: string;
@@ -21,14 +22,6 @@ export interface ImportResult {
 /** Where each client keeps its servers, most specific first. */
 const SHAPES = [{ path: ['mcpServers'] }, { path: ['servers'] }, { path: ['mcp', 'servers'] }, { path: ['mcp.servers'] }] as const;
 
-/** Recognised by file name, for the header comment. */
-const CLIENT_FILES: Readonly<Record<string, string>> = {
-  'claude_desktop_config.json': 'Claude Desktop',
-  'cline_mcp_settings.json': 'Cline',
-  'mcp_config.json': 'Windsurf',
-  '.mcp.json': 'Claude Code',
-  'settings.json': 'VS Code settings',
-};
 
 export function importClientConfig(text: string, file: string): ImportResult {
   const source = parseSource(text, file);
@@ -81,13 +74,9 @@ export function importClientConfig(text: string, file: string): ImportResult {
   return { yaml: doc.toString({ lineWidth: 0 }), servers: count, warnings };
 }
 
+/** Recognised by file name, for the header comment; VS Code's settings.json only imports (it does not load as is). */
 function clientOf(file: string): string | undefined {
-  const base = path.basename(file);
-  if (base === 'mcp.json') {
-    const dir = path.basename(path.dirname(file));
-    return dir === '.cursor' ? 'Cursor' : dir === '.vscode' ? 'VS Code' : undefined;
-  }
-  return CLIENT_FILES[base];
+  return clientOfFile(file) ?? (path.basename(file) === 'settings.json' ? 'VS Code settings' : undefined);
 }
 
 function lookup(root: Record<string, unknown>, keys: readonly string[]): unknown {

@@ -33,6 +33,15 @@ export interface CatalogView {
   resourceTemplates: CatalogItemView[];
 }
 
+/** Longest last error shown; errors may quote an HTML page a wrong URL answered with. */
+export const LAST_ERROR_CHARS = 400;
+
+/** An error on one line, its whitespace (an HTML page's newlines) collapsed, cut to LAST_ERROR_CHARS. */
+export function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > LAST_ERROR_CHARS ? `${flat.slice(0, LAST_ERROR_CHARS - 1)}…` : flat;
+}
+
 export function failedServers(view: Pick<CatalogView, 'servers'>): ServerView[] {
   return view.servers.filter((s) => s.state !== 'ready');
 }
@@ -45,7 +54,7 @@ export function serverHeading(s: ServerView): string {
 /** The last error and stderr lines of a server, indented under its heading; '' when there are none. */
 export function failureDetails(s: ServerView, indent = '  '): string {
   let out = '';
-  if (s.lastError) out += `${indent}last error: ${s.lastError}\n`;
+  if (s.lastError) out += `${indent}last error: ${oneLine(s.lastError)}\n`;
   if (s.stderr && s.stderr.length > 0) {
     out += `${indent}stderr (last ${s.stderr.length} ${s.stderr.length === 1 ? 'line' : 'lines'}):\n`;
     for (const line of s.stderr) out += `${indent}  | ${line}\n`;

@@ -25,6 +25,12 @@ export interface HttpServerConfig {
   readonly type: 'streamable-http' | 'sse';
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * true when the file gave only a URL (no type): the worker probes which
+   * transport it speaks, Streamable HTTP first, then legacy SSE, and `type`
+   * is only the first guess.
+   */
+  readonly probeTransport?: boolean;
   readonly common: CommonServerConfig;
 }
 

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { resolveCallTimeoutMs, resolveEnabled, resolveType, resolveUrl } from './client-keys.js';
+import { declaredType, resolveCallTimeoutMs, resolveEnabled, resolveType, resolveUrl } from './client-keys.js';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -78,7 +78,8 @@ function normaliseServer(name: string, s: ServerFileEntry, ctx: ServerContext): 
   };
   const type = resolveType(s);
   if (type !== 'stdio') {
-    return { name, type, url: resolveUrl(s) as string, headers: { ...s.headers }, common };
+    const http = { name, type, url: resolveUrl(s) as string, headers: { ...s.headers }, common };
+    return declaredType(s) === undefined ? { ...http, probeTransport: true } : http;
   }
   let env: Record<string, string> = { ...s.env };
   if (s.envFile !== undefined) {

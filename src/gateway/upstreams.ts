@@ -11,6 +11,7 @@ import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/json
 import { Backend, type CallContext } from '../backends/backend.js';
 import { StreamableHttpLink } from '../backends/http/streamable-http-link.js';
 import { LegacySseLink } from '../backends/http/legacy-sse-link.js';
+import { ProbedHttpLink } from '../backends/http/probed-http-link.js';
 import type { PrimaryChannel } from '../backends/stdio-link.js';
 import type { BackendLink, LinkEvents, LinkStatus } from '../backends/link.js';
 import { Catalog, KIND_METHOD, LIST_KINDS, servesKind, type ListKind } from './catalog.js';
@@ -138,6 +139,8 @@ export class Upstreams {
     if (server.type === 'stdio') {
       if (!this.primary) throw new Error(`stdio backend ${server.name} needs the primary process`);
       link = this.primary.link(server.name, events);
+    } else if (server.probeTransport) {
+      link = new ProbedHttpLink(server, events, this.logger);
     } else if (server.type === 'sse') {
       link = new LegacySseLink(server, events, this.logger);
     } else {

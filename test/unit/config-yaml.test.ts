@@ -88,6 +88,8 @@ describe('a YAML config', () => {
           type: 'streamable-http',
           url: 'https://search.example.com/mcp',
           headers: { Authorization: 'Bearer x' },
+          // No type in the file: the worker probes Streamable HTTP, then legacy SSE.
+          probeTransport: true,
           common: {
             enabled: true,
             naming: 'on-collision',

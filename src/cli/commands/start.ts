@@ -27,9 +27,17 @@ import { explainLog, logSize } from '../log-tail.js';
 import { failedServers, failureDetails, serverHeading, type CatalogView } from '../server-report.js';
 import type { GatewayConfig } from '../../config/model.js';
 
-const FLAGS = { foreground: false, config: true, port: true, host: true, workers: true, 'log-level': true, redis: true };
-/** How long `start` waits for a background gateway to become ready before it ends it. */
+const FLAGS = { foreground: false, config: true, port: true, host: true, workers: true, 'log-level': true, redis: true, wait: true };
+/**
+ * How long `start` waits for a background gateway to become ready before it
+ * ends it, at least. Ready means every server had its first chance to start,
+ * which a server's connectTimeoutMs bounds (twice for a URL-only server: a
+ * transport probe, then the handshake), so a config with longer timeouts
+ * waits longer; `--wait S` sets it outright.
+ */
 export const START_READY_TIMEOUT_MS = 60_000;
+/** Added to twice the longest connectTimeoutMs: spawning, stopping a child that missed it. */
+const START_READY_MARGIN_MS = 10_000;
 /** Between readiness checks of a starting background gateway. */
 const START_POLL_MS = 200;
 
@@ -51,6 +59,8 @@ export async function start(argv: readonly string[]): Promise<number> {
   const fromEnv = process.env.REDIS_URL;
   if (fromEnv && !isRedisSetting(fromEnv)) throw new UsageError(`REDIS_URL must be ${REDIS_SETTING_RULE}, got "${fromEnv}"`);
   const choice = chooseConfig(stringFlag(parsed, 'config'), overrides);
+  const waitS = intFlag(parsed, 'wait', 1, 3600);
+  if (waitS !== undefined && parsed.flags.foreground) throw new UsageError('--wait applies to a background start, not --foreground');
 
   if (parsed.flags.foreground) {
     const warnings: string[] = [];
@@ -77,7 +87,22 @@ export async function start(argv: readonly string[]): Promise<number> {
     return -1; // keep running
   }
   const config = await choice.load((w) => process.stderr.write(`warning: ${w}\n`));
-  return startBackground(argv, config, choice.note);
+  return startBackground(withoutFlag(argv, 'wait'), config, choice.note, waitS === undefined ? readyTimeoutMs(config) : waitS * 1000);
+}
+
+/** argv minus one flag that takes a value (`--name V` or `--name=V`): the foreground child gets the rest. */
+function withoutFlag(argv: readonly string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) i++;
+    else if (!argv[i]!.startsWith(`--${name}=`)) out.push(argv[i]!);
+  }
+  return out;
+}
+
+function readyTimeoutMs(config: GatewayConfig): number {
+  const longest = Math.max(0, ...config.servers.filter((s) => s.common.enabled).map((s) => s.common.connectTimeoutMs));
+  return Math.max(START_READY_TIMEOUT_MS, 2 * longest + START_READY_MARGIN_MS);
 }
 
 /** The port flag a command needs to reach this gateway ('' for the default port). */
@@ -99,7 +124,7 @@ export function portInUseMessage(err: PortInUseError): string {
   return `only1mcp: ${err.message}\n${hint}\n`;
 }
 
-async function startBackground(argv: readonly string[], config: GatewayConfig, note: string | undefined): Promise<number> {
+async function startBackground(argv: readonly string[], config: GatewayConfig, note: string | undefined, timeoutMs: number): Promise<number> {
   const port = config.listen.port;
   if (port === 0) throw new UsageError('a background gateway needs a fixed port (--port N); use --foreground for port 0');
   const running = readPidFile(port);
@@ -126,12 +151,12 @@ async function startBackground(argv: readonly string[], config: GatewayConfig, n
   const { base, endpoint } = addressOf(config.listen.host, port);
   let exited = false;
   child.once('exit', () => (exited = true));
-  const ready = await waitReady(`${base}/health`, () => exited);
+  const ready = await waitReady(`${base}/health`, () => exited, timeoutMs);
   if (!ready) {
     if (!exited && child.pid !== undefined) await killTree(child.pid);
     const why = explainLog(logFile, logStart);
     process.stderr.write(
-      `only1mcp did not start: ${exited ? 'it exited' : `not ready within ${START_READY_TIMEOUT_MS / 1000} s, so it was stopped`}` +
+      `only1mcp did not start: ${exited ? 'it exited' : `not ready within ${timeoutMs / 1000} s, so it was stopped (a slow server? --wait S waits longer)`}` +
         `${why.length > 0 ? `:\n${why.map((l) => `  ${l}`).join('\n')}` : ''}\nlog: ${logFile}\n`,
     );
     return 1;
@@ -143,8 +168,8 @@ async function startBackground(argv: readonly string[], config: GatewayConfig, n
 }
 
 /** Polls /health until 200 (ready), the process exits, or the timeout passes. */
-async function waitReady(url: string, exited: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + START_READY_TIMEOUT_MS;
+async function waitReady(url: string, exited: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !exited()) {
     try {
       const res = await fetch(url);

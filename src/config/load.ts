@@ -12,7 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigError, formatIssue } from './config-error.js';
-import { clientOfFile, withoutClientKeys } from './client-file.js';
+import { clientOfFile, clientView } from './client-file.js';
 import { ConfigFileSchema } from './schema.js';
 import { deepFreeze } from './deep-freeze.js';
 import { interpolateTree, type Env } from './interpolate.js';
@@ -49,15 +49,15 @@ export async function loadConfigFile(file: string, options: LoadOptions = {}): P
 
 /** `file` picks the format by extension and is named in every message; it is not read. */
 export function parseConfigText(text: string, file: string, options: LoadOptions = {}): GatewayConfig {
-  const source = parseSource(text, file);
+  const parsed = parseSource(text, file);
   const client = clientOfFile(file);
-  let data = source.data;
+  let source: ParsedSource = parsed;
   if (client !== undefined) {
-    const view = withoutClientKeys(source, client, GATEWAY_KEYS);
-    data = view.data;
-    for (const i of view.ignored) options.onWarning?.(formatIssue({ file, ...(i.keyPath.length > 0 ? source.locate(i.keyPath) : { line: 0, column: 0 }), keyPath: i.keyPath, message: i.message }));
+    const view = clientView(parsed, client, GATEWAY_KEYS);
+    source = view;
+    for (const n of view.notes) options.onWarning?.(formatIssue({ file, ...(n.keyPath.length > 0 ? parsed.locate(n.keyPath) : { line: 0, column: 0 }), keyPath: n.keyPath, message: n.message }));
   }
-  const refs = interpolateTree(data, options.env ?? process.env);
+  const refs = interpolateTree(source.data, options.env ?? process.env);
   const issues: PathIssue[] = [...refs.issues];
   const checked = validateConfigData(refs.value, refs.resolved);
   if (!checked.ok) {

@@ -91,11 +91,22 @@ describe('VS Code (.vscode/mcp.json)', () => {
     );
   });
 
-  it('rejects gallery names, which are not valid server names', () => {
+  it('renames gallery names in a client file, with a warning; a gateway file rejects them', () => {
     const gallery = '{"servers": {"io.github.github/github-mcp-server": {"type": "http", "url": "https://api.githubcopilot.com/mcp/"}}}';
-    expect(failure(gallery, 'mcp.json')).toBe(
-      'mcp.json:1:14: servers["io.github.github/github-mcp-server"]: a server name is 1-64 characters of A-Z, a-z, 0-9, "_" and "-"',
+    const warnings: string[] = [];
+    const cfg = parseConfigText(gallery, '.vscode/mcp.json', { env: {}, onWarning: (w) => warnings.push(w) });
+    expect(cfg.servers.map((s) => s.name)).toEqual(['github-mcp-server']);
+    expect(warnings).toEqual([
+      '.vscode/mcp.json:1:14: servers["io.github.github/github-mcp-server"]: named "github-mcp-server" here: a server name becomes the prefix of its tool names, which allow only A-Z, a-z, 0-9, "_" and "-"',
+    ]);
+    expect(failure(gallery, 'gateway.json')).toBe(
+      'gateway.json:1:14: servers["io.github.github/github-mcp-server"]: a server name is 1-64 characters of A-Z, a-z, 0-9, "_" and "-"',
     );
+  });
+
+  it('points errors in a renamed server at the key as written', () => {
+    const text = '{\n"mcpServers": {\n"a/b": {\n"command": 7\n}\n}\n}';
+    expect(failure(text, 'cline_mcp_settings.json')).toBe('cline_mcp_settings.json:4:1: mcpServers.b.command: expected a string, got a number');
   });
 });
 

@@ -59,8 +59,9 @@ export class StdioHost {
     (err) => this.logger.warn({ backend: this.name, err: String(err) }, 'backend refused logging/setLevel'),
   );
   private readonly backoff = new Backoff(STDIO_RESTART_MIN_MS, STDIO_RESTART_MAX_MS, STDIO_HEALTHY_RESET_MS);
-  /** Kept across restarts: the lines before a crash explain the next state. */
-  private readonly stderrTail = new StderrTail();
+  /** The current child's last stderr lines; the previous child's until the current one writes any. */
+  private stderrTail = new StderrTail();
+  private previousTail: string[] = [];
 
   constructor(
     readonly config: StdioServerConfig,
@@ -90,7 +91,8 @@ export class StdioHost {
     }
     if (this.child?.pid !== undefined) s.pid = this.child.pid;
     if (this.lastError !== undefined) s.lastError = this.lastError;
-    if (this.stderrTail.size > 0) s.stderrTail = this.stderrTail.snapshot();
+    const tail = this.stderrTail.size > 0 ? this.stderrTail.snapshot() : this.previousTail;
+    if (tail.length > 0) s.stderrTail = tail;
     return s;
   }
 
@@ -222,6 +224,8 @@ export class StdioHost {
     this.setState(this.restarts > 0 ? 'restarting' : 'starting');
     const child = new StdioChild(this.config);
     this.child = child;
+    if (this.stderrTail.size > 0) this.previousTail = this.stderrTail.snapshot();
+    this.stderrTail = new StderrTail();
     const conn = new RpcConnection<Owner>((m) => child.send(m), {
       onNotification: (n, owner) => this.onNotification(n, owner),
       onServerRequest: (r, owner) => this.onServerRequest(r, owner),

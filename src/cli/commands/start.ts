@@ -153,10 +153,11 @@ async function startBackground(argv: readonly string[], config: GatewayConfig, n
   child.once('exit', () => (exited = true));
   const ready = await waitReady(`${base}/health`, () => exited, timeoutMs);
   if (!ready) {
-    if (!exited && child.pid !== undefined) await killTree(child.pid);
+    const exitedByItself = exited;
+    if (!exitedByItself && child.pid !== undefined) await killTree(child.pid);
     const why = explainLog(logFile, logStart);
     process.stderr.write(
-      `only1mcp did not start: ${exited ? 'it exited' : `not ready within ${timeoutMs / 1000} s, so it was stopped (a slow server? --wait S waits longer)`}` +
+      `only1mcp did not start: ${exitedByItself ? 'it exited' : `not ready within ${timeoutMs / 1000} s, so it was stopped (a slow server? --wait S waits longer)`}` +
         `${why.length > 0 ? `:\n${why.map((l) => `  ${l}`).join('\n')}` : ''}\nlog: ${logFile}\n`,
     );
     return 1;

@@ -39,7 +39,7 @@ function compose(): Json {
   delete env.ONLY1MCP_PUBLIC_HOST; // The file's default, not this machine's.
   const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, env, encoding: 'utf8' });
   if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-    throw new Error('docker-compose is not installed: it parses docker-compose.yml for these tests. npm test's pretest (test/ensure-system-packages.mjs) installs it, or says how.');
+    throw new Error('docker-compose is not installed: it parses docker-compose.yml for these tests; the pretest of npm test (test/ensure-system-packages.mjs) installs it, or says how.');
   }
   if (r.status !== 0) throw new Error(`docker-compose config failed (${r.status}):\n${r.stderr}`);
   composeCache = parse(r.stdout) as Json;

@@ -14,19 +14,23 @@ import path from 'node:path';
 /** Program on PATH → the Debian package that provides it. */
 const NEEDED = { 'redis-server': 'redis-server', nginx: 'nginx', 'docker-compose': 'docker-compose' };
 
-function onPath(program) {
-  // nginx lives in /usr/sbin, which a non-root PATH may lack; the tests look there too.
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/sbin'];
-  return dirs.some((dir) => {
-    if (dir === '') return false;
+/** The program's path: on PATH, else in one of `extra`; undefined when neither has it. */
+function find(program, extra) {
+  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), ...extra]) {
+    if (dir === '') continue;
     try {
       fs.accessSync(path.join(dir, program), fs.constants.X_OK);
-      return true;
+      return path.join(dir, program);
     } catch {
-      return false;
+      // not here
     }
-  });
+  }
+  return undefined;
 }
+
+// nginx lives in /usr/sbin, which a non-root PATH may lack; the tests look there too.
+const onPath = (program) => find(program, ['/usr/sbin', '/sbin']) !== undefined;
+const aptGet = find('apt-get', ['/usr/bin']);
 
 const missing = Object.entries(NEEDED).filter(([program]) => !onPath(program)).map(([, pkg]) => pkg);
 if (missing.length === 0) process.exit(0);
@@ -36,10 +40,10 @@ const install = ['install', '-y', '--no-install-recommends', ...missing];
 const printable = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-if (!isRoot || !onPath('apt-get')) {
+if (!isRoot || aptGet === undefined) {
   process.stderr.write(
     `The tests need ${missing.join(', ')} on PATH, and ${isRoot ? 'this machine has no apt-get' : 'only root can install them'}.\n` +
-      (onPath('apt-get') ? `Install them with:\n  sudo sh -c '${printable}'\nthen run npm test again.\n` : `Install the packages ${missing.join(', ')} with this system's package manager, then run npm test again.\n`),
+      (aptGet !== undefined ? `Install them with:\n  sudo sh -c '${printable}'\nthen run npm test again.\n` : `Install the packages ${missing.join(', ')} with this system's package manager, then run npm test again.\n`),
   );
   process.exit(1);
 }
@@ -47,8 +51,8 @@ if (!isRoot || !onPath('apt-get')) {
 process.stdout.write(`installing ${missing.join(', ')} for the tests: ${printable}\n`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 try {
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['-qq', ...install], { stdio: 'inherit', env });
+  execFileSync(aptGet, ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync(aptGet, ['-qq', ...install], { stdio: 'inherit', env });
 } catch {
   process.stderr.write(`apt-get could not install ${missing.join(', ')}; run this and look at its output:\n  ${printable}\n`);
   process.exit(1);

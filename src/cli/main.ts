@@ -39,6 +39,10 @@ const COMMANDS: Record<string, Command> = {
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined && Object.hasOwn(COMMAND_USAGE, rest[0])) {
+    process.stdout.write(COMMAND_USAGE[rest[0]]!);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name === undefined ? 2 : 0;

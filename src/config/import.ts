@@ -23,7 +23,8 @@ export interface ImportResult {
 const SHAPES = [{ path: ['mcpServers'] }, { path: ['servers'] }, { path: ['mcp', 'servers'] }, { path: ['mcp.servers'] }] as const;
 
 
-export function importClientConfig(text: string, file: string): ImportResult {
+/** `validateCommand`: how the header comment tells the reader to check the result (the CLI names itself as it can be run). */
+export function importClientConfig(text: string, file: string, validateCommand = 'only1mcp validate'): ImportResult {
   const source = parseSource(text, file);
   const root = source.data;
   if (!isObject(root)) throw ConfigError.at(file, 1, 1, [], 'expected an object with the MCP servers');
@@ -62,7 +63,7 @@ export function importClientConfig(text: string, file: string): ImportResult {
     ` only1mcp configuration imported from ${file}`,
     ` ${count} ${count === 1 ? 'server' : 'servers'} from its "${shape.path.join('.')}"${client === undefined ? '' : ` (${client})`}.`,
     ' Only servers were imported; listen, workers, redis and the rest keep their',
-    ' defaults. Check the result with: only1mcp validate',
+    ` defaults. Check the result with: ${validateCommand}`,
   ].join('\n');
   const map = doc.get('servers', true);
   if (isMap(map)) {

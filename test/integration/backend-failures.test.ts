@@ -15,6 +15,9 @@ import { stopAll } from '../helpers/processes.js';
 import { isolatedEnv, runCliAsync } from '../helpers/cli.js';
 import { STDERR_TAIL_LINES } from '../../src/config/defaults.js';
 
+/** These tests start gateways and CLI processes one after another: generous on a loaded machine. */
+const SLOW_TEST_MS = 180_000;
+
 const REASON = 'None of the specified directories are accessible';
 
 let dir: string;
@@ -63,7 +66,7 @@ describe('a server that cannot start', () => {
     expect(probe.stdout).toContain('  files: FAILED (stdio)\n    last error: exited with code 1\n    stderr (last 2 lines):\n');
     expect(probe.stdout).toContain(`      | ${REASON}\n`);
     expect(probe.stdout).toContain('2 of 3 failed');
-  });
+  }, SLOW_TEST_MS);
 
   it('start names the servers that failed with their stderr; list and status show them from the admin view', async () => {
     const started = await runCliAsync(['start', '--config', config, '--port', String(port), '--workers', '1'], env());
@@ -85,7 +88,7 @@ describe('a server that cannot start', () => {
     expect(status.stdout).toMatch(/^ {2}box +ready \(modern\)$/m);
     expect(status.stdout).toContain('    last error: exited with code 1');
     expect(status.stdout).toContain(`      | ${REASON}\n`);
-  });
+  }, SLOW_TEST_MS);
 
   it('keeps only the last lines of a chatty server, bounded', async () => {
     const status = await runCliAsync(['status', '--port', String(port), '--json'], env());
@@ -95,5 +98,5 @@ describe('a server that cannot start', () => {
     expect(chatty?.stderr).toHaveLength(STDERR_TAIL_LINES);
     expect(chatty?.stderr?.at(-1)).toBe(REASON);
     expect(report.servers.find((s) => s.name === 'box')?.stderr).toBeUndefined();
-  });
+  }, SLOW_TEST_MS);
 });

@@ -17,6 +17,9 @@ import { isolatedEnv, runAsync, runCli, runCliAsync } from '../helpers/cli.js';
 import { BRIDGE_UNREACHABLE_CODE } from '../../src/bridge/stdio-bridge.js';
 import { COMMAND_USAGE } from '../../src/cli/usage.js';
 
+/** These tests start gateways and CLI processes one after another: generous on a loaded machine. */
+const SLOW_TEST_MS = 180_000;
+
 const EVERYTHING = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
 
 let gateway: Gateway;
@@ -52,7 +55,7 @@ describe('the stdio bridge', () => {
   it('keeps the query of --url: ?context=search reaches the gateway', async () => {
     expect((await bridgeTools(['--url', `${gateway.url}?context=search`])).sort()).toEqual(META_TOOLS);
     expect(await bridgeTools(['--url', gateway.url])).toContain('box__echo');
-  });
+  }, SLOW_TEST_MS);
 
   it('takes --context MODE, with --url (a bare origin means /mcp) or --port', async () => {
     expect((await bridgeTools(['--url', gateway.base, '--context', 'search'])).sort()).toEqual(META_TOOLS);
@@ -60,7 +63,7 @@ describe('the stdio bridge', () => {
     const bad = runCli(['stdio', '--context', 'tiny'], gatewayEnv());
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--context must be one of full, compact, search, got "tiny"');
-  });
+  }, SLOW_TEST_MS);
 
   it('with no gateway, answers each request with an error naming the URL and what to do', async () => {
     const port = await freePort();
@@ -79,7 +82,7 @@ describe('the stdio bridge', () => {
     expect(answer.error.message).toContain(`start --port ${port}, or point the bridge at it with --url or --port`);
     expect(answer.error.message).not.toContain('fetch failed');
     expect(r.stderr).toContain(`cannot reach the gateway at http://127.0.0.1:${port}/mcp`);
-  });
+  }, SLOW_TEST_MS);
 });
 
 describe('list', () => {
@@ -93,7 +96,7 @@ describe('list', () => {
     expect(templates).toBeGreaterThan(0);
     const list = await runCliAsync(['list', '--port', String(gateway.port)], gatewayEnv());
     expect(list.stdout).toMatch(new RegExp(`^every \\(streamable-http, ready, legacy\\): \\d+ tools, \\d+ prompts, ${resources} resources, ${templates} templates$`, 'm'));
-  });
+  }, SLOW_TEST_MS);
 });
 
 describe('every command', () => {
@@ -109,13 +112,13 @@ describe('every command', () => {
     }
     const all = runCli(['--help'], env);
     for (const command of Object.keys(COMMAND_USAGE)) expect(all.stdout).toContain(`  only1mcp ${command}`);
-  });
+  }, SLOW_TEST_MS);
 
   it('a usage error shows that command\'s usage', () => {
     const r = runCli(['list', '--frobnicate'], isolatedEnv(tempDir()));
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`only1mcp: unknown option --frobnicate\n\n${COMMAND_USAGE.list}`);
-  });
+  }, SLOW_TEST_MS);
 
   it('validate takes the file as an argument or with --config, not both', () => {
     const dir = tempDir();
@@ -126,7 +129,7 @@ describe('every command', () => {
     const both = runCli(['validate', file, '--config', file], isolatedEnv(dir));
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('pass the file once: as an argument or with --config');
-  });
+  }, SLOW_TEST_MS);
 });
 
 describe('commands named in messages work as printed', () => {
@@ -148,5 +151,5 @@ describe('commands named in messages work as printed', () => {
     expect(stopLine).toBe(`node ${CLI} stop --port ${port}`);
     const stopped = await runAsync('sh', ['-c', stopLine!], env, elsewhere);
     expect(stopped.stdout).toContain(`only1mcp stopped`);
-  });
+  }, SLOW_TEST_MS);
 });

@@ -13,6 +13,9 @@ import { freePort } from '../helpers/ports.js';
 import { ROOT, start, stopAll, waitForLine } from '../helpers/processes.js';
 import { isolatedEnv, runCliAsync } from '../helpers/cli.js';
 
+/** These tests start gateways and CLI processes one after another: generous on a loaded machine. */
+const SLOW_TEST_MS = 180_000;
+
 const CLIENTS = path.join(ROOT, 'test', 'fixtures', 'clients');
 const EVERYTHING = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
 /** The variables the fixture files reference, as a user would have them set. */
@@ -58,7 +61,7 @@ describe("each client's own file passes validate as it is", () => {
       const warnings = r.stderr.split('\n').filter((l) => l !== '');
       expect(warnings).toHaveLength(c.warnings.length);
       c.warnings.forEach((w, i) => expect(warnings[i]).toContain(w));
-    });
+    }, SLOW_TEST_MS);
   }
 
   it('a VS Code input the gateway cannot prompt for names the variable that provides it', async () => {
@@ -66,7 +69,7 @@ describe("each client's own file passes validate as it is", () => {
     const r = await runCliAsync(['validate', '--config', file], isolatedEnv(tempDir()));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('servers.perplexity.env.PERPLEXITY_API_KEY: ${input:perplexity-key} is a VS Code prompt the gateway cannot show; set ONLY1MCP_INPUT_PERPLEXITY_KEY in its environment instead');
-  });
+  }, SLOW_TEST_MS);
 
   it("the gateway's own files stay strict: the same top-level key in gateway.json is an error", async () => {
     const dir = tempDir();
@@ -75,7 +78,7 @@ describe("each client's own file passes validate as it is", () => {
     const r = await runCliAsync(['validate', file], isolatedEnv(dir));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${file}:24:3: globalShortcut: unknown key`);
-  });
+  }, SLOW_TEST_MS);
 });
 
 /** A background gateway on `file` (a private state folder), stopped after the file's tests. */
@@ -104,7 +107,7 @@ describe('gateways started on client files', () => {
     const log = fs.readFileSync(gw.log, 'utf8');
     expect(log).toContain('globalShortcut: ignored: a Claude Desktop setting');
     expect(log).toMatch(/"backend":"events".*"transport":"sse","reason":"POST initialize answered HTTP 404; GET opened an SSE stream that began with an endpoint event".*"URL-only server: probed, speaks legacy HTTP\+SSE"/);
-  });
+  }, SLOW_TEST_MS);
 
   it('VS Code: servers and inputs, the input from ONLY1MCP_INPUT_*', async () => {
     const dir = tempDir();
@@ -127,7 +130,7 @@ describe('gateways started on client files', () => {
     expect(list).toMatch(/^events \(sse, ready, legacy\)/m);
     const status = await runCliAsync(['status', '--port', String(gw.port), '--json'], isolatedEnv(dir));
     expect(JSON.parse(status.stdout).servers.find((s: { name: string }) => s.name === 'box')).toMatchObject({ state: 'ready' });
-  });
+  }, SLOW_TEST_MS);
 
   it('a URL that answers as neither transport is reported with what the probe saw', async () => {
     const dir = tempDir();
@@ -141,5 +144,5 @@ describe('gateways started on client files', () => {
     expect(started.code).toBe(0);
     expect(started.stderr).toContain('warning: 1 of 2 servers did not start:\n  wrong (streamable-http, restarting)');
     expect(started.stderr).toContain('(the URL answered neither as Streamable HTTP nor as legacy SSE: POST initialize answered HTTP 404, and GET answered HTTP 404');
-  });
+  }, SLOW_TEST_MS);
 });

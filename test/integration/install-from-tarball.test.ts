@@ -23,6 +23,8 @@ import { runAsync } from '../helpers/cli.js';
 
 /** What the installed CLI is built from: the files `npm pack` needs (tsconfig includes the fixtures). */
 const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'src', 'workers', 'test/fixtures'];
+/** Starting gateways and bridges from the installed copy, on a loaded machine. */
+const SLOW_TEST_MS = 180_000;
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 let work: string;
@@ -80,7 +82,7 @@ describe('installed from the packed tarball', () => {
     expect(files).toContain('package/dist/src/worker/main.js');
     expect(files).toContain('package/dist/workers/json-task.js');
     expect(files.filter((f) => f.startsWith('package/dist/test/') || f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
-  });
+  }, SLOW_TEST_MS);
 
   it('runs from any folder: --version, start, the bridge (README snippet and config bridge), and the stop command it prints', async () => {
     const home = tempDir();
@@ -110,7 +112,7 @@ describe('installed from the packed tarball', () => {
 
     const stopped = await runAsync('sh', ['-c', stopLine!], env, elsewhere);
     expect(stopped.stdout).toContain(`only1mcp stopped`);
-  });
+  }, SLOW_TEST_MS);
 });
 
 describe('linked from a clone', () => {
@@ -121,5 +123,5 @@ describe('linked from a clone', () => {
     execFileSync('npm', ['link', '--no-audit', '--no-fund'], { cwd: clone, env: cleanEnv({ npm_config_prefix: linkPrefix }), stdio: 'pipe' });
     const r = await runAsync('only1mcp', ['--version'], userEnv(tempDir(), path.join(linkPrefix, 'bin')), tempDir());
     expect(r.stdout).toBe(`${VERSION}\n`);
-  });
+  }, SLOW_TEST_MS);
 });

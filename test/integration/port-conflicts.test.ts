@@ -15,6 +15,9 @@ import { freePort } from '../helpers/ports.js';
 import { start, stopAll, waitForHttp } from '../helpers/processes.js';
 import { isolatedEnv, runCliAsync, untilNoneWith } from '../helpers/cli.js';
 
+/** These tests start gateways and CLI processes one after another: generous on a loaded machine. */
+const SLOW_TEST_MS = 180_000;
+
 afterAll(stopAll);
 
 function toolboxConfig(dir: string): string {
@@ -67,7 +70,7 @@ describe('a taken port', () => {
     expect(again.stderr).toContain(`only1mcp is already running on port ${port} (pid ${firstPid}); stop it with: `);
     const stopped = await runCliAsync(['stop', '--port', String(port)], isolatedEnv(first));
     expect(stopped.stdout).toContain(`only1mcp stopped (pid ${firstPid}, port ${port})`);
-  });
+  }, SLOW_TEST_MS);
 
   it('a program holding the port: start fails at once naming it, launches nothing, writes no PID file', async () => {
     const dir = tempDir();
@@ -97,7 +100,7 @@ describe('a taken port', () => {
     } finally {
       holder.close();
     }
-  });
+  }, SLOW_TEST_MS);
 
   it('a background start that is not ready in time is stopped with everything it started', async () => {
     const dir = tempDir();
@@ -121,7 +124,7 @@ describe('a taken port', () => {
       probe.listen(port, '127.0.0.1', resolve);
     });
     probe.close();
-  });
+  }, SLOW_TEST_MS);
 
   it('a gateway removes only its own PID file', async () => {
     const dir = tempDir();
@@ -136,7 +139,7 @@ describe('a taken port', () => {
     await gw.stop(20_000);
     expect(await gw.exited).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toBe(other);
-  });
+  }, SLOW_TEST_MS);
 
   it('without a PID file, stop says which gateway holds the port and how to stop it', async () => {
     const owner = tempDir();
@@ -149,5 +152,5 @@ describe('a taken port', () => {
     expect(r.stderr).toContain(`no only1mcp gateway is running on port ${port} (no PID file); but the port is held by another only1mcp gateway (primary pid ${gw.child.pid}`);
     expect(r.stderr).toContain(`stop it with: kill ${gw.child.pid}`);
     await gw.stop(20_000);
-  });
+  }, SLOW_TEST_MS);
 });

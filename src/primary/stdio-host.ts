@@ -259,7 +259,8 @@ export class StdioHost {
       // A new process holds no subscriptions: renew those workers still want.
       else for (const uri of this.subscribers.keys()) void this.applySubscription(uri, true).catch(() => undefined);
     } catch (err) {
-      if (this.child !== child) return;
+      // A child that already exited failed the handshake because it died: its exit is the reason shown.
+      if (this.child !== child || this.exitHandled.has(child)) return;
       this.lastError = err instanceof Error ? err.message : String(err);
       this.logger.error({ backend: this.name, err: this.lastError }, 'stdio backend handshake failed');
       void child.stop();

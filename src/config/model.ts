@@ -38,6 +38,12 @@ export interface HttpServerConfig {
   readonly headers: Readonly<Record<string, string>>;
   /** Every enabled replica, in file order; one (the url) when the entry lists none. */
   readonly replicas: readonly HttpReplicaConfig[];
+  /**
+   * true when the file gave only a URL (no type): the worker probes which
+   * transport it speaks, Streamable HTTP first, then legacy SSE, and `type`
+   * is only the first guess.
+   */
+  readonly probeTransport?: boolean;
   readonly common: CommonServerConfig;
 }
 

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { resolveCallTimeoutMs, resolveEnabled, resolveType, resolveUrl } from './client-keys.js';
+import { declaredType, resolveCallTimeoutMs, resolveEnabled, resolveType, resolveUrl } from './client-keys.js';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -92,7 +92,8 @@ function normaliseServer(name: string, s: ServerFileEntry, ctx: ServerContext): 
     const headers = { ...s.headers };
     const replicas = httpReplicas(s, resolveUrl(s), headers);
     // Until replicas are wired into the links, code that reads one URL gets the first replica's.
-    return { name, type, url: (replicas[0] as HttpReplicaConfig).url, headers, replicas, common };
+    const http = { name, type, url: (replicas[0] as HttpReplicaConfig).url, headers, replicas, common };
+    return declaredType(s) === undefined ? { ...http, probeTransport: true } : http;
   }
   let env: Record<string, string> = { ...s.env };
   if (s.envFile !== undefined) {

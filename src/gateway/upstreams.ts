@@ -12,6 +12,7 @@ import { Backend, type CallContext } from '../backends/backend.js';
 import { StreamableHttpLink } from '../backends/http/streamable-http-link.js';
 import { LegacySseLink } from '../backends/http/legacy-sse-link.js';
 import { ScopedSseLink } from '../backends/http/scoped-sse-link.js';
+import { ProbedHttpLink } from '../backends/http/probed-http-link.js';
 import type { PrimaryChannel } from '../backends/stdio-link.js';
 import type { BackendLink, LinkEvents, LinkStatus, ScopeServices, ScopedLink } from '../backends/link.js';
 import { ScopedLinks } from '../backends/scoped-links.js';
@@ -244,6 +245,8 @@ export class Upstreams {
     if (server.type === 'stdio') {
       if (!this.primary) throw new Error(`stdio backend ${server.name} needs the primary process`);
       link = this.primary.link(server.name, events);
+    } else if (server.probeTransport) {
+      link = new ProbedHttpLink(server, events, this.logger);
     } else if (server.type === 'sse') {
       link = new LegacySseLink(server, events, this.logger);
     } else {
@@ -262,7 +265,7 @@ export class Upstreams {
     if (!services || server.common.isolation === 'shared') return undefined;
     let create: ((scope: UpstreamScope) => ScopedLink) | undefined;
     if (server.type === 'stdio') create = (scope) => this.primary!.scopedLink(server.name, scope, services);
-    else if (link instanceof StreamableHttpLink) create = (scope) => link.scoped(scope, services);
+    else if (link instanceof StreamableHttpLink || link instanceof ProbedHttpLink) create = (scope) => link.scoped(scope, services);
     else if (server.type === 'sse') create = (scope) => new ScopedSseLink(server, scope, services.home(scope), services, this.logger, () => link.status());
     return create ? new ScopedLinks(create, server.common.idleTimeoutMs) : undefined;
   }

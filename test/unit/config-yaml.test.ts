@@ -102,6 +102,8 @@ describe('a YAML config', () => {
           url: 'https://search.example.com/mcp',
           headers: { Authorization: 'Bearer x' },
           replicas: [{ id: 'https://search.example.com/mcp', url: 'https://search.example.com/mcp', headers: { Authorization: 'Bearer x' }, weight: 1 }],
+          // No type in the file: the worker probes Streamable HTTP, then legacy SSE.
+          probeTransport: true,
           common: {
             enabled: true,
             naming: 'on-collision',

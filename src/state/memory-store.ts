@@ -5,6 +5,7 @@
  */
 import { SESSION_EVENT_LOG_MAX_EVENTS } from '../config/defaults.js';
 import { nextBreakerState } from './breaker-rules.js';
+import { fullAfterMs, takeFromBucket, type BucketState } from './token-bucket.js';
 import {
   comparePositions,
   parseEventId,
@@ -17,6 +18,8 @@ import {
   type StateStore,
   type StoredEvent,
   type Replay,
+  type TokenBucketResult,
+  type TokenBucketSpec,
 } from './store.js';
 
 interface LogEntry {
@@ -38,6 +41,7 @@ export class MemoryStore implements StateStore {
   private readonly cache = new Map<string, { value: string; expires: number }>();
   private readonly locks = new Map<string, number>();
   private readonly breakers = new Map<string, BreakerSnapshot>();
+  private readonly buckets = new Map<string, BucketState & { expires: number }>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly maxEvents = SESSION_EVENT_LOG_MAX_EVENTS) {
@@ -176,6 +180,14 @@ export class MemoryStore implements StateStore {
     return next;
   }
 
+  async takeTokens(key: string, spec: TokenBucketSpec, cost: number): Promise<TokenBucketResult> {
+    const now = Date.now();
+    const held = this.buckets.get(key);
+    const { state, result } = takeFromBucket(held !== undefined && held.expires >= now ? held : undefined, spec, cost, now);
+    this.buckets.set(key, { ...state, expires: now + fullAfterMs(spec) });
+    return result;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.channels.clear();
@@ -200,5 +212,6 @@ export class MemoryStore implements StateStore {
     }
     for (const [key, entry] of this.cache) if (entry.expires < now) this.cache.delete(key);
     for (const [key, expires] of this.locks) if (expires < now) this.locks.delete(key);
+    for (const [key, bucket] of this.buckets) if (bucket.expires < now) this.buckets.delete(key);
   }
 }

@@ -8,7 +8,8 @@
  *   stream for whoever holds it, clients' answers for whoever asked,
  *   cancellations for whoever runs the request;
  * - cached values with locks for coalescing (list cache);
- * - circuit-breaker state per backend.
+ * - circuit-breaker state per backend;
+ * - rate-limit token buckets.
  *
  * Every key carries a TTL set in the same command that writes it, so a
  * crash between two commands never leaves a key behind forever.
@@ -98,6 +99,20 @@ export interface BreakerPolicy {
   openMs: number;
 }
 
+/** A token bucket's shape: at most `capacity` tokens, refilled continuously at `refillPerMs`. */
+export interface TokenBucketSpec {
+  readonly capacity: number;
+  readonly refillPerMs: number;
+}
+
+export interface TokenBucketResult {
+  readonly allowed: boolean;
+  /** Whole tokens left after this take. */
+  readonly remaining: number;
+  /** When refused: how long until the bucket holds the cost. 0 when allowed. */
+  readonly retryAfterMs: number;
+}
+
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
   /** False while the store cannot be reached (the gateway is degraded). */
@@ -153,6 +168,14 @@ export interface StateStore {
 
   /** Applies a breaker event atomically and returns the new state. */
   breaker(backend: string, event: 'failure' | 'success' | 'probe', policy: BreakerPolicy, now: number): Promise<BreakerSnapshot & { granted?: boolean }>;
+
+  /**
+   * Takes `cost` tokens from the bucket `key` if it holds them (a negative
+   * cost gives tokens back); atomic, one round trip, one key (so one
+   * Redis Cluster slot). The store's clock times refills, so nodes with
+   * skewed clocks still share one bucket. Rules: src/state/token-bucket.ts.
+   */
+  takeTokens(key: string, spec: TokenBucketSpec, cost: number): Promise<TokenBucketResult>;
 
   close(): Promise<void>;
 }

@@ -124,7 +124,7 @@ describe('JWKS lifecycle', () => {
       await gate.warm();
       expect(local.fetches).toBe(1);
       const rotated = await local.rotate('RS256');
-      // The new kid is fetched on first sight: the cooldown (1 s) has not started yet for unknown kids.
+      // Past the cooldown (1 s) that the first fetch started, a new kid is fetched on first sight.
       await new Promise((r) => setTimeout(r, 1_100));
       expect(principalOf(await gate.authenticate(bearer(await local.token({ sub: 'after-rotation' }, { key: rotated }))))).toMatchObject({ id: 'after-rotation' });
       expect(local.fetches).toBe(2);

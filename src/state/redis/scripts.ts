@@ -97,3 +97,34 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 `;
+
+/**
+ * Token bucket; mirrors src/state/token-bucket.ts exactly. Redis's own clock
+ * (TIME) times the refill, so workers and nodes with skewed clocks share one
+ * bucket. The hash expires once an untouched bucket would be full again.
+ * KEYS: bucket hash; ARGV: capacity, refillPerMs, cost
+ * Returns { allowed (0/1), remaining (whole tokens), retryAfterMs }.
+ */
+export const TOKEN_BUCKET = `
+local capacity, rate, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local held = redis.call('HMGET', KEYS[1], 't', 'at')
+local tokens = capacity
+if held[1] then
+  local elapsed = now - tonumber(held[2])
+  if elapsed < 0 then elapsed = 0 end
+  tokens = math.min(capacity, tonumber(held[1]) + elapsed * rate)
+end
+local allowed, retry = 1, 0
+if cost <= 0 then
+  tokens = math.min(capacity, tokens - cost)
+elseif tokens >= cost then
+  tokens = tokens - cost
+else
+  allowed, retry = 0, math.ceil((cost - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'at', string.format('%d', now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate))
+return { allowed, math.floor(tokens), retry }
+`;

@@ -6,7 +6,7 @@
  * unlimited) while the store is unreachable.
  */
 import { describe, expect, it } from 'vitest';
-import { RateLimiter, type RateOutcome } from '../../src/auth/rate-limiter.js';
+import { RateLimiter, type RateCall, type RateOutcome } from '../../src/auth/rate-limiter.js';
 import { makePrincipal } from '../../src/auth/principal.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { MemoryStore } from '../../src/state/memory-store.js';
@@ -25,7 +25,7 @@ const bob = makePrincipal('bob', ['reader'], 'jwt');
 const wendy = makePrincipal('wendy', ['writer'], 'jwt');
 const call = (tool = 'ev__echo') => ({ method: 'tools/call' as const, tool });
 
-async function admitted(limiter: RateLimiter, principal = alice, n = 30, c = call()): Promise<RateOutcome[]> {
+async function admitted(limiter: RateLimiter, principal = alice, n = 30, c: RateCall = call()): Promise<RateOutcome[]> {
   const out: RateOutcome[] = [];
   for (let i = 0; i < n; i++) out.push(await limiter.check(principal, c));
   return out;

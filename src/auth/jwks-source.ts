@@ -23,6 +23,7 @@
  * against HS/RS algorithm confusion (jose also refuses HS* with a JWKS).
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from 'jose';
+import { fetchBounded } from './bounded-fetch.js';
 import { JWKS_FETCH_TIMEOUT_MS, JWKS_MAX_STALE_MS, MAX_JWKS_BYTES, MAX_JWKS_KEYS } from './defaults.js';
 
 /** The keys could not be had: the IdP is unreachable and no usable set is held. */
@@ -133,28 +134,10 @@ function usableKeys(doc: unknown): JSONWebKeySet {
 }
 
 async function fetchJson(url: string, timeoutMs: number): Promise<unknown> {
-  // Redirects are refused: the configured URL is the one trusted for keys.
-  const response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json, application/jwk-set+json' } });
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    throw new Error(`HTTP ${response.status}`);
-  }
-  const reader = response.body?.getReader();
-  if (reader === undefined) throw new Error('empty response');
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_JWKS_BYTES) {
-      await reader.cancel();
-      throw new Error(`larger than ${MAX_JWKS_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
+  const response = await fetchBounded(url, { headers: { accept: 'application/json, application/jwk-set+json' } }, { timeoutMs, maxBytes: MAX_JWKS_BYTES });
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(response.text);
   } catch {
     throw new Error('not JSON');
   }

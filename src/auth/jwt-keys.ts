@@ -20,6 +20,8 @@ const FAMILY: Readonly<Record<string, { types: readonly string[]; curve?: string
   Ed25519: { types: ['ed25519'] },
 };
 
+const KEY_NAME: Readonly<Record<string, string>> = { rsa: 'an RSA', 'rsa-pss': 'an RSA-PSS', ec: 'an EC', ed25519: 'an Ed25519', ed448: 'an Ed448', x25519: 'an X25519', dsa: 'a DSA', dh: 'a DH' };
+
 /** A PEM (SPKI, or a certificate) or JWK text → the public key; throws with a message for the config error. */
 export function parsePublicKey(text: string): KeyObject {
   const trimmed = text.trim();
@@ -33,7 +35,7 @@ export function parsePublicKey(text: string): KeyObject {
     return key;
   } catch (err) {
     const why = (err as Error).message;
-    throw new Error(why.includes('private key') ? why : `not a public key (PEM or JWK): ${why}`);
+    throw new Error(why.includes('private key') ? why : 'not a public key: expected a PEM "PUBLIC KEY" (or certificate) block, or one JWK as JSON');
   }
 }
 
@@ -42,7 +44,7 @@ export function keyMismatch(key: KeyObject, alg: string): string | undefined {
   const family = FAMILY[alg];
   if (family === undefined) return `${alg} does not use a public key`;
   const type = key.asymmetricKeyType ?? 'unknown';
-  if (!family.types.includes(type)) return `${alg} needs a ${family.types[0]} key, and this is a${/^[aeiou]/.test(type) ? 'n' : ''} ${type} key`;
+  if (!family.types.includes(type)) return `${alg} needs ${KEY_NAME[family.types[0] as string]} key, and this is ${KEY_NAME[type] ?? `a ${type}`} key`;
   if (family.curve !== undefined && key.asymmetricKeyDetails?.namedCurve !== family.curve) {
     return `${alg} needs curve ${family.curve}, and this key is on ${key.asymmetricKeyDetails?.namedCurve ?? 'another curve'}`;
   }

@@ -237,7 +237,8 @@ function checkAuth(a: AuthFile, ctx: z.RefinementCtx): void {
   const defined = new Set(Object.keys(a.roles ?? {}));
   const checkRoles = (list: readonly string[] | undefined, at: (string | number)[]): void =>
     list?.forEach((r, i) => {
-      if (!defined.has(r)) fail([...at, i], `role "${r}" is not defined under auth.roles`);
+      // A malformed name already has its own message.
+      if (!defined.has(r) && ROLE_NAME_PATTERN.test(r)) fail([...at, i], `role "${r}" is not defined under auth.roles`);
     });
   checkRoles(a.anonymousRoles, ['anonymousRoles']);
   checkRoles(a.defaultRoles, ['defaultRoles']);

@@ -14,6 +14,7 @@ import { importCommand } from './commands/import.js';
 import { list } from './commands/list.js';
 import { stdioBridge } from './commands/stdio.js';
 import { tokens } from './commands/tokens.js';
+import { authCommand } from './commands/auth.js';
 import { GATEWAY_VERSION } from '../mcp/identity.js';
 
 const USAGE = `only1mcp ${GATEWAY_VERSION}: one MCP endpoint in front of many MCP servers
@@ -30,6 +31,7 @@ Usage:
   only1mcp list [--port N | --url URL]
   only1mcp stdio [--port N | --url URL]
   only1mcp tokens [--port N | --url URL] [--top N] [--json]
+  only1mcp auth hash-key [--principal NAME] [--stdin]
   only1mcp --version | --help
 
 With no config file, 'start' runs on a built-in default and says where the file would live.
@@ -47,6 +49,7 @@ const COMMANDS: Record<string, Command> = {
   list,
   stdio: stdioBridge,
   tokens,
+  auth: authCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

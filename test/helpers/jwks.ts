@@ -130,6 +130,7 @@ export class TestIdentityProvider {
     if (req.method === 'GET' && req.url === '/.well-known/oauth-authorization-server') {
       return json(200, {
         issuer: this.issuer,
+        authorization_endpoint: `${this.base}/authorize`,
         token_endpoint: `${this.base}/token`,
         jwks_uri: this.url,
         grant_types_supported: ['client_credentials', TOKEN_EXCHANGE],

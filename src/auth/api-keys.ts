@@ -14,7 +14,7 @@
  * timingSafeEqual, and the loop never stops early, so how long a refusal
  * takes says nothing about how close a guess was or which entry matched.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyConfig } from '../config/auth-model.js';
 import { API_KEY_PREFIX, API_KEY_RANDOM_BYTES, MIN_API_KEY_CHARS } from './defaults.js';
 import { makePrincipal, type Principal } from './principal.js';
@@ -23,7 +23,7 @@ const HASH_PREFIX = 'sha256:';
 
 /** The stored form of a key. */
 export function hashApiKey(key: string): string {
-  return HASH_PREFIX + createHash('sha256').update(key, 'utf8').digest('base64url');
+  return HASH_PREFIX + hash('sha256', key, 'base64url');
 }
 
 /** A new key: the prefix and 256 random bits, base64url. */
@@ -60,7 +60,7 @@ export class ApiKeyVerifier {
 
   /** The key's principal, or undefined for a key that is not configured. */
   verify(key: string): Principal | undefined {
-    const digest = createHash('sha256').update(key, 'utf8').digest();
+    const digest = hash('sha256', key, 'buffer');
     let found: Principal | undefined;
     for (const k of this.keys) {
       // Every entry is compared, match or not.

@@ -37,8 +37,10 @@ export const MAX_API_KEYS = 1_000;
 export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 /** Tolerance above this would keep expired tokens alive too long. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
-/** Verified tokens remembered (by SHA-256 of the token) until they expire. */
+/** Verified tokens remembered until they expire; the oldest go first past this many. */
 export const VERIFIED_TOKEN_CACHE_MAX_ENTRIES = 10_000;
+/** ...or past this many characters of tokens held as cache keys (~1 KB a token: 16k typical tokens). */
+export const VERIFIED_TOKEN_CACHE_MAX_CHARS = 16 * 1024 * 1024;
 /** A verified token is re-verified after this long even if it expires later (bounds what a removed key still admits). */
 export const VERIFIED_TOKEN_CACHE_MAX_MS = 15 * 60_000;
 /** An HS* secret shorter than this is refused (RFC 7518 §3.2: at least the hash size). */
@@ -61,6 +63,8 @@ export const JWKS_MAX_STALE_MS = 60 * 60_000;
 
 // --- Authorization -----------------------------------------------------------------
 
+/** Bucket ids remembered per (rule, principal, role, tool); past this the memo starts over. */
+export const MAX_BUCKET_IDS_CACHED = 50_000;
 /** Compiled grant unions kept per distinct role set; past this the memo starts over. */
 export const MAX_ROLE_SETS_CACHED = 1_024;
 
@@ -68,6 +72,18 @@ export const MAX_ROLE_SETS_CACHED = 1_024;
 
 /** Local fallback buckets held per process while the shared store is unreachable; past this the oldest are dropped (refilled). */
 export const MAX_LOCAL_BUCKETS = 50_000;
+/**
+ * A worker takes tokens from a shared bucket in batches ("leases") of at
+ * most 1/RATE_LEASE_PARTS of its share of the bucket, so a busy principal
+ * costs one Redis round trip per batch rather than per call. Leased tokens
+ * are taken from the shared bucket before they are spent, so leasing never
+ * admits more than the limit; it can only hold up to a batch per worker
+ * away from the other workers, for at most RATE_LEASE_MS. Buckets smaller
+ * than 2 × RATE_LEASE_PARTS are never leased: every call asks the store.
+ */
+export const RATE_LEASE_PARTS = 16;
+/** Unspent leased tokens go back to the shared bucket after this long. */
+export const RATE_LEASE_MS = 1_000;
 /** Longest rate-limit window accepted in config. */
 export const MAX_RATE_WINDOW_SECONDS = 86_400;
 

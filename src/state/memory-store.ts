@@ -180,10 +180,10 @@ export class MemoryStore implements StateStore {
     return next;
   }
 
-  async takeTokens(key: string, spec: TokenBucketSpec, cost: number): Promise<TokenBucketResult> {
+  async takeTokens(key: string, spec: TokenBucketSpec, want: number, need = want): Promise<TokenBucketResult> {
     const now = Date.now();
     const held = this.buckets.get(key);
-    const { state, result } = takeFromBucket(held !== undefined && held.expires >= now ? held : undefined, spec, cost, now);
+    const { state, result } = takeFromBucket(held !== undefined && held.expires >= now ? held : undefined, spec, want, need, now);
     this.buckets.set(key, { ...state, expires: now + fullAfterMs(spec) });
     return result;
   }

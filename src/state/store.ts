@@ -107,6 +107,8 @@ export interface TokenBucketSpec {
 
 export interface TokenBucketResult {
   readonly allowed: boolean;
+  /** Tokens taken: between `need` and `want` when allowed, else 0. */
+  readonly taken: number;
   /** Whole tokens left after this take. */
   readonly remaining: number;
   /** When refused: how long until the bucket holds the cost. 0 when allowed. */
@@ -170,12 +172,13 @@ export interface StateStore {
   breaker(backend: string, event: 'failure' | 'success' | 'probe', policy: BreakerPolicy, now: number): Promise<BreakerSnapshot & { granted?: boolean }>;
 
   /**
-   * Takes `cost` tokens from the bucket `key` if it holds them (a negative
-   * cost gives tokens back); atomic, one round trip, one key (so one
-   * Redis Cluster slot). The store's clock times refills, so nodes with
-   * skewed clocks still share one bucket. Rules: src/state/token-bucket.ts.
+   * Takes up to `want` tokens, at least `need` (default: want), from the
+   * bucket `key`, or none; a negative `want` gives tokens back. Atomic, one
+   * round trip, one key (so one Redis Cluster slot). The store's clock times
+   * refills, so nodes with skewed clocks share one bucket. Rules:
+   * src/state/token-bucket.ts.
    */
-  takeTokens(key: string, spec: TokenBucketSpec, cost: number): Promise<TokenBucketResult>;
+  takeTokens(key: string, spec: TokenBucketSpec, want: number, need?: number): Promise<TokenBucketResult>;
 
   close(): Promise<void>;
 }

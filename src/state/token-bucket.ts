@@ -5,9 +5,11 @@
  * disagree.
  *
  * A bucket holds at most `capacity` tokens and refills continuously at
- * `refillPerMs`; a call takes `cost` tokens if the bucket has them, else it
- * is refused with the time until it would have them. A negative cost gives
- * tokens back (a call admitted by one bucket but refused by another).
+ * `refillPerMs`. A take asks for `want` tokens and accepts as few as `need`:
+ * it gets min(want, whole tokens held) if that is at least `need`, else
+ * nothing, with the time until `need` would be there. want = need = 1 is one
+ * call; want > need leases a batch (src/auth/rate-limiter.ts). A negative
+ * `want` gives tokens back.
  * A bucket nobody touched for `fullAfterMs(spec)` is full again, so its
  * state may expire then: an absent bucket and a full one are the same.
  */
@@ -19,18 +21,19 @@ export interface BucketState {
   readonly at: number;
 }
 
-export function takeFromBucket(state: BucketState | undefined, spec: TokenBucketSpec, cost: number, now: number): { state: BucketState; result: TokenBucketResult } {
+export function takeFromBucket(state: BucketState | undefined, spec: TokenBucketSpec, want: number, need: number, now: number): { state: BucketState; result: TokenBucketResult } {
   let tokens = spec.capacity;
   if (state !== undefined) tokens = Math.min(spec.capacity, state.tokens + Math.max(0, now - state.at) * spec.refillPerMs);
-  let allowed = true;
+  let taken = 0;
   let retryAfterMs = 0;
-  if (cost <= 0) tokens = Math.min(spec.capacity, tokens - cost);
-  else if (tokens >= cost) tokens -= cost;
-  else {
-    allowed = false;
-    retryAfterMs = Math.ceil((cost - tokens) / spec.refillPerMs);
+  if (want <= 0) tokens = Math.min(spec.capacity, tokens - want);
+  else if (tokens >= need) {
+    taken = Math.min(want, Math.floor(tokens));
+    tokens -= taken;
+  } else {
+    retryAfterMs = Math.ceil((need - tokens) / spec.refillPerMs);
   }
-  return { state: { tokens, at: now }, result: { allowed, remaining: Math.floor(tokens), retryAfterMs } };
+  return { state: { tokens, at: now }, result: { allowed: want <= 0 || taken > 0, taken, remaining: Math.floor(tokens), retryAfterMs } };
 }
 
 /** How long an untouched bucket takes to be full again from empty: its state can expire then. */

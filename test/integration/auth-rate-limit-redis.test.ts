@@ -62,6 +62,21 @@ describe('rate limits on Redis', () => {
     expect((await limiters[1]!.check(makePrincipal('other', ['reader'], 'jwt'), call)).ok).toBe(true);
   });
 
+  it('leases a large bucket in batches across two store clients: never more than the limit, a trip per batch', async () => {
+    const [a, b] = await twoWorkers('rl4:');
+    const big = parseConfigText(
+      `auth:\n  allowUnauthenticated: true\n  rateLimits:\n    - { name: big, limit: 3200, windowSeconds: 86400 }\n`,
+      'c.yaml',
+      { env: {} },
+    ).auth.rateLimits;
+    const limiters = [new RateLimiter(big, a, { localShare: 0.5 }), new RateLimiter(big, b, { localShare: 0.5 })];
+    const outcomes = await Promise.all(Array.from({ length: 4000 }, (_, i) => limiters[i % 2]!.check(reader, call)));
+    expect(admittedOf(outcomes)).toBeLessThanOrEqual(3200);
+    expect(admittedOf(outcomes)).toBeGreaterThanOrEqual(3200 - 2 * 99);
+    // Batches of 100 while tokens last; every refusal past the limit asks the store.
+    expect(limiters[0]!.storeCommands + limiters[1]!.storeCommands).toBeLessThan(4000 - 3200 + 3200 / 10);
+  });
+
   it('keeps each bucket in one hash-tagged key that expires once the bucket would be full', async () => {
     const [a] = await twoWorkers('rl2:');
     await new RateLimiter(READER_LIMIT, a).check(reader, call);

@@ -36,16 +36,25 @@ const count = (outcomes: RateOutcome[]) => outcomes.filter((o) => o.ok).length;
 describe('token bucket arithmetic', () => {
   const spec = { capacity: 3, refillPerMs: 0.01 };
   it('starts full, refills continuously up to capacity, says how long until the next token', () => {
-    let s = takeFromBucket(undefined, spec, 1, 1000);
-    expect(s.result).toEqual({ allowed: true, remaining: 2, retryAfterMs: 0 });
-    s = takeFromBucket(s.state, spec, 2, 1000);
-    expect(s.result).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
-    s = takeFromBucket(s.state, spec, 1, 1050);
-    expect(s.result).toEqual({ allowed: false, remaining: 0, retryAfterMs: 50 });
-    s = takeFromBucket(s.state, spec, 1, 1100);
+    let s = takeFromBucket(undefined, spec, 1, 1, 1000);
+    expect(s.result).toEqual({ allowed: true, taken: 1, remaining: 2, retryAfterMs: 0 });
+    s = takeFromBucket(s.state, spec, 2, 2, 1000);
+    expect(s.result).toEqual({ allowed: true, taken: 2, remaining: 0, retryAfterMs: 0 });
+    s = takeFromBucket(s.state, spec, 1, 1, 1050);
+    expect(s.result).toEqual({ allowed: false, taken: 0, remaining: 0, retryAfterMs: 50 });
+    s = takeFromBucket(s.state, spec, 1, 1, 1100);
     expect(s.result.allowed).toBe(true);
-    expect(takeFromBucket(s.state, spec, 1, 1_000_000).result.remaining).toBe(2);
-    expect(takeFromBucket(s.state, spec, -5, 1100).result.remaining).toBe(3);
+    expect(takeFromBucket(s.state, spec, 1, 1, 1_000_000).result.remaining).toBe(2);
+    expect(takeFromBucket(s.state, spec, -5, -5, 1100).result.remaining).toBe(3);
+  });
+
+  it('leases: takes up to `want`, at least `need`, else nothing', () => {
+    const full = takeFromBucket(undefined, spec, 10, 1, 0);
+    expect(full.result).toMatchObject({ allowed: true, taken: 3, remaining: 0 });
+    const partial = takeFromBucket({ tokens: 1.5, at: 0 }, spec, 10, 1, 0);
+    expect(partial.result).toMatchObject({ allowed: true, taken: 1 });
+    expect(partial.state.tokens).toBeCloseTo(0.5);
+    expect(takeFromBucket({ tokens: 0.5, at: 0 }, spec, 10, 1, 0).result).toEqual({ allowed: false, taken: 0, remaining: 0, retryAfterMs: 50 });
   });
 });
 
@@ -126,6 +135,33 @@ describe('RateLimiter on the in-process store', () => {
       [true, 'shared state store unavailable: connection refused'],
       [false, 'the shared store is back'],
     ]);
+  });
+
+  it('leases large buckets in batches: few store trips, never more than the limit across workers', async () => {
+    const store = new MemoryStore();
+    // 640 a day, burst 640: each of two workers (share 1/2) leases 20 at a time.
+    const big = rules('    - { name: big, per: principal, limit: 640, windowSeconds: 86400 }\n');
+    const workers = [new RateLimiter(big, store, { localShare: 0.5 }), new RateLimiter(big, store, { localShare: 0.5 })];
+    const trips = () => workers[0]!.storeCommands + workers[1]!.storeCommands;
+    let ok = 0;
+    for (let i = 0; i < 600; i++) if ((await workers[i % 2]!.check(alice, call())).ok) ok++;
+    expect(ok).toBe(600);
+    // One trip per batch of 20 while tokens last (a refusal, past the limit, asks the store each time).
+    expect(trips()).toBe(30);
+    for (let i = 600; i < 800; i++) if ((await workers[i % 2]!.check(alice, call())).ok) ok++;
+    expect(ok).toBeLessThanOrEqual(640);
+    // At most one batch minus one per worker can be left stranded in a lease.
+    expect(ok).toBeGreaterThanOrEqual(640 - 2 * 19);
+  });
+
+  it('never leases small buckets: each call asks the store, so a limit of 20 is exactly 20 across workers', async () => {
+    const store = new MemoryStore();
+    const small = rules('    - { name: s, per: principal, limit: 20, windowSeconds: 86400 }\n');
+    const workers = [new RateLimiter(small, store), new RateLimiter(small, store)];
+    let ok = 0;
+    for (let i = 0; i < 50; i++) if ((await workers[i % 2]!.check(alice, call())).ok) ok++;
+    expect(ok).toBe(20);
+    expect(workers[0]!.storeCommands + workers[1]!.storeCommands).toBe(50);
   });
 
   it('costs nothing without rules or without a matching rule', async () => {

@@ -45,7 +45,7 @@ type Scripted = Redis & {
   unlockOwned(key: string, token: string): Promise<number>;
   sessionPut(key: string, ttlMs: number, mode: 'replace' | 'if-absent', ...pairs: string[]): Promise<number>;
   sessionPatch(key: string, ttlMs: number, patched: number, ...pairs: string[]): Promise<number>;
-  tokenBucket(key: string, capacity: number, refillPerMs: number, cost: number): Promise<[number, number, number]>;
+  tokenBucket(key: string, capacity: number, refillPerMs: number, want: number, need: number): Promise<[number, number, number]>;
 };
 
 export function redisOptions(url: string): { url?: string; options: RedisOptions } {
@@ -237,9 +237,9 @@ export class RedisStore implements StateStore {
    * other key. Several buckets of one call are several commands sent at once
    * (pipelined by the connection), still one round trip.
    */
-  async takeTokens(key: string, spec: TokenBucketSpec, cost: number): Promise<TokenBucketResult> {
-    const [allowed, remaining, retryAfterMs] = await this.run(() => this.redis.tokenBucket(this.key('rl', `{${key}}`), spec.capacity, spec.refillPerMs, cost));
-    return { allowed: allowed === 1, remaining, retryAfterMs };
+  async takeTokens(key: string, spec: TokenBucketSpec, want: number, need = want): Promise<TokenBucketResult> {
+    const [taken, remaining, retryAfterMs] = await this.run(() => this.redis.tokenBucket(this.key('rl', `{${key}}`), spec.capacity, spec.refillPerMs, want, need));
+    return { allowed: want <= 0 || taken > 0, taken, remaining, retryAfterMs };
   }
 
   async close(): Promise<void> {

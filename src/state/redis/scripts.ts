@@ -99,14 +99,16 @@ return 1
 `;
 
 /**
- * Token bucket; mirrors src/state/token-bucket.ts exactly. Redis's own clock
- * (TIME) times the refill, so workers and nodes with skewed clocks share one
- * bucket. The hash expires once an untouched bucket would be full again.
- * KEYS: bucket hash; ARGV: capacity, refillPerMs, cost
- * Returns { allowed (0/1), remaining (whole tokens), retryAfterMs }.
+ * Token bucket; mirrors src/state/token-bucket.ts exactly: take up to
+ * ARGV[3] (want) tokens, at least ARGV[4] (need), or none; a negative want
+ * gives tokens back. Redis's own clock (TIME) times the refill, so workers
+ * and nodes with skewed clocks share one bucket. The hash expires once an
+ * untouched bucket would be full again.
+ * KEYS: bucket hash; ARGV: capacity, refillPerMs, want, need
+ * Returns { taken, remaining (whole tokens), retryAfterMs }.
  */
 export const TOKEN_BUCKET = `
-local capacity, rate, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local capacity, rate, want, need = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local held = redis.call('HMGET', KEYS[1], 't', 'at')
@@ -116,15 +118,16 @@ if held[1] then
   if elapsed < 0 then elapsed = 0 end
   tokens = math.min(capacity, tonumber(held[1]) + elapsed * rate)
 end
-local allowed, retry = 1, 0
-if cost <= 0 then
-  tokens = math.min(capacity, tokens - cost)
-elseif tokens >= cost then
-  tokens = tokens - cost
+local taken, retry = 0, 0
+if want <= 0 then
+  tokens = math.min(capacity, tokens - want)
+elseif tokens >= need then
+  taken = math.min(want, math.floor(tokens))
+  tokens = tokens - taken
 else
-  allowed, retry = 0, math.ceil((cost - tokens) / rate)
+  retry = math.ceil((need - tokens) / rate)
 end
 redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'at', string.format('%d', now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate))
-return { allowed, math.floor(tokens), retry }
+return { taken, math.floor(tokens), retry }
 `;

@@ -22,7 +22,7 @@ import { bearerChallenge, protectedResourceMetadata, type ChallengeParams, type 
 import { ANONYMOUS_ID, makePrincipal, type Principal } from './principal.js';
 import { rememberSubjectToken } from './subject-tokens.js';
 
-/** The request headers the gate reads (lower-case names: `authorization`, `x-api-key`). */
+/** The request headers the gate reads (`authorization`, `x-api-key`); an empty string counts as absent (uWS's getHeader for a missing header). */
 export interface CredentialHeaders {
   readonly authorization?: string | undefined;
   readonly apiKey?: string | undefined;
@@ -83,7 +83,8 @@ export class AuthGate {
 
   async authenticate(headers: CredentialHeaders): Promise<GateOutcome> {
     if (!this.auth.enabled) return this.anonymous as GateOutcome;
-    const { authorization, apiKey } = headers;
+    const authorization = headers.authorization === '' ? undefined : headers.authorization;
+    const apiKey = headers.apiKey === '' ? undefined : headers.apiKey;
     if (authorization === undefined && apiKey === undefined) return this.anonymous ?? this.noCredentials;
     if (authorization !== undefined && apiKey !== undefined) {
       return this.invalid('invalid_request', 'send one credential: Authorization or X-API-Key, not both');

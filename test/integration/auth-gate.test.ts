@@ -202,6 +202,9 @@ describe('API keys and mixed modes', () => {
     });
     const open = new AuthGate(authConfig('  allowUnauthenticated: true\n  anonymousRoles: [guest]\n  roles:\n    guest: { tools: ["ev__echo"] }\n'));
     expect(principalOf(await open.authenticate({}))).toEqual({ id: 'anonymous', roles: ['guest'], via: 'anonymous' });
+    // uWS reports a missing header as "": still no credentials.
+    expect(principalOf(await open.authenticate({ authorization: '', apiKey: '' }))).toMatchObject({ id: 'anonymous' });
+    expect(refusal(await closed.authenticate({ authorization: '', apiKey: '' }))).toMatchObject({ status: 401, challenge: 'Bearer realm="only1mcp"' });
     // Credentials that are present but wrong are refused even when anonymous access is allowed.
     expect(refusal(await open.authenticate(bearer(await idp.token({}, { expiresIn: -100 }))))).toMatchObject({ status: 401 });
   });

@@ -3,7 +3,7 @@
  * as a user sees it (file:line:col: key path: message), and the model it
  * normalises to (defaults, files read, frozen).
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,9 +26,9 @@ function failure(text: string): string {
   throw new Error('expected a ConfigError');
 }
 
-const pem = (type: 'rsa' | 'ec', opts: object) => JSON.stringify(generateKeyPairSync(type as 'rsa', opts as never).publicKey.export({ type: 'spki', format: 'pem' }).toString());
-const P384 = pem('ec', { namedCurve: 'P-384' });
-const RSA1024 = pem('rsa', { modulusLength: 1024 });
+const spki = (key: KeyObject) => JSON.stringify(key.export({ type: 'spki', format: 'pem' }).toString());
+const P384 = spki(generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey);
+const RSA1024 = spki(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey);
 const jwt = (body: string) => `auth:\n  jwt:\n${body.replace(/^/gm, '    ')}\n`;
 const open = (body: string) => `auth:\n  allowUnauthenticated: true\n${body}`;
 

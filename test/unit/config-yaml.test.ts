@@ -12,6 +12,7 @@ import {
   DEFAULT_NAME_SEPARATOR,
   DEFAULT_PORT,
 } from '../../src/config/defaults.js';
+import { AUTH_DISABLED } from '../../src/config/auth-normalise.js';
 import { builtinDefaultConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
 
 function failure(text: string, file = 'config.yaml'): string {
@@ -73,6 +74,7 @@ describe('a YAML config', () => {
       logLevel: 'debug',
       naming: { separator: '_' },
       context: { mode: 'search', budgetTokens: 4000, overrides: [] },
+      auth: AUTH_DISABLED,
       servers: [
         {
           name: 'github',
@@ -231,6 +233,7 @@ describe('builtinDefaultConfig', () => {
       logLevel: 'info',
       naming: { separator: DEFAULT_NAME_SEPARATOR },
       context: { mode: 'full', budgetTokens: 4000, overrides: [] },
+      auth: AUTH_DISABLED,
       servers: [],
     });
     expect(Object.isFrozen(cfg.listen)).toBe(true);

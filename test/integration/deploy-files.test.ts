@@ -404,9 +404,10 @@ describe('deploy/kubernetes', () => {
 
 describe('deploy/grafana', () => {
   it('every metric a dashboard queries is one the gateway exports, and every gateway metric has a panel', async () => {
-    const { registry } = await import('../../src/observe/metrics.js');
+    const { registry, primaryRegistry } = await import('../../src/observe/metrics.js');
     const exported = new Set<string>();
-    for (const m of await registry.getMetricsAsJSON()) {
+    // The workers' metrics, and the primary's own (health probes), served together on /metrics.
+    for (const m of [...(await registry.getMetricsAsJSON()), ...(await primaryRegistry.getMetricsAsJSON())]) {
       exported.add(m.name);
       if (String(m.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(m.name + suffix);
     }

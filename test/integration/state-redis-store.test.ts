@@ -6,7 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/state/redis/redis-store.js';
-import type { SessionRecord } from '../../src/state/store.js';
+import { Redis } from 'ioredis';
+import { BREAKER_CHANNEL, HEALTH_CHANNEL, type BusMessage, type SessionRecord } from '../../src/state/store.js';
+import { MemoryStore } from '../../src/state/memory-store.js';
+import { UNKNOWN_HEALTH } from '../../src/state/health-rules.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { stopAll } from '../helpers/processes.js';
 
@@ -99,3 +102,55 @@ describe('RedisStore event log', () => {
     expect(await s.eventsAfter('other', 'old_1')).toBeUndefined();
   });
 });
+
+describe('RedisStore replica health and breakers (routing)', () => {
+  it('applies probe results by the same rules as the in-process store, publishes only changes, and sets a TTL', async () => {
+    const [a, b] = await pair();
+    const memory = new MemoryStore();
+    const heard: BusMessage[] = [];
+    b.subscribe(HEALTH_CHANNEL, (m) => heard.push(m));
+    await new Promise((r) => setTimeout(r, 50));
+    const policy = { healthyThreshold: 2, unhealthyThreshold: 3, ttlMs: 60_000 };
+    const results = [true, false, false, false, true, true, false, true, true, true];
+    for (const [i, ok] of results.entries()) {
+      const now = 1_800_000_000_000 + i;
+      expect(await a.healthProbe('fx/http://10.0.0.1/mcp', ok, policy, now)).toEqual(await memory.healthProbe('fx/http://10.0.0.1/mcp', ok, policy, now));
+    }
+    await memory.close();
+    expect(await b.health(['fx/http://10.0.0.1/mcp', 'fx/other'])).toEqual([{ state: 'healthy', passes: 3, failures: 0, since: 1_800_000_000_005 }, UNKNOWN_HEALTH]);
+    await until(() => heard.length === 3);
+    expect(heard.map((m) => (m.t === 'health' ? `${m.replica} ${m.state.state}` : m.t))).toEqual([
+      'fx/http://10.0.0.1/mcp healthy',
+      'fx/http://10.0.0.1/mcp unhealthy',
+      'fx/http://10.0.0.1/mcp healthy',
+    ]);
+    const keys = (await a.keys()).filter((k) => k.includes(':hc:'));
+    expect(keys).toHaveLength(1);
+    const probe = new Redis(redis.url);
+    const ttl = await probe.pttl(keys[0]!);
+    await probe.quit();
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('keeps one breaker per replica key; the bus message names the replica', async () => {
+    const [a, b] = await pair();
+    const heard: BusMessage[] = [];
+    b.subscribe(BREAKER_CHANNEL, (m) => heard.push(m));
+    await new Promise((r) => setTimeout(r, 50));
+    const policy = { threshold: 2, openMs: 1_000 };
+    await a.breaker('fx/1', 'failure', policy, 1);
+    expect(await a.breaker('fx/1', 'failure', policy, 2)).toMatchObject({ state: 'open', failures: 2 });
+    expect(await a.breaker('fx/2', 'probe', policy, 3)).toMatchObject({ state: 'closed', granted: true });
+    await until(() => heard.length === 1);
+    expect(heard[0]).toEqual({ t: 'breaker', backend: 'fx/1', state: { state: 'open', until: 1_002, failures: 2 } });
+  });
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

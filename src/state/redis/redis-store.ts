@@ -10,16 +10,20 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { SESSION_EVENT_LOG_MAX_EVENTS, SESSION_IDLE_TIMEOUT_MS } from '../../config/defaults.js';
-import { APPEND_EVENT, BREAKER, SESSION_PATCH, SESSION_PUT, TOKEN_BUCKET, UNLOCK } from './scripts.js';
+import { APPEND_EVENT, BREAKER, HEALTH, SESSION_PATCH, SESSION_PUT, TOKEN_BUCKET, UNLOCK } from './scripts.js';
+import { UNKNOWN_HEALTH } from '../health-rules.js';
 import {
   comparePositions,
   parseEventId,
   sessionChannel,
   BREAKER_CHANNEL,
+  HEALTH_CHANNEL,
   StoreUnavailable,
   type BreakerPolicy,
   type BreakerSnapshot,
   type BusHandler,
+  type HealthPolicy,
+  type HealthSnapshot,
   type BusMessage,
   type SessionRecord,
   type StateStore,
@@ -43,6 +47,7 @@ type Scripted = Redis & {
   appendEvent(log: string, streamId: string, position: string, data: string, maxLen: number, ttlMs: number, channel: string): Promise<string>;
   breakerEvent(key: string, event: string, threshold: number, openMs: number, now: number, ttlMs: number, channel: string, backend: string): Promise<[string, string, string, number]>;
   unlockOwned(key: string, token: string): Promise<number>;
+  healthProbe(key: string, ok: number, healthyThreshold: number, unhealthyThreshold: number, now: number, ttlMs: number, channel: string, replica: string): Promise<[string, string, string, string, number]>;
   sessionPut(key: string, ttlMs: number, mode: 'replace' | 'if-absent', ...pairs: string[]): Promise<number>;
   sessionPatch(key: string, ttlMs: number, patched: number, ...pairs: string[]): Promise<number>;
   tokenBucket(key: string, capacity: number, refillPerMs: number, want: number, need: number): Promise<[number, number, number]>;
@@ -80,6 +85,7 @@ export class RedisStore implements StateStore {
     this.redis.defineCommand('appendEvent', { numberOfKeys: 1, lua: APPEND_EVENT });
     this.redis.defineCommand('breakerEvent', { numberOfKeys: 1, lua: BREAKER });
     this.redis.defineCommand('unlockOwned', { numberOfKeys: 1, lua: UNLOCK });
+    this.redis.defineCommand('healthProbe', { numberOfKeys: 1, lua: HEALTH });
     this.redis.defineCommand('sessionPut', { numberOfKeys: 1, lua: SESSION_PUT });
     this.redis.defineCommand('sessionPatch', { numberOfKeys: 1, lua: SESSION_PATCH });
     this.redis.defineCommand('tokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET });
@@ -240,6 +246,28 @@ export class RedisStore implements StateStore {
   async takeTokens(key: string, spec: TokenBucketSpec, want: number, need = want): Promise<TokenBucketResult> {
     const [taken, remaining, retryAfterMs] = await this.run(() => this.redis.tokenBucket(this.key('rl', `{${key}}`), spec.capacity, spec.refillPerMs, want, need));
     return { allowed: want <= 0 || taken > 0, taken, remaining, retryAfterMs };
+  }
+
+  async healthProbe(replica: string, ok: boolean, policy: HealthPolicy, now: number): Promise<HealthSnapshot & { changed: boolean }> {
+    const [state, passes, failures, since, changed] = await this.run(() =>
+      this.redis.healthProbe(this.key('hc', replica), ok ? 1 : 0, policy.healthyThreshold, policy.unhealthyThreshold, now, policy.ttlMs, this.channel(HEALTH_CHANNEL), replica),
+    );
+    return { state: state as HealthSnapshot['state'], passes: Number(passes), failures: Number(failures), since: Number(since), changed: changed === 1 };
+  }
+
+  async health(replicas: readonly string[]): Promise<HealthSnapshot[]> {
+    if (replicas.length === 0) return [];
+    // One single-key read per replica, pipelined: one round trip, and each key may live in its own cluster slot.
+    const pipeline = this.redis.pipeline();
+    for (const r of replicas) pipeline.hmget(this.key('hc', r), 'state', 'passes', 'failures', 'since');
+    const results = (await this.run(() => pipeline.exec())) ?? [];
+    return replicas.map((_, i) => {
+      const [err, fields] = results[i] ?? [null, []];
+      if (err) throw new StoreUnavailable(err.message);
+      const [state, passes, failures, since] = fields as Array<string | null>;
+      if (state === null || state === undefined) return { ...UNKNOWN_HEALTH };
+      return { state: state as HealthSnapshot['state'], passes: Number(passes), failures: Number(failures), since: Number(since) };
+    });
   }
 
   async close(): Promise<void> {

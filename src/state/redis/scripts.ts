@@ -131,3 +131,35 @@ redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'at', string.for
 redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate))
 return { taken, math.floor(tokens), retry }
 `;
+
+/**
+ * One probe result applied to a replica's health; mirrors
+ * src/state/health-rules.ts exactly. Publishes the new snapshot when the
+ * state changed.
+ * KEYS: health hash; ARGV: ok (1/0), healthyThreshold, unhealthyThreshold, now, ttlMs, channel, replica
+ * Returns { state, passes, failures, since, changed }.
+ */
+export const HEALTH = `
+local state = redis.call('HGET', KEYS[1], 'state') or 'unknown'
+local passes = tonumber(redis.call('HGET', KEYS[1], 'passes') or '0')
+local failures = tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')
+local since = tonumber(redis.call('HGET', KEYS[1], 'since') or '0')
+local ok, healthyThreshold, unhealthyThreshold, now = ARGV[1] == '1', tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if ok then passes, failures = passes + 1, 0 else passes, failures = 0, failures + 1 end
+local nstate = state
+if ok and state == 'unknown' then
+  nstate = 'healthy'
+elseif ok and state == 'unhealthy' and passes >= healthyThreshold then
+  nstate = 'healthy'
+elseif (not ok) and state ~= 'unhealthy' and failures >= unhealthyThreshold then
+  nstate = 'unhealthy'
+end
+local changed = 0
+if nstate ~= state then since, changed = now, 1 end
+redis.call('HSET', KEYS[1], 'state', nstate, 'passes', passes, 'failures', failures, 'since', since)
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+if changed == 1 then
+  redis.call('PUBLISH', ARGV[6], cjson.encode({ t = 'health', replica = ARGV[7], state = { state = nstate, passes = passes, failures = failures, since = since } }))
+end
+return { nstate, tostring(passes), tostring(failures), tostring(since), changed }
+`;

@@ -14,6 +14,7 @@ import { importCommand } from './commands/import.js';
 import { list } from './commands/list.js';
 import { stdioBridge } from './commands/stdio.js';
 import { tokens } from './commands/tokens.js';
+import { authCommand } from './commands/auth.js';
 import { GATEWAY_VERSION } from '../mcp/identity.js';
 import { COMMAND_USAGE, generalUsage } from './usage.js';
 import { selfCommand } from './self-command.js';
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, Command> = {
   list,
   stdio: stdioBridge,
   tokens,
+  auth: authCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -104,6 +104,15 @@ ${URL}
   --json            the report as JSON
   --top N           how many of the largest tools to show (default 10)
 `,
+  auth: `only1mcp auth hash-key [--principal NAME] [--stdin]
+
+Makes a new API key and prints it once, with the hash and the config entry
+that goes under auth.apiKeys (only the hash is stored). With --stdin, prints
+the hash of a key you bring (read from stdin, never from the command line).
+
+  --principal NAME  the principal the printed config entry names
+  --stdin           hash the key read from stdin instead of making one
+`,
 };
 
 export function generalUsage(version: string, runAs: string): string {

@@ -3,6 +3,7 @@
  * Files on disk (YAML, TOML, JSON, or a client's `mcpServers` file) are
  * validated and turned into this shape once, in src/config/load.ts.
  */
+import type { AuthConfig } from './auth-model.js';
 
 export type NamingPolicy = 'prefix' | 'on-collision' | 'never';
 export type BackendProtocol = 'auto' | 'legacy' | 'modern';
@@ -178,5 +179,7 @@ export interface GatewayConfig {
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   readonly naming: { readonly separator: string };
   readonly context: ContextConfig;
+  /** Identity: authentication, roles, rate limits, audit, upstream credentials (auth-model.ts). */
+  readonly auth: AuthConfig;
   readonly servers: readonly ServerConfig[];
 }

@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_PROCESSES,
   DEFAULT_UPSTREAM_IDLE_MS,
 } from './defaults.js';
+import { normaliseAuth } from './auth-normalise.js';
 import { readEnvFile } from './env-file.js';
 import { DEFAULT_WORKING_SET_BUDGET_TOKENS } from '../context/working-set.js';
 import type { CommonServerConfig, GatewayConfig, HttpReplicaConfig, NamingPolicy, ServerConfig } from './model.js';
@@ -60,6 +61,7 @@ export function normalise(c: ConfigFile, file: string | undefined, issues: PathI
       budgetTokens: c.context?.budgetTokens ?? DEFAULT_WORKING_SET_BUDGET_TOKENS,
       overrides: (c.context?.overrides ?? []).map((o) => ({ client: o.client, principal: o.principal, mode: o.mode })),
     },
+    auth: normaliseAuth(c.auth, { baseDir, servers, issues }),
     servers,
   };
 }

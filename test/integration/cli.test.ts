@@ -32,8 +32,9 @@ describe('only1mcp CLI', () => {
       const out = path.join(dir, `${template}.yaml`);
       const gen = run(['config', 'generate', '--template', template, '--out', out], isolatedEnv(dir));
       expect(gen.code).toBe(0);
-      // Templates reference secrets by ${VAR}; give every referenced variable a value.
-      const vars = Object.fromEntries([...fs.readFileSync(out, 'utf8').matchAll(/\$\{(?:env:)?([A-Z0-9_]+)\}/g)].map((m) => [m[1]!, 'redis://127.0.0.1:6379']));
+      // Templates reference secrets and endpoints by ${VAR}; give every referenced variable a value of its kind.
+      const value = (name: string) => (name === 'REDIS_URL' ? 'redis://127.0.0.1:6379' : /(_URL|_ISSUER|_ENDPOINT)$/.test(name) ? 'https://idp.example.com/x' : 'secret-value');
+      const vars = Object.fromEntries([...fs.readFileSync(out, 'utf8').matchAll(/\$\{(?:env:)?([A-Z0-9_]+)\}/g)].map((m) => [m[1]!, value(m[1]!)]));
       const val = run(['validate', out], { ...isolatedEnv(dir), ...vars });
       expect(val.stderr).toBe('');
       expect(val.code).toBe(0);

@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_PROCESSES,
   DEFAULT_UPSTREAM_IDLE_MS,
 } from '../../src/config/defaults.js';
+import { AUTH_DISABLED } from '../../src/config/auth-normalise.js';
 import { builtinDefaultConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
 
 /** What an entry that sets no routing or shaping key runs with. */
@@ -85,6 +86,7 @@ describe('a YAML config', () => {
       logLevel: 'debug',
       naming: { separator: '_' },
       context: { mode: 'search', budgetTokens: 4000, overrides: [] },
+      auth: AUTH_DISABLED,
       servers: [
         {
           name: 'github',
@@ -268,6 +270,7 @@ describe('builtinDefaultConfig', () => {
       logLevel: 'info',
       naming: { separator: DEFAULT_NAME_SEPARATOR },
       context: { mode: 'full', budgetTokens: 4000, overrides: [] },
+      auth: AUTH_DISABLED,
       servers: [],
     });
     expect(Object.isFrozen(cfg.listen)).toBe(true);

@@ -25,6 +25,8 @@ export interface BridgeIo {
   log(message: string): void;
   /** What the user can do when the gateway cannot be reached (e.g. the command that starts one). */
   unreachableHint?: string;
+  /** Sent with every request: the credential of a gateway that authenticates (the bridge never reads or keeps a token itself). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** Why a fetch failed, in a word (ECONNREFUSED, ENOTFOUND…): fetch itself only says "fetch failed". */
@@ -98,7 +100,7 @@ export class StdioBridge {
   private async send(message: JsonRpcMessage, retried = false): Promise<void> {
     const isRequest = 'method' in message && 'id' in message;
     const modern = 'method' in message && this.isModern(message.params);
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...this.io.headers };
     if (modern) {
       const m = message as JsonRpcRequest;
       headers['mcp-protocol-version'] = String(metaOf(m.params)?.[META.protocolVersion]);
@@ -174,7 +176,7 @@ export class StdioBridge {
     const init = this.initialize!;
     const res = await fetch(this.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...this.io.headers },
       body: JSON.stringify({ ...init, id: `bridge-reinit-${Date.now()}` }),
     });
     this.sessionId = res.headers.get('mcp-session-id') ?? undefined;
@@ -188,7 +190,7 @@ export class StdioBridge {
     this.getStream?.abort();
     const controller = new AbortController();
     this.getStream = controller;
-    const headers: Record<string, string> = { accept: 'text/event-stream', 'mcp-session-id': this.sessionId };
+    const headers: Record<string, string> = { accept: 'text/event-stream', 'mcp-session-id': this.sessionId, ...this.io.headers };
     if (this.protocolVersion) headers['mcp-protocol-version'] = this.protocolVersion;
     void fetch(this.endpoint, { headers, signal: controller.signal })
       .then((res) => (res.ok && res.body ? this.pump(res.body) : undefined))
@@ -203,7 +205,7 @@ export class StdioBridge {
     this.getStream?.abort();
     for (const c of this.inflight.values()) c.abort();
     if (this.sessionId) {
-      await fetch(this.endpoint, { method: 'DELETE', headers: { 'mcp-session-id': this.sessionId } }).catch(() => undefined);
+      await fetch(this.endpoint, { method: 'DELETE', headers: { 'mcp-session-id': this.sessionId, ...this.io.headers } }).catch(() => undefined);
     }
   }
 }

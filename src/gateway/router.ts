@@ -261,6 +261,8 @@ export class Router {
       const { requestState: _sealed, ...rest } = params;
       params = state.s === undefined ? rest : { ...rest, requestState: state.s };
     }
+    // The caller's own credentials for this backend, never its token (auth.upstream; resolved or refused here).
+    const credentials = this.access.perPrincipal(target.backend) ? await this.access.credentials(target.backend, ctx.caller) : undefined;
     // Set when a modern client lacks what a legacy backend asked for: the call then fails with -32021.
     let needed: JsonObject | undefined;
     const call = (ask: LinkHooks['onServerRequest'], signal: CancelSignal, notify: (n: JsonRpcNotification) => void = (n) => ctx.notify(n)) => {
@@ -285,7 +287,7 @@ export class Router {
         },
       };
       const send = withTiming(target.backend, withBreaker(this.breakers, target.backend, () =>
-        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx }),
+        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx, credentials }),
       ));
       return send()
         .catch((err: unknown) => {

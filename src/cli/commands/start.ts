@@ -8,6 +8,7 @@
  * refused before anything is launched, and a gateway that exits or is not
  * ready in time is ended with everything it started (process-tree.ts).
  */
+import { credentialHeaders } from '../credentials.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -190,7 +191,7 @@ async function waitReady(url: string, exited: () => boolean, timeoutMs: number):
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !exited()) {
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, { headers: credentialHeaders() });
       await res.arrayBuffer();
       if (res.status === 200) return true;
     } catch {
@@ -209,7 +210,7 @@ async function waitReady(url: string, exited: () => boolean, timeoutMs: number):
 async function reportFailedServers(base: string, port: number): Promise<void> {
   let view: CatalogView;
   try {
-    const res = await fetch(`${base}/admin/catalog`);
+    const res = await fetch(`${base}/admin/catalog`, { headers: credentialHeaders() });
     if (!res.ok) return;
     view = (await res.json()) as CatalogView;
   } catch {

@@ -122,7 +122,7 @@ export class StdioBridge {
         return this.send(message, true);
       }
       if (isRequest && (message as JsonRpcRequest).method === 'initialize' && !modern) this.onInitialized(res, message as JsonRpcRequest);
-      await this.relay(res);
+      await this.relay(res, isRequest ? (message as JsonRpcRequest).id : undefined);
     } finally {
       if (isRequest) this.inflight.delete((message as JsonRpcRequest).id);
     }
@@ -135,8 +135,12 @@ export class StdioBridge {
     this.initialize = request;
   }
 
-  /** Writes a response body to stdout: one JSON message, or every event of an SSE stream. */
-  private async relay(res: Response): Promise<void> {
+  /**
+   * Writes a response body to stdout: one JSON message, or every event of an
+   * SSE stream. A refusal before the gateway read the request (401, 413…)
+   * names no id; it is the answer to `requestId`, so the client gets it as one.
+   */
+  private async relay(res: Response, requestId?: JsonRpcId): Promise<void> {
     const type = res.headers.get('content-type') ?? '';
     if (res.status === 202 || !res.body) return;
     if (type.includes('text/event-stream')) {
@@ -154,6 +158,7 @@ export class StdioBridge {
     if (isObject(value) && isObject(value.result) && typeof value.result.protocolVersion === 'string' && isLegacyVersion(value.result.protocolVersion)) {
       this.protocolVersion = value.result.protocolVersion;
     }
+    if (isObject(value) && value.id === null && isObject(value.error) && requestId !== undefined) value = { ...value, id: requestId };
     this.emit(value);
   }
 

@@ -21,15 +21,16 @@ export function stdioFixture(name, tools = 5) {
  * (in-process state; one worker only) or 'embedded' (the default private
  * redis-server child). cpus: taskset list for the primary (workers, redis
  * and stdio children inherit it; scenarios re-pin backends). nodeArgs:
- * extra node flags (e.g. --cpu-prof), inherited by the workers.
+ * extra node flags (e.g. --cpu-prof), inherited by the workers. extra: more
+ * top-level config keys (e.g. auth).
  */
-export async function startGateway({ servers, workers = 1, redis = 'memory', cpus, nodeArgs = [], logLevel = 'info' }) {
+export async function startGateway({ servers, workers = 1, redis = 'memory', cpus, nodeArgs = [], logLevel = 'info', extra = {} }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'only1mcp-bench-'));
   const configFile = path.join(dir, 'config.json');
   // The fixtures speak 2025: the throughput cells measure one backend session for every client
   // (isolation shared), as all earlier runs did; scenarios/isolation.mjs measures the per-client default.
   const shared = Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, { isolation: 'shared', ...s }]));
-  fs.writeFileSync(configFile, JSON.stringify({ logLevel, servers: shared }, null, 2));
+  fs.writeFileSync(configFile, JSON.stringify({ logLevel, ...extra, servers: shared }, null, 2));
   const port = await freePort();
   // BENCH_GATEWAY_NODE_ARGS: node flags for the gateway alone (workers inherit them), for A/B runs.
   const envArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);

@@ -23,13 +23,13 @@ export async function post(url, message, headers = {}) {
 }
 
 /** initialize + notifications/initialized; returns the headers a client then sends on every request. */
-export async function openSession(url, version = LEGACY_VERSION) {
-  const init = await post(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'only1mcp-bench', version: '1' } } });
+export async function openSession(url, version = LEGACY_VERSION, extraHeaders = {}) {
+  const init = await post(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'only1mcp-bench', version: '1' } } }, extraHeaders);
   if (init.status !== 200 || !init.message?.result) throw new Error(`initialize at ${url} failed: HTTP ${init.status} ${JSON.stringify(init.message)}`);
   const sessionId = init.headers.get('mcp-session-id');
   const headers = { 'mcp-protocol-version': init.message.result.protocolVersion };
   if (sessionId) headers['mcp-session-id'] = sessionId;
-  const ack = await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+  const ack = await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { ...headers, ...extraHeaders });
   if (ack.status >= 300) throw new Error(`notifications/initialized at ${url}: HTTP ${ack.status}`);
   return headers;
 }

@@ -15,7 +15,7 @@ import { GatewayError } from '../mcp/errors.js';
 import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
 import { META, type LogLevel } from '../mcp/versions.js';
 import { modernMeta } from './handshake.js';
-import type { BackendLink, LinkCall, LinkHooks, LinkStatus } from './link.js';
+import type { BackendLink, LinkCall, LinkHooks, LinkStatus, UpstreamSecrets } from './link.js';
 import type { ScopedLinks } from './scoped-links.js';
 import { scopeFor, type ScopeClient, type UpstreamScope } from '../gateway/upstream-scope.js';
 import { paramHeaderValue, paramHeaders } from '../mcp/headers.js';
@@ -45,6 +45,8 @@ export interface CallContext {
   client?: ScopeClient | undefined;
   /** The scope itself, when the caller has it already (a scoped list fetch). */
   scope?: UpstreamScope | undefined;
+  /** The caller's credentials for this backend, when its config gives per-principal ones. */
+  credentials?: UpstreamSecrets | undefined;
 }
 
 export class Backend {
@@ -127,6 +129,7 @@ export class Backend {
       routingName: typeof name === 'string' ? name : undefined,
       headers: method === 'tools/call' && ctx.toolSchema !== undefined ? mirroredHeaders(ctx.toolSchema, params?.arguments) : undefined,
       logLevel: ctx.logLevel,
+      credentials: ctx.credentials,
     };
   }
 }

@@ -37,6 +37,18 @@ export interface LinkCall {
   headers?: Record<string, string> | undefined;
   /** The calling client's log level (legacy): a per-client backend session is set to it. */
   logLevel?: LogLevel | undefined;
+  /**
+   * The caller's own credentials for this backend (auth.upstream): HTTP
+   * headers, or a stdio child's environment when it starts. Never the
+   * caller's token; undefined: the server's own configured credentials.
+   */
+  credentials?: UpstreamSecrets | undefined;
+}
+
+/** What a backend session opened for one principal carries (src/auth/upstream-credentials.ts resolves it). */
+export interface UpstreamSecrets {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string>>;
 }
 
 export type LinkState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';

@@ -296,6 +296,8 @@ export class ScopedStdioLink implements ScopedLink {
     if (call.params !== undefined) message.p = call.params;
     if (call.logLevel !== undefined) message.lv = call.logLevel;
     if (ref?.k === 'stdio') message.x = ref.inst;
+    // The principal's own environment (auth.upstream), for the child started for it.
+    if (call.credentials !== undefined && Object.keys(call.credentials.env).length > 0) message.e = { ...call.credentials.env };
     const deadline = new CallDeadline(call.timeoutMs, call.maxTotalMs);
     return this.channel.call(message, { hooks: deadline.watch(call.hooks), resolve: noop, reject: noop, served: this.served(ref) }, deadline, call.signal, `${this.name} ${call.method}`);
   }

@@ -25,6 +25,8 @@ export interface BridgeIo {
   log(message: string): void;
   /** What the user can do when the gateway cannot be reached (e.g. the command that starts one). */
   unreachableHint?: string;
+  /** Sent with every request: the credential of a gateway that authenticates (the bridge never reads or keeps a token itself). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** Why a fetch failed, in a word (ECONNREFUSED, ENOTFOUND…): fetch itself only says "fetch failed". */
@@ -98,7 +100,7 @@ export class StdioBridge {
   private async send(message: JsonRpcMessage, retried = false): Promise<void> {
     const isRequest = 'method' in message && 'id' in message;
     const modern = 'method' in message && this.isModern(message.params);
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...this.io.headers };
     if (modern) {
       const m = message as JsonRpcRequest;
       headers['mcp-protocol-version'] = String(metaOf(m.params)?.[META.protocolVersion]);
@@ -120,7 +122,7 @@ export class StdioBridge {
         return this.send(message, true);
       }
       if (isRequest && (message as JsonRpcRequest).method === 'initialize' && !modern) this.onInitialized(res, message as JsonRpcRequest);
-      await this.relay(res);
+      await this.relay(res, isRequest ? (message as JsonRpcRequest).id : undefined);
     } finally {
       if (isRequest) this.inflight.delete((message as JsonRpcRequest).id);
     }
@@ -133,8 +135,12 @@ export class StdioBridge {
     this.initialize = request;
   }
 
-  /** Writes a response body to stdout: one JSON message, or every event of an SSE stream. */
-  private async relay(res: Response): Promise<void> {
+  /**
+   * Writes a response body to stdout: one JSON message, or every event of an
+   * SSE stream. A refusal before the gateway read the request (401, 413…)
+   * names no id; it is the answer to `requestId`, so the client gets it as one.
+   */
+  private async relay(res: Response, requestId?: JsonRpcId): Promise<void> {
     const type = res.headers.get('content-type') ?? '';
     if (res.status === 202 || !res.body) return;
     if (type.includes('text/event-stream')) {
@@ -152,6 +158,7 @@ export class StdioBridge {
     if (isObject(value) && isObject(value.result) && typeof value.result.protocolVersion === 'string' && isLegacyVersion(value.result.protocolVersion)) {
       this.protocolVersion = value.result.protocolVersion;
     }
+    if (isObject(value) && value.id === null && isObject(value.error) && requestId !== undefined) value = { ...value, id: requestId };
     this.emit(value);
   }
 
@@ -174,7 +181,7 @@ export class StdioBridge {
     const init = this.initialize!;
     const res = await fetch(this.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...this.io.headers },
       body: JSON.stringify({ ...init, id: `bridge-reinit-${Date.now()}` }),
     });
     this.sessionId = res.headers.get('mcp-session-id') ?? undefined;
@@ -188,7 +195,7 @@ export class StdioBridge {
     this.getStream?.abort();
     const controller = new AbortController();
     this.getStream = controller;
-    const headers: Record<string, string> = { accept: 'text/event-stream', 'mcp-session-id': this.sessionId };
+    const headers: Record<string, string> = { accept: 'text/event-stream', 'mcp-session-id': this.sessionId, ...this.io.headers };
     if (this.protocolVersion) headers['mcp-protocol-version'] = this.protocolVersion;
     void fetch(this.endpoint, { headers, signal: controller.signal })
       .then((res) => (res.ok && res.body ? this.pump(res.body) : undefined))
@@ -203,7 +210,7 @@ export class StdioBridge {
     this.getStream?.abort();
     for (const c of this.inflight.values()) c.abort();
     if (this.sessionId) {
-      await fetch(this.endpoint, { method: 'DELETE', headers: { 'mcp-session-id': this.sessionId } }).catch(() => undefined);
+      await fetch(this.endpoint, { method: 'DELETE', headers: { 'mcp-session-id': this.sessionId, ...this.io.headers } }).catch(() => undefined);
     }
   }
 }

@@ -3,6 +3,7 @@
  * query included), else the PID file of `--port` (or the default port).
  * Errors say which URL failed and what to do about it.
  */
+import { credentialHeaders } from './credentials.js';
 import { intFlag, stringFlag, UsageError, type Parsed } from './args.js';
 import { readPidFile } from './pid-file.js';
 import { selfCommand } from './self-command.js';
@@ -68,7 +69,7 @@ export async function fetchAdmin<T>(parsed: Parsed, path: string): Promise<T | u
   const url = `${address.base}${path}`;
   let res: Response;
   try {
-    res = await fetch(url);
+    res = await fetch(url, { headers: credentialHeaders() });
   } catch (err) {
     process.stderr.write(`cannot reach the gateway at ${url} (${fetchFailureReason(err)}): is it running? ${startHint(port)}, or pass --url\n`);
     return undefined;

@@ -15,7 +15,7 @@ const PORT = `  --port N          the running gateway's port (default ${DEFAULT_
 const URL = '  --url URL         a running gateway\'s MCP endpoint, e.g. http://127.0.0.1:7323/mcp (instead of --port)';
 
 export const COMMAND_USAGE: Readonly<Record<string, string>> = {
-  start: `only1mcp start [--foreground] [--config F] [--port N] [--host H] [--workers N] [--redis URL|memory] [--log-level L] [--wait S]
+  start: `only1mcp start [--foreground] [--config F] [--port N] [--host H] [--workers N] [--redis URL|memory] [--log-level L] [--wait S] [--allow-unauthenticated]
 
 Starts the gateway. By default it runs in the background: this command waits
 until it is ready, reports servers that failed to start (with the last lines
@@ -29,6 +29,9 @@ of their stderr), and prints the URL, the log file and how to stop it.
   --workers N       worker processes (default: one per CPU core)
   --redis URL       shared state: redis://, rediss://, unix:///path, or memory
   --log-level L     trace, debug, info, warn, error or fatal
+  --allow-unauthenticated
+                    listen beyond loopback without authentication (refused
+                    otherwise; config: auth.allowUnauthenticated: true)
   --wait S          background start: how long to wait until ready before
                     stopping everything it started (default 60, longer when a
                     server's connectTimeoutMs is)

@@ -167,6 +167,8 @@ function normaliseUpstream(server: string, u: UpstreamFile, ctx: AuthContext, re
     ctx.issues.push({ path: ['auth', ...at, ...sub], message });
   };
   if (s === undefined) fail([], `no server is named "${server}"`);
+  // A backend session carrying one principal's credentials must never serve another principal.
+  if (s !== undefined && s.common.isolation === 'shared') fail([], `server "${server}" has isolation: shared, so every caller would share one backend session; per-principal credentials need isolation: session or principal`);
   const stdio = s?.type === 'stdio';
   const secret = (v: SecretValueFile, where: KeyPath): string => {
     if (typeof v === 'string') return v;

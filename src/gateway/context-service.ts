@@ -36,12 +36,29 @@ export interface WorkingSetHome {
   changed(): void;
 }
 
+/**
+ * The tools one caller may see: its catalog, the tools its roles allow, and
+ * the key search indexes of that catalog are shared by (callers whose roles
+ * allow the same tools).
+ */
+export interface ToolView {
+  readonly catalog: Catalog;
+  readonly key: string;
+  allows(item: JsonObject): boolean;
+}
+
 /** Calls a catalog tool; `extra` carries a 2026 retry's inputResponses and requestState. */
 export type CallTool = (name: string, args: JsonObject, extra: JsonObject) => Promise<JsonObject>;
 
+/** Search indexes kept per catalog: one per role set that searched it (beyond it, rebuilt on demand). */
+export const MAX_INDEXES_PER_CATALOG = 16;
+
 export class ContextService {
-  /** The search index of each catalog (clients with backend sessions of their own may see catalogs of their own). */
-  private readonly indexes = new WeakMap<Catalog, { revision: number; index: ToolIndex }>();
+  /**
+   * The search index of each catalog and role set (clients with backend
+   * sessions of their own may see catalogs of their own; roles may hide tools).
+   */
+  private readonly indexes = new WeakMap<Catalog, Map<string, { revision: number; index: ToolIndex }>>();
 
   constructor(private readonly catalog: Catalog, private config: ContextConfig) {}
 
@@ -72,12 +89,14 @@ export class ContextService {
   }
 
   /** A call of one of the meta-tools. Bad arguments are tool errors the model can read, not protocol errors. */
-  async callMeta(ctx: RequestContext, catalog: Catalog, name: string, args: unknown, extra: JsonObject, call: CallTool): Promise<JsonObject> {
+  async callMeta(ctx: RequestContext, view: ToolView, name: string, args: unknown, extra: JsonObject, call: CallTool): Promise<JsonObject> {
+    const catalog = view.catalog;
     switch (name) {
       case FIND_TOOLS: {
         const parsed = parseFindArgs(args);
         if (!parsed.ok) return metaToolError(parsed.message);
-        const hits = this.search(parsed.value.query, parsed.value.limit, catalog);
+        // Never a tool the caller may not call: the index holds only what its roles allow.
+        const hits = this.search(parsed.value.query, parsed.value.limit, view);
         if (ctx.contextMode === 'search') {
           const set = await this.workingSet(ctx);
           if (hits.some((h) => set.touch(h.tool.name))) await this.save(ctx, set);
@@ -97,7 +116,8 @@ export class ContextService {
         const set = await this.workingSet(ctx);
         const result = set.load(parsed.value.names, (n) => {
           const item = catalog.resolve('tools', n)?.item;
-          return item ? workingSetTokens(item) : undefined;
+          // A tool the caller may not call loads as unknown: its existence is not disclosed.
+          return item && view.allows(item) ? workingSetTokens(item) : undefined;
         });
         if (changedList(result)) {
           await this.save(ctx, set);
@@ -119,18 +139,28 @@ export class ContextService {
     if (set.touch(name)) await this.save(ctx, set);
   }
 
-  /** Ranked tools for a query, over a whole catalog (the reference one unless given). */
-  search(query: string, limit: number, catalog: Catalog = this.catalog) {
-    let built = this.indexes.get(catalog);
+  /** Ranked tools for a query, over what a view shows (the whole reference catalog unless given). */
+  search(query: string, limit: number, view: ToolView = { catalog: this.catalog, key: '*', allows: () => true }) {
+    const catalog = view.catalog;
+    let byKey = this.indexes.get(catalog);
+    if (!byKey) {
+      byKey = new Map();
+      this.indexes.set(catalog, byKey);
+    }
+    let built = byKey.get(view.key);
     if (!built || built.revision !== catalog.revision) {
       const index = new ToolIndex(
-        catalog.list('tools').map((item) => {
-          const routed = catalog.resolve('tools', String(item.name))!;
-          return indexedToolOf(item, routed.backend, routed.original);
-        }),
+        catalog
+          .list('tools')
+          .filter((item) => view.allows(item))
+          .map((item) => {
+            const routed = catalog.resolve('tools', String(item.name))!;
+            return indexedToolOf(item, routed.backend, routed.original);
+          }),
       );
       built = { revision: catalog.revision, index };
-      this.indexes.set(catalog, built);
+      if (byKey.size >= MAX_INDEXES_PER_CATALOG) byKey.clear();
+      byKey.set(view.key, built);
     }
     return built.index.search(query, limit);
   }

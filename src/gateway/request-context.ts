@@ -8,6 +8,7 @@ import type { Era, LogLevel } from '../mcp/versions.js';
 import type { ContextMode } from '../config/model.js';
 import type { WorkingSetHome } from './context-service.js';
 import type { CancelSignal } from './cancellation.js';
+import type { Principal } from '../auth/principal.js';
 
 export interface RequestContext {
   readonly era: Era;
@@ -18,7 +19,10 @@ export interface RequestContext {
    * Modern: the request's `io.modelcontextprotocol/logLevel` (undefined: send none).
    */
   readonly logLevel: LogLevel | undefined;
+  /** The caller's principal id (`caller.id`): what sessions, sealed states and scopes are bound to. */
   readonly principal: string;
+  /** Who the front door authenticated: roles for authorization, the credential's kind for audit. */
+  readonly caller: Principal;
   /** The 2025-era session, if any. */
   readonly sessionId: string | undefined;
   /** Attribution group for shared backend pipes: the session id, or a per-request id for modern clients. */

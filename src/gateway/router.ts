@@ -8,7 +8,7 @@ import { GatewayError, NOT_READY } from '../mcp/errors.js';
 import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { logPasses, resourceNotFoundCode } from '../mcp/versions.js';
 import { UpstreamRpcError } from '../backends/rpc-connection.js';
-import { LIST_METHODS, type ListKind } from './catalog.js';
+import { LIST_METHODS, type Catalog, type ListKind } from './catalog.js';
 import { CLIENT_METHODS, missingCapability, refusal } from './client-capabilities.js';
 import type { Upstreams } from './upstreams.js';
 import type { RequestContext } from './request-context.js';
@@ -18,12 +18,15 @@ import type { StateSealer, StatePayload } from './request-state.js';
 import type { LinkHooks } from '../backends/link.js';
 import type { ResourceSubscriptions } from './resource-subscriptions.js';
 import type { CircuitBreakers } from '../policy/circuit-breaker.js';
-import type { ContextService } from './context-service.js';
+import type { ContextService, ToolView } from './context-service.js';
 import { withBreaker } from '../policy/breaker-policy.js';
 import { withTiming } from '../policy/timing-policy.js';
 import { CancelSource, forwardAbort, noop, type CancelSignal } from './cancellation.js';
 import { share } from '../mcp/shared-result.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
+import type { Access } from './access.js';
+import type { Action, AuthTarget } from '../auth/authorizer.js';
+import type { AuditOutcome } from '../auth/audit-log.js';
 
 /** Methods whose results may be input_required in the 2026-07-28 revision. */
 const INPUT_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -42,6 +45,8 @@ const UNKNOWN_NAME_ERRORS = new Set(['GW_ERR_UNKNOWN_TOOL', 'GW_ERR_UNKNOWN_PROM
 
 interface Target {
   backend: string;
+  /** What the caller must be allowed: the action and its target for the authorizer. */
+  access: { action: Action; target: AuthTarget };
   /** tools/call: the tool definition's input schema. */
   schema?: unknown;
   /** The params as the backend must see them (original names). */
@@ -63,6 +68,7 @@ export class Router {
     readonly subscriptions: ResourceSubscriptions,
     private readonly breakers: CircuitBreakers,
     readonly context: ContextService,
+    private readonly access: Access,
   ) {}
 
   async handle(ctx: RequestContext, method: string, params: JsonObject | undefined): Promise<JsonObject> {
@@ -77,19 +83,22 @@ export class Router {
           await this.upstreams.ensure('tools', ctx);
           this.upstreams.markServed('tools');
           const { name: _n, arguments: args, ...extra } = params ?? {};
-          return this.context.callMeta(ctx, this.upstreams.catalogFor(ctx), name, args, extra, (tool, a, more) => this.handle(ctx, 'tools/call', { ...more, name: tool, arguments: a }));
+          const view = this.toolView(ctx);
+          return this.context.callMeta(ctx, view, name, args, extra, (tool, a, more) => this.handle(ctx, 'tools/call', { ...more, name: tool, arguments: a }));
         }
-        const target = await this.locate(ctx, method, params ?? {});
-        if (typeof name === 'string') await this.context.used(ctx, name);
-        return this.forward(ctx, method, target);
+        return this.audited(ctx, method, params, async (note) => {
+          const target = await this.admitted(ctx, method, params ?? {}, note);
+          if (typeof name === 'string') await this.context.used(ctx, name);
+          return this.forward(ctx, method, target);
+        });
       }
       case 'prompts/get':
       case 'resources/read':
       case 'completion/complete':
-        return this.forward(ctx, method, await this.locate(ctx, method, params ?? {}));
+        return this.audited(ctx, method, params, async (note) => this.forward(ctx, method, await this.admitted(ctx, method, params ?? {}, note)));
       case 'resources/subscribe':
       case 'resources/unsubscribe': {
-        const target = await this.locate(ctx, method, params ?? {});
+        const target = await this.admitted(ctx, method, params ?? {}, noNote);
         // A client's own backend session holds its own subscription (and sends the updates to that client alone).
         const backend = this.upstreams.get(target.backend);
         const scope = backend?.scopeOf(ctx);
@@ -111,7 +120,8 @@ export class Router {
   private async list(ctx: RequestContext, kind: ListKind): Promise<JsonObject> {
     const catalog = await this.upstreams.readyCatalog(kind, ctx);
     this.upstreams.markServed(kind);
-    const items = catalog.list(kind);
+    // What the caller may use, and nothing else: one filtered array per role set.
+    const items = this.access.visible(ctx.caller, kind, catalog.list(kind), (item) => authTargetOf(catalog, kind, item));
     const shown = kind === 'tools' ? await this.context.listTools(ctx, items) : items;
     // The same array for every client until a list changes (search mode's working sets excepted): one shared result each.
     let result = this.listResults.get(shown);
@@ -120,6 +130,58 @@ export class Router {
       this.listResults.set(shown, result);
     }
     return result;
+  }
+
+  /** The tools the caller may see, for search mode's meta-tools (find, load, call). */
+  private toolView(ctx: RequestContext): ToolView {
+    const catalog = this.upstreams.catalogFor(ctx);
+    return {
+      catalog,
+      key: this.access.roleSetKey(ctx.caller),
+      allows: (item) => this.access.allows(ctx.caller, 'tools', authTargetOf(catalog, 'tools', item)),
+    };
+  }
+
+  /** locate(), then the one authorization check and the rate limit: a refused call never reaches a backend. */
+  private async admitted(ctx: RequestContext, method: string, params: JsonObject, note: (target: Target) => void): Promise<Target> {
+    const target = await this.locate(ctx, method, params);
+    note(target);
+    if (method === 'completion/complete' || method === 'resources/unsubscribe') this.access.authorize(ctx.caller, target.access.action, target.access.target);
+    else await this.access.permit(ctx.caller, method, target.access.target, method === 'tools/call' ? target.name : undefined);
+    return target;
+  }
+
+  /** Runs a call and writes its audit line (when auditing is on): who, what, where, how it ended, how long. */
+  private async audited(ctx: RequestContext, method: string, params: JsonObject | undefined, run: (note: (target: Target) => void) => Promise<JsonObject>): Promise<JsonObject> {
+    if (!this.access.auditing) return run(noNote);
+    const started = performance.now();
+    let target: Target | undefined;
+    let outcome: AuditOutcome = 'ok';
+    let code: string | number | undefined;
+    let reason: string | undefined;
+    try {
+      const result = await run((t) => (target = t));
+      if (result.isError === true) outcome = 'error';
+      return result;
+    } catch (err) {
+      ({ outcome, code, reason } = auditOutcomeOf(err));
+      throw err;
+    } finally {
+      const name = params?.name ?? params?.uri ?? (isObject(params?.ref) ? (params.ref.name ?? params.ref.uri) : undefined);
+      this.access.record({
+        principal: ctx.caller.id,
+        via: ctx.caller.via,
+        session: ctx.sessionId,
+        method,
+        target: typeof name === 'string' ? name : undefined,
+        backend: target?.backend,
+        outcome,
+        code,
+        reason,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        arguments: method === 'tools/call' ? params?.arguments : method === 'prompts/get' ? params?.arguments : undefined,
+      });
+    }
   }
 
   /**
@@ -155,19 +217,20 @@ export class Router {
         if (!routed) {
           throw new GatewayError(kind === 'tools' ? 'GW_ERR_UNKNOWN_TOOL' : 'GW_ERR_UNKNOWN_PROMPT', `Unknown ${kind === 'tools' ? 'tool' : 'prompt'}: ${name}`);
         }
-        return { backend: routed.backend, params: { ...params, name: routed.original }, name, schema: routed.item.inputSchema };
+        const action: Action = kind === 'tools' ? 'tools/call' : 'prompts/get';
+        return { backend: routed.backend, params: { ...params, name: routed.original }, name, schema: routed.item.inputSchema, access: { action, target: { server: routed.backend, name, original: routed.original } } };
       }
       case 'completion/complete': {
         const ref = isObject(params.ref) ? params.ref : {};
         if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
           const routed = catalog.resolve('prompts', ref.name);
           if (!routed) throw new GatewayError('GW_ERR_UNKNOWN_PROMPT', `Unknown prompt: ${ref.name}`);
-          return { backend: routed.backend, params: { ...params, ref: { ...ref, name: routed.original } }, name: ref.name };
+          return { backend: routed.backend, params: { ...params, ref: { ...ref, name: routed.original } }, name: ref.name, access: { action: 'prompts/get', target: { server: routed.backend, name: ref.name, original: routed.original } } };
         }
         if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
           const backend = catalog.resolve('resourceTemplates', ref.uri)?.backend ?? catalog.resolveUri(ref.uri);
           if (!backend) throw this.unknownResource(ctx, ref.uri);
-          return { backend, params, name: ref.uri };
+          return { backend, params, name: ref.uri, access: { action: 'resources/read', target: { server: backend, uri: ref.uri } } };
         }
         throw new GatewayError('GW_ERR_INVALID_PARAMS', 'completion/complete needs params.ref of type ref/prompt (with name) or ref/resource (with uri)');
       }
@@ -175,7 +238,7 @@ export class Router {
         const uri = requireString(params, 'uri', method);
         const backend = catalog.resolveUri(uri);
         if (!backend) throw this.unknownResource(ctx, uri);
-        return { backend, params, name: uri };
+        return { backend, params, name: uri, access: { action: 'resources/read', target: { server: backend, uri } } };
       }
     }
   }
@@ -198,6 +261,8 @@ export class Router {
       const { requestState: _sealed, ...rest } = params;
       params = state.s === undefined ? rest : { ...rest, requestState: state.s };
     }
+    // The caller's own credentials for this backend, never its token (auth.upstream; resolved or refused here).
+    const credentials = this.access.perPrincipal(target.backend) ? await this.access.credentials(target.backend, ctx.caller) : undefined;
     // Set when a modern client lacks what a legacy backend asked for: the call then fails with -32021.
     let needed: JsonObject | undefined;
     const call = (ask: LinkHooks['onServerRequest'], signal: CancelSignal, notify: (n: JsonRpcNotification) => void = (n) => ctx.notify(n)) => {
@@ -222,7 +287,7 @@ export class Router {
         },
       };
       const send = withTiming(target.backend, withBreaker(this.breakers, target.backend, () =>
-        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx }),
+        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx, credentials }),
       ));
       return send()
         .catch((err: unknown) => {
@@ -265,4 +330,25 @@ function requireString(params: JsonObject, key: string, method: string): string 
     throw new GatewayError('GW_ERR_INVALID_PARAMS', `${method} needs params.${key} as a non-empty string`);
   }
   return value;
+}
+
+const noNote = (): void => undefined;
+
+/** What the authorizer needs of a listed item: its server and name (tools, prompts) or URI (resources). */
+export function authTargetOf(catalog: Catalog, kind: ListKind, item: JsonObject): AuthTarget {
+  const key = String(item.name ?? item.uri ?? item.uriTemplate);
+  const routed = catalog.resolve(kind, key);
+  if (kind === 'tools' || kind === 'prompts') return { server: routed?.backend, name: key, original: routed?.original };
+  return { server: routed?.backend, uri: key };
+}
+
+/** An audit line's outcome for a call that threw. */
+function auditOutcomeOf(err: unknown): { outcome: AuditOutcome; code: string | number | undefined; reason: string | undefined } {
+  if (err instanceof GatewayError) {
+    const denied = err.errorName === 'GW_ERR_PERMISSION_DENIED' || err.errorName === 'GW_ERR_FORBIDDEN';
+    const limited = err.errorName === 'GW_ERR_RATE_LIMITED';
+    return { outcome: denied ? 'denied' : limited ? 'rate-limited' : 'error', code: err.errorName, reason: denied || limited ? err.message : undefined };
+  }
+  if (err instanceof UpstreamRpcError) return { outcome: 'error', code: err.code, reason: undefined };
+  return { outcome: 'error', code: 'GW_ERR_INTERNAL', reason: undefined };
 }

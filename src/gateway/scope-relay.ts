@@ -18,7 +18,7 @@ import { CallDeadline, withDeadline } from '../backends/deadline.js';
 import { workerChannel, type BusMessage, type StateStore } from '../state/store.js';
 import { CancelSource } from './cancellation.js';
 import { fromWireError, wireError } from './wire-error.js';
-import { OwnerGone, type LinkCall, type LinkHooks, type ScopedLink } from '../backends/link.js';
+import { OwnerGone, type LinkCall, type LinkHooks, type ScopedLink, type UpstreamSecrets } from '../backends/link.js';
 import type { UpstreamScope } from './upstream-scope.js';
 import type { Logger } from '../observe/log.js';
 
@@ -62,6 +62,7 @@ export class ScopeRelay {
     const message: Extract<BusMessage, { t: 'rcall' }> = { t: 'rcall', rid, replyTo: this.workerId, b: server, scope: scopeWire(scope), op: 'call', m: call.method, g: call.group, timeoutMs: call.timeoutMs };
     if (call.params !== undefined) message.p = call.params;
     if (call.logLevel !== undefined) message.lv = call.logLevel;
+    if (call.credentials !== undefined) message.cr = call.credentials as unknown as JsonObject;
     if (call.maxTotalMs !== undefined) message.mt = call.maxTotalMs;
     // Progress relayed from the holder extends this side's deadline as it does the holder's.
     const deadline = new CallDeadline(call.timeoutMs, call.maxTotalMs);
@@ -195,6 +196,7 @@ export class ScopeRelay {
             signal: cancel,
             group: message.g ?? link.scope.key,
             logLevel: isLogLevel(message.lv) ? message.lv : undefined,
+            credentials: secretsFromWire(message.cr),
           });
         } finally {
           this.running.delete(message.rid);
@@ -235,4 +237,11 @@ function scopeFromWire(wire: JsonObject): UpstreamScope | undefined {
     signature: wire.signature,
     sessionId: typeof wire.sessionId === 'string' ? wire.sessionId : undefined,
   };
+}
+
+/** A relayed call's credentials (plain string maps, or nothing). */
+function secretsFromWire(wire: JsonObject | undefined): UpstreamSecrets | undefined {
+  if (!wire) return undefined;
+  const strings = (v: unknown): Record<string, string> => (isObject(v) ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')) : {});
+  return { headers: strings(wire.headers), env: strings(wire.env) };
 }

@@ -37,7 +37,7 @@ export interface BackendStatusWire {
 
 export type WorkerToPrimary =
   | { t: 'hello'; worker: number }
-  | { t: 'call'; id: number; b: string; m: string; p?: JsonObject; g: string; s?: string; c?: JsonObject; lv?: LogLevel; x?: string }
+  | { t: 'call'; id: number; b: string; m: string; p?: JsonObject; g: string; s?: string; c?: JsonObject; lv?: LogLevel; x?: string; e?: Record<string, string> }
   | { t: 'cancel'; id: number; reason: string }
   | { t: 'notify'; b: string; m: string; p?: JsonObject; s?: string }
   | { t: 'answer'; b: string; sid: number; r?: JsonObject; e?: JsonRpcErrorObject }

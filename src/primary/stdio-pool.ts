@@ -42,6 +42,8 @@ export interface ScopedCall {
   level: LogLevel | undefined;
   /** The instance this client's last call went to, if any. */
   expect: string | undefined;
+  /** The principal's own environment (auth.upstream) for a child started now. */
+  env?: Readonly<Record<string, string>> | undefined;
 }
 
 export class StdioPool {
@@ -90,7 +92,7 @@ export class StdioPool {
     let child = this.children.get(call.scope);
     if (!child) {
       if (this.children.size >= this.config.common.maxProcesses) return this.capError();
-      child = this.spawn(call.scope, call.capabilities);
+      child = this.spawn(call.scope, call.capabilities, call.env);
     }
     const extra: ResultExtra = { inst: child.inst };
     // The client's state lived in another process (idle-reaped, crashed, or on a node that is gone).
@@ -149,9 +151,10 @@ export class StdioPool {
     for (const child of this.children.values()) child.session.kill();
   }
 
-  private spawn(scope: string, capabilities: JsonObject): ScopedChild {
+  private spawn(scope: string, capabilities: JsonObject, env: Readonly<Record<string, string>> | undefined): ScopedChild {
     const inst = randomBytes(6).toString('base64url');
-    const session: ChildSession<Owner> = new ChildSession<Owner>(this.config, {
+    const config = env === undefined ? this.config : { ...this.config, env: { ...this.config.env, ...env } };
+    const session: ChildSession<Owner> = new ChildSession<Owner>(config, {
       onNotification: (n, owner) => this.onNotification(scope, child, n, owner),
       onServerRequest: (r, owner) => this.onServerRequest(scope, child, r, owner),
       onExit: (why) => this.onExit(scope, child, why),

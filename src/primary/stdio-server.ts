@@ -106,7 +106,7 @@ export class StdioServer {
         if (m.s !== undefined) {
           const pool = this.pools.get(m.b);
           if (pool) {
-            pool.call(port, m.id, { scope: m.s, capabilities: m.c ?? {}, level: m.lv, expect: m.x }, m.m, m.p, m.g);
+            pool.call(port, m.id, { scope: m.s, capabilities: m.c ?? {}, level: m.lv, expect: m.x, env: m.e }, m.m, m.p, m.g);
             return;
           }
         }

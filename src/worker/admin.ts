@@ -9,29 +9,52 @@ import { KEY_FIELD, LIST_KINDS } from '../gateway/catalog.js';
 import type { Upstreams } from '../gateway/upstreams.js';
 import type { OriginGuard } from './http/origin-guard.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './http/uws.js';
+import { readHead } from './http/request-head.js';
+import { reject } from './http/transport-errors.js';
+import type { Authenticator } from './http/authenticate.js';
+import type { Access } from '../gateway/access.js';
+import type { GatewayError } from '../mcp/errors.js';
 
 function fromLoopback(res: HttpResponse): boolean {
   const addr = Buffer.from(res.getRemoteAddressAsText()).toString();
   return addr === '127.0.0.1' || addr === '::1' || addr.endsWith(':127.0.0.1') || addr === '0000:0000:0000:0000:0000:0000:0000:0001';
 }
 
-/** Admin requests: loopback peers, no browser Origin, an allowed Host. */
-function admitted(res: HttpResponse, req: HttpRequest, guard: OriginGuard, reply: Reply): boolean {
-  const origin = req.getHeader('origin');
-  if (origin === '' && guard.check(origin, req.getHeader('host')).ok && fromLoopback(res)) return true;
-  rejectWith(reply, 'GW_ERR_FORBIDDEN_ORIGIN', 'Forbidden: the admin API is served to local, non-browser clients only');
-  return false;
+/**
+ * Admin requests: loopback peers, no browser Origin, an allowed Host; and,
+ * whenever an authentication mode is configured, a caller with an admin role
+ * (wherever the request comes from). Runs `serve` once admitted.
+ */
+function admitted(res: HttpResponse, req: HttpRequest, guard: OriginGuard, authenticator: Authenticator, access: Access, what: string, serve: (reply: Reply) => void): void {
+  const reply = new Reply(res);
+  const head = readHead(req);
+  if (head.origin !== '' || !guard.check(head.origin, head.host).ok || !fromLoopback(res)) {
+    rejectWith(reply, 'GW_ERR_FORBIDDEN_ORIGIN', 'Forbidden: the admin API is served to local, non-browser clients only');
+    return;
+  }
+  void authenticator.authenticate(head, reply, what).then((caller) => {
+    if (!caller) return;
+    try {
+      access.authorize(caller, 'admin', {});
+    } catch (err) {
+      access.record({ principal: caller.id, via: caller.via, method: what, outcome: 'denied', code: (err as GatewayError).errorName, reason: (err as GatewayError).message });
+      reject(reply, err as GatewayError);
+      return;
+    }
+    serve(reply);
+  });
 }
 
-export function mountAdmin(app: TemplatedApp, upstreams: Upstreams, guard: OriginGuard, tokens: () => Promise<unknown>): void {
+export function mountAdmin(app: TemplatedApp, upstreams: Upstreams, guard: OriginGuard, authenticator: Authenticator, access: Access, tokens: () => Promise<unknown>): void {
   app.get('/admin/tokens', (res, req) => {
-    const reply = new Reply(res);
-    if (!admitted(res, req, guard, reply)) return;
-    void tokens().then((report) => reply.json(200, JSON.stringify(report)));
+    admitted(res, req, guard, authenticator, access, 'GET /admin/tokens', (reply) => void tokens().then((report) => reply.json(200, JSON.stringify(report))));
   });
   app.get('/admin/catalog', (res, req) => {
-    const reply = new Reply(res);
-    if (!admitted(res, req, guard, reply)) return;
+    admitted(res, req, guard, authenticator, access, 'GET /admin/catalog', (reply) => catalogView(reply, upstreams));
+  });
+}
+
+function catalogView(reply: Reply, upstreams: Upstreams): void {
     const servers = upstreams.all().map((b) => {
       const s = b.status();
       return {
@@ -61,5 +84,4 @@ export function mountAdmin(app: TemplatedApp, upstreams: Upstreams, guard: Origi
       catalog[kind] = view;
     }
     reply.json(200, JSON.stringify(catalog));
-  });
 }

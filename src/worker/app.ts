@@ -11,6 +11,10 @@ import { PrimaryChannel } from '../backends/stdio-link.js';
 import { Upstreams } from '../gateway/upstreams.js';
 import { ScopeRelay } from '../gateway/scope-relay.js';
 import { WorkerScopeServices } from './scope-services.js';
+import { createIdentity, type Identity } from '../auth/identity.js';
+import { Access } from '../gateway/access.js';
+import { createAuthenticator } from './http/authenticate.js';
+import { mountResourceMetadata } from './resource-metadata.js';
 import { unattributedMessages } from '../observe/metrics.js';
 import { Router } from '../gateway/router.js';
 import { HeldCalls } from '../gateway/held-calls.js';
@@ -126,7 +130,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   const held = new HeldCalls(sealer, workerId);
   const breakers = new CircuitBreakers(store, logger);
-  const router = new Router(upstreams, held, new RemoteResume(held, store), sealer, subscriptions, breakers, new ContextService(upstreams.catalog, config.context));
+  const identityFor = (c: GatewayConfig): Identity =>
+    createIdentity(c.auth, { store, localShare: 1 / (c.workers > 0 ? c.workers : os.availableParallelism()), warn: (message) => logger.warn(message) });
+  const access = new Access(identityFor(config));
+  const router = new Router(upstreams, held, new RemoteResume(held, store), sealer, subscriptions, breakers, new ContextService(upstreams.catalog, config.context), access);
   const service = new McpService(router, upstreams, sessions, logger);
 
   const deps: EndpointDeps = {
@@ -135,7 +142,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     guard: createOriginGuard(config.listen),
     maxBodyBytes: config.listen.maxBodyBytes,
     toolSchema: (name) => upstreams.catalog.resolve('tools', name)?.item.inputSchema,
-    principal: () => 'anonymous',
+    authenticator: createAuthenticator(access),
     offload,
     logger,
   };
@@ -148,10 +155,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const report = h.report();
     new Reply(res).json(report.status, JSON.stringify(report.body), { 'cache-control': 'no-store' });
   });
-  mountAdmin(app, upstreams, deps.guard, async () => {
+  mountAdmin(app, upstreams, deps.guard, deps.authenticator, access, async () => {
     await upstreams.ensure('tools');
     return router.context.tokenReport();
   });
+  mountResourceMetadata(app, access);
   app.get('/metrics', (res) => {
     const reply = new Reply(res);
     void options.metrics().then((m) => reply.text(200, m.text, m.contentType));
@@ -165,6 +173,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // session it does not hold yet. Wait for the connection (bounded: Redis down at start must not
   // stop the gateway, which then serves degraded from local state).
   await store.ready(STORE_READY_WAIT_MS);
+  // Signing keys fetched before the first token arrives (a failure is logged; tokens get 503 until a fetch works).
+  await access.current.warm();
 
   const listenSocket = await new Promise<unknown>((resolve, reject) => {
     app.listen(config.listen.host, config.listen.port, (token) => (token ? resolve(token) : reject(new Error(`could not listen on ${config.listen.host}:${config.listen.port}`))));
@@ -179,6 +189,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async reconfigure(next) {
       await upstreams.reconfigure(next);
       router.context.reconfigure(next.context);
+      const fresh = identityFor(next);
+      await fresh.warm();
+      void access.swap(fresh).close();
     },
     setStateKey(key) {
       sealer.rotate(key);
@@ -194,6 +207,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       hub.closeAll();
       announcer.close();
       relay.close();
+      await access.current.close();
       await offload.close();
       sessions.close();
       await upstreams.close();

@@ -18,6 +18,7 @@ import { StreamAttachment } from './session/stream-attachment.js';
 import type { Outlet } from './outlet.js';
 import { NEVER_ABORTED } from '../gateway/cancellation.js';
 import type { TemplatedApp } from './http/uws.js';
+import type { Principal } from '../auth/principal.js';
 
 /** What a 2024-11-05 client is assumed to speak until its initialize says otherwise. */
 const LEGACY_SSE_VERSION = '2024-11-05';
@@ -31,10 +32,13 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
       rejectWith(reply, 'GW_ERR_NOT_ACCEPTABLE', 'Not Acceptable: GET /sse needs Accept: text/event-stream');
       return;
     }
-    void open(deps, head, reply, messagesPath).catch((err: unknown) => {
-      if (!(err instanceof GatewayError)) throw err;
-      rejectWith(reply, err.errorName, err.message);
-    });
+    void deps.authenticator
+      .authenticate(head, reply, `GET ${ssePath}`)
+      .then((caller) => (caller ? open(deps, head, reply, messagesPath, caller) : undefined))
+      .catch((err: unknown) => {
+        if (!(err instanceof GatewayError)) throw err;
+        rejectWith(reply, err.errorName, err.message);
+      });
   });
 
   app.post(messagesPath, (res, req) => {
@@ -43,12 +47,13 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
     const reply = new Reply(res);
     if (!guard(deps, head, reply)) return;
     const sessionId = queryParam(head.query, 'sessionId') ?? '';
+    const caller = deps.authenticator.authenticate(head, reply, `POST ${messagesPath}`);
     readBody(res, deps.maxBodyBytes, contentLength, (outcome) => {
       if (!outcome.ok) {
         rejectWith(reply, 'GW_ERR_BODY_TOO_LARGE', `Payload Too Large: the body exceeds ${deps.maxBodyBytes} bytes`, null, { connection: 'close' });
         return;
       }
-      void onMessage(deps, sessionId, reply, outcome.body).catch((err: unknown) => {
+      void caller.then((who) => (who ? onMessage(deps, sessionId, reply, outcome.body, who) : undefined)).catch((err: unknown) => {
         deps.logger.error({ err: String(err) }, 'unhandled error in legacy SSE POST');
         if (!reply.done) rejectWith(reply, 'GW_ERR_INTERNAL', 'Internal gateway error');
       });
@@ -63,13 +68,13 @@ function guard(deps: EndpointDeps, head: RequestHead, reply: Reply): boolean {
   return false;
 }
 
-async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, messagesPath: string): Promise<void> {
+async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, messagesPath: string, caller: Principal): Promise<void> {
   // The session exists before initialize so the client has somewhere to post it.
   const session = await deps.service.sessions.create({
     protocolVersion: LEGACY_SSE_VERSION,
     capabilities: {},
     clientInfo: {},
-    principal: deps.principal(head),
+    principal: caller.id,
     transport: 'sse',
     contextMode: contextModeOrThrow(head.contextMode) ?? 'full',
     askedContextMode: contextModeOrThrow(head.contextMode),
@@ -94,9 +99,10 @@ async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, message
   });
 }
 
-async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, body: Buffer): Promise<void> {
+async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, body: Buffer, caller: Principal): Promise<void> {
   const session = sessionId === '' ? undefined : await deps.service.sessions.resolve(sessionId);
-  if (!session || session.record.transport !== 'sse') {
+  // Another principal's session is answered as an unknown one.
+  if (!session || session.record.transport !== 'sse' || session.record.principal !== caller.id) {
     rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found: open GET /sse first and post to the endpoint it names');
     return;
   }
@@ -117,7 +123,7 @@ async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, bo
     await initializeInPlace(deps, session, message);
     return;
   }
-  await deps.service.onSessionMessage(session, message, streamOutlet(session));
+  await deps.service.onSessionMessage(session, message, streamOutlet(session), caller);
 }
 
 /** initialize on this transport fills in the session opened by GET /sse. */

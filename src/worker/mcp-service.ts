@@ -19,6 +19,7 @@ import type { Sessions } from './session/sessions.js';
 import type { LiveSession } from './session/live-session.js';
 import type { SessionRecord } from '../state/store.js';
 import type { Outlet } from './outlet.js';
+import type { Principal } from '../auth/principal.js';
 import { forwardAbort, CancelSource } from '../gateway/cancellation.js';
 import { mostVerbose } from '../backends/log-level.js';
 import { countRequest, observeInflight, requestErrors } from '../observe/metrics.js';
@@ -61,10 +62,11 @@ export class McpService {
    * asked for outside the protocol (URL ?context=, Only1MCP-Context-Mode
    * header); initialize's `_meta` may ask too.
    */
-  async initialize(request: JsonRpcRequest, principal: string, transport: SessionRecord['transport'], requestedMode: string | undefined): Promise<{ session: LiveSession; result: JsonObject }> {
+  async initialize(request: JsonRpcRequest, caller: Principal, transport: SessionRecord['transport'], requestedMode: string | undefined): Promise<{ session: LiveSession; result: JsonObject }> {
     const negotiated = negotiate(request);
-    const contextMode = this.sessionMode(request, negotiated.clientInfo, principal, requestedMode);
-    const session = await this.sessions.create({ ...negotiated, principal, transport, contextMode });
+    const contextMode = this.sessionMode(request, negotiated.clientInfo, caller.id, requestedMode);
+    // The session belongs to its principal: every later request must come with that principal's credentials.
+    const session = await this.sessions.create({ ...negotiated, principal: caller.id, transport, contextMode });
     return { session, result: initializeResult(negotiated.protocolVersion, this.upstreams.all()) };
   }
 
@@ -100,11 +102,11 @@ export class McpService {
     return this.router.context.modeFor(contextModeOrThrow(asked), stringOr(clientInfo.name), principal);
   }
 
-  /** One message posted on a 2025-era session (request, notification or answer). */
-  async onSessionMessage(session: LiveSession, message: Classified, outlet: Outlet): Promise<void> {
+  /** One message posted on a 2025-era session (request, notification or answer) by its own principal. */
+  async onSessionMessage(session: LiveSession, message: Classified, outlet: Outlet, caller: Principal): Promise<void> {
     switch (message.kind) {
       case 'request':
-        await this.onSessionRequest(session, message.message, outlet);
+        await this.onSessionRequest(session, message.message, outlet, caller);
         return;
       case 'notification':
         await this.onSessionNotification(session, message.message.method, message.message.params);
@@ -118,7 +120,7 @@ export class McpService {
     }
   }
 
-  private async onSessionRequest(session: LiveSession, request: JsonRpcRequest, outlet: Outlet): Promise<void> {
+  private async onSessionRequest(session: LiveSession, request: JsonRpcRequest, outlet: Outlet, caller: Principal): Promise<void> {
     const cancel = new CancelSource();
     const unlink = forwardAbort(outlet.signal, cancel);
     session.inflight.set(request.id, cancel);
@@ -130,6 +132,7 @@ export class McpService {
       clientCapabilities: record.capabilities,
       logLevel: record.logLevel,
       principal: record.principal,
+      caller,
       sessionId: session.id,
       group: session.id,
       signal: cancel,
@@ -208,7 +211,8 @@ export class McpService {
   }
 
   /** One modern (2026-07-28) request; headers were validated by the HTTP adapter. */
-  async onModernRequest(request: JsonRpcRequest, info: ModernRequestInfo, principal: string, outlet: Outlet, requestedMode?: string): Promise<void> {
+  async onModernRequest(request: JsonRpcRequest, info: ModernRequestInfo, caller: Principal, outlet: Outlet, requestedMode?: string): Promise<void> {
+    const principal = caller.id;
     this.begin(request.method, 'modern');
     let contextMode: ContextMode;
     try {
@@ -224,6 +228,7 @@ export class McpService {
       clientCapabilities: info.capabilities,
       logLevel: info.logLevel,
       principal,
+      caller,
       sessionId: undefined,
       group: `r-${uniqueId()}`,
       signal: outlet.signal,

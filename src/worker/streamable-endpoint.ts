@@ -30,6 +30,8 @@ import type { Outlet } from './outlet.js';
 import { NEVER_ABORTED } from '../gateway/cancellation.js';
 import type { Logger } from '../observe/log.js';
 import type { JsonOffload } from './offload/json-offload.js';
+import type { Authenticator } from './http/authenticate.js';
+import type { Principal } from '../auth/principal.js';
 
 export interface EndpointDeps {
   service: McpService;
@@ -38,7 +40,8 @@ export interface EndpointDeps {
   maxBodyBytes: number;
   /** A tool's input schema by exposed name, for Mcp-Param-* validation. */
   toolSchema(name: string): unknown;
-  principal(head: RequestHead): string;
+  /** Who the request is from, before any session is touched (a refusal is answered there). */
+  authenticator: Authenticator;
   /** JSON parsing of bodies, offloaded to a thread pool when large. */
   offload: JsonOffload;
   logger: Logger;
@@ -86,19 +89,21 @@ class StreamableEndpoint {
       rejectWith(reply, 'GW_ERR_NOT_ACCEPTABLE', 'Not Acceptable: the Accept header must allow application/json and text/event-stream');
       return;
     }
+    // Authentication runs while the body arrives; nothing is parsed or looked up for a refused caller.
+    const caller = this.deps.authenticator.authenticate(head, reply, 'POST /mcp');
     readBody(res, this.deps.maxBodyBytes, contentLength, (outcome) => {
       if (!outcome.ok) {
         rejectWith(reply, 'GW_ERR_BODY_TOO_LARGE', `Payload Too Large: the body exceeds ${this.deps.maxBodyBytes} bytes`, null, { connection: 'close' });
         return;
       }
-      this.onBody(head, reply, outcome.body).catch((err: unknown) => {
+      caller.then((who) => (who ? this.onBody(head, reply, outcome.body, who) : undefined)).catch((err: unknown) => {
         this.deps.logger.error({ err: String(err), stack: (err as Error)?.stack }, 'unhandled error in POST handler');
         if (!reply.done) rejectWith(reply, 'GW_ERR_INTERNAL', 'Internal gateway error');
       });
     });
   }
 
-  private async onBody(head: RequestHead, reply: Reply, body: Buffer): Promise<void> {
+  private async onBody(head: RequestHead, reply: Reply, body: Buffer, caller: Principal): Promise<void> {
     let value: unknown;
     try {
       value = await this.deps.offload.parse(body);
@@ -107,7 +112,7 @@ class StreamableEndpoint {
       return;
     }
     if (Array.isArray(value)) {
-      await this.onBatch(head, reply, value);
+      await this.onBatch(head, reply, value, caller);
       return;
     }
     const message = classify(value);
@@ -117,22 +122,27 @@ class StreamableEndpoint {
     }
     // initialize opens a 2025-era session, unless the headers speak 2026-07-28 (where it is no method at all).
     if (message.kind === 'request' && message.message.method === 'initialize' && !modernHeader(head)) {
-      await this.onInitialize(head, reply, message.message);
+      await this.onInitialize(head, reply, message.message, caller);
       return;
     }
     if (head.sessionId !== '') {
-      const session = await this.session(head, reply);
-      if (session) await this.onSessionMessage(head, reply, session, message);
+      const session = await this.session(head, reply, caller);
+      if (session) await this.onSessionMessage(head, reply, session, message, caller);
       return;
     }
     if (isModern(head, message)) {
-      await this.onModern(head, reply, message);
+      await this.onModern(head, reply, message, caller);
       return;
     }
     rejectWith(reply, 'GW_ERR_SESSION_REQUIRED', 'Bad Request: Mcp-Session-Id header is required (send initialize first, or use protocol 2026-07-28 with per-request _meta)', message.kind === 'request' ? message.message.id : null);
   }
 
-  private async session(head: RequestHead, reply: Reply): Promise<LiveSession | undefined> {
+  /**
+   * The session named by Mcp-Session-Id, if it exists and belongs to the
+   * caller. Another principal's session is answered exactly as an unknown
+   * one (404): its existence is not disclosed.
+   */
+  private async session(head: RequestHead, reply: Reply, caller: Principal): Promise<LiveSession | undefined> {
     if (head.protocolVersion !== '' && !isLegacyVersion(head.protocolVersion)) {
       rejectWith(reply, 'GW_ERR_UNSUPPORTED_VERSION', `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(head.protocolVersion)} for a session`);
       return undefined;
@@ -145,7 +155,7 @@ class StreamableEndpoint {
       reject(reply, err);
       return undefined;
     }
-    if (!session) {
+    if (!session || session.record.principal !== caller.id) {
       rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found: it expired or was terminated; initialize a new one');
       return undefined;
     }
@@ -156,14 +166,14 @@ class StreamableEndpoint {
     return session;
   }
 
-  private async onInitialize(head: RequestHead, reply: Reply, request: JsonRpcRequest): Promise<void> {
+  private async onInitialize(head: RequestHead, reply: Reply, request: JsonRpcRequest, caller: Principal): Promise<void> {
     if (head.sessionId !== '') {
       rejectWith(reply, 'GW_ERR_ALREADY_INITIALIZED', 'Bad Request: initialize must be sent without an Mcp-Session-Id header', request.id);
       return;
     }
     let created;
     try {
-      created = await this.deps.service.initialize(request, this.deps.principal(head), 'streamable', head.contextMode);
+      created = await this.deps.service.initialize(request, caller, 'streamable', head.contextMode);
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       reject(reply, err, request.id, 400);
@@ -173,17 +183,17 @@ class StreamableEndpoint {
     reply.json(200, JSON.stringify(success(request.id, result)), { 'mcp-session-id': session.id });
   }
 
-  private async onSessionMessage(head: RequestHead, reply: Reply, session: LiveSession, message: Classified): Promise<void> {
+  private async onSessionMessage(head: RequestHead, reply: Reply, session: LiveSession, message: Classified, caller: Principal): Promise<void> {
     if (message.kind !== 'request') {
-      await this.deps.service.onSessionMessage(session, message, NO_OUTLET);
+      await this.deps.service.onSessionMessage(session, message, NO_OUTLET, caller);
       reply.empty(202);
       return;
     }
     const outlet = new PostOutlet(reply, accepts(head.accept, 'text/event-stream'), session, session.record.protocolVersion >= PRIMING_FROM_VERSION);
-    await this.deps.service.onSessionMessage(session, message, outlet);
+    await this.deps.service.onSessionMessage(session, message, outlet, caller);
   }
 
-  private async onModern(head: RequestHead, reply: Reply, message: Classified): Promise<void> {
+  private async onModern(head: RequestHead, reply: Reply, message: Classified, caller: Principal): Promise<void> {
     if (message.kind === 'notification') {
       reply.empty(202);
       return;
@@ -206,7 +216,7 @@ class StreamableEndpoint {
       return;
     }
     const outlet = new PostOutlet(reply, accepts(head.accept, 'text/event-stream'), undefined, false);
-    await this.deps.service.onModernRequest(request, info, this.deps.principal(head), outlet, head.contextMode);
+    await this.deps.service.onModernRequest(request, info, caller, outlet, head.contextMode);
   }
 
   private async onListen(reply: Reply, request: JsonRpcRequest): Promise<void> {
@@ -237,8 +247,8 @@ class StreamableEndpoint {
     stream.onEnd(release);
   }
 
-  private async onBatch(head: RequestHead, reply: Reply, values: unknown[]): Promise<void> {
-    const session = head.sessionId === '' ? undefined : await this.session(head, reply);
+  private async onBatch(head: RequestHead, reply: Reply, values: unknown[], caller: Principal): Promise<void> {
+    const session = head.sessionId === '' ? undefined : await this.session(head, reply, caller);
     if (reply.done) return;
     if (!session || !allowsBatches(session.record.protocolVersion) || values.length === 0) {
       rejectWith(reply, 'GW_ERR_BATCH_REJECTED', 'Invalid Request: JSON-RPC batches are only accepted on sessions of protocol 2025-03-26 (and not for initialize)');
@@ -249,7 +259,7 @@ class StreamableEndpoint {
     for (const value of values) {
       const message = classify(value);
       if (message.kind === 'invalid') responses.push(failure(message.id, new GatewayError('GW_ERR_INVALID_REQUEST', `Invalid Request: ${message.reason}`).toJsonRpc()));
-      else await this.deps.service.onSessionMessage(session, message, collect);
+      else await this.deps.service.onSessionMessage(session, message, collect, caller);
     }
     if (responses.length === 0) reply.empty(202);
     else reply.json(200, JSON.stringify(responses));
@@ -267,14 +277,17 @@ class StreamableEndpoint {
       rejectWith(reply, 'GW_ERR_HTTP_METHOD_NOT_ALLOWED', 'Method Not Allowed: GET opens the stream of a 2025-era session and needs Mcp-Session-Id; protocol 2026-07-28 uses subscriptions/listen', null, { allow: 'POST' });
       return;
     }
-    void this.onGet(head, reply).catch((err: unknown) => {
+    void this.deps.authenticator
+      .authenticate(head, reply, 'GET /mcp')
+      .then((caller) => (caller ? this.onGet(head, reply, caller) : undefined))
+      .catch((err: unknown) => {
       this.deps.logger.error({ err: String(err) }, 'unhandled error in GET handler');
       if (!reply.done) rejectWith(reply, 'GW_ERR_INTERNAL', 'Internal gateway error');
     });
   }
 
-  private async onGet(head: RequestHead, reply: Reply): Promise<void> {
-    const session = await this.session(head, reply);
+  private async onGet(head: RequestHead, reply: Reply, caller: Principal): Promise<void> {
+    const session = await this.session(head, reply, caller);
     if (!session) return;
     const standalone = session.record.standaloneStream;
     let streamId = standalone;
@@ -334,9 +347,16 @@ class StreamableEndpoint {
       rejectWith(reply, 'GW_ERR_SESSION_REQUIRED', 'Bad Request: DELETE needs the Mcp-Session-Id of the session to end');
       return;
     }
-    void this.deps.service.sessions.end(head.sessionId).then((known) => {
-      if (known) reply.empty(200);
-      else rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found');
+    void this.deps.authenticator.authenticate(head, reply, 'DELETE /mcp').then(async (caller) => {
+      if (!caller) return;
+      // Only its own principal ends a session; anyone else is told it does not exist.
+      const session = await this.deps.service.sessions.resolve(head.sessionId).catch(() => undefined);
+      if (!session || session.record.principal !== caller.id) {
+        rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found');
+        return;
+      }
+      await this.deps.service.sessions.end(head.sessionId);
+      reply.empty(200);
     });
   }
 }

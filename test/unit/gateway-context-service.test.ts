@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/gateway/catalog.js';
+import { makePrincipal } from '../../src/auth/principal.js';
+import type { ToolView } from '../../src/gateway/context-service.js';
 import { ContextService, globMatch, type WorkingSetHome } from '../../src/gateway/context-service.js';
 import type { ContextConfig, ContextMode } from '../../src/config/model.js';
 import { stdioServer } from '../helpers/server-config.js';
@@ -47,6 +49,7 @@ function ctx(mode: ContextMode, home?: WorkingSetHome): RequestContext {
     clientCapabilities: {},
     logLevel: undefined,
     principal: 'p',
+    caller: makePrincipal('p', [], 'anonymous'),
     sessionId: 's',
     group: 's',
     signal: new AbortController().signal,
@@ -56,6 +59,9 @@ function ctx(mode: ContextMode, home?: WorkingSetHome): RequestContext {
     workingSetHome: home,
   };
 }
+
+/** Every tool of the catalog, as a caller with no restrictions sees it. */
+const all = (catalog: Catalog): ToolView => ({ catalog, key: '*', allows: () => true });
 
 const text = (r: JsonObject) => (r.content as Array<{ text: string }>)[0]!.text;
 const noCall = async (): Promise<JsonObject> => {
@@ -114,18 +120,18 @@ describe('ContextService tools', () => {
     expect(await service.listTools(ctx('full'), catalog.list('tools'))).toEqual(catalog.list('tools'));
     const home = new MemoryHome();
     expect(await service.listTools(ctx('search', home), catalog.list('tools'))).toEqual(META_TOOLS);
-    await service.callMeta(ctx('search', home), catalog, 'only1mcp__load_tools', { names: ['chart__word_cloud'] }, {}, noCall);
+    await service.callMeta(ctx('search', home), all(catalog), 'only1mcp__load_tools', { names: ['chart__word_cloud'] }, {}, noCall);
     expect((await service.listTools(ctx('search', home), catalog.list('tools'))).map((t) => t.name)).toEqual([...META_TOOLS.map((t) => t.name), 'chart__word_cloud']);
   });
 
   it('load saves the working set and announces a change once per changing load', async () => {
     const { catalog, service } = setup();
     const home = new MemoryHome();
-    expect(text(await service.callMeta(ctx('search', home), catalog, 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall))).toBe('loaded: docs__create_document');
+    expect(text(await service.callMeta(ctx('search', home), all(catalog), 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall))).toBe('loaded: docs__create_document');
     expect(home.changes).toBe(1);
-    expect(text(await service.callMeta(ctx('search', home), catalog, 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall))).toBe('already loaded: docs__create_document');
+    expect(text(await service.callMeta(ctx('search', home), all(catalog), 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall))).toBe('already loaded: docs__create_document');
     expect(home.changes).toBe(1);
-    const unknown = await service.callMeta(ctx('search', home), catalog, 'only1mcp__load_tools', { names: ['nope'] }, {}, noCall);
+    const unknown = await service.callMeta(ctx('search', home), all(catalog), 'only1mcp__load_tools', { names: ['nope'] }, {}, noCall);
     expect(unknown.isError).toBe(true);
     expect(text(unknown)).toBe('unknown: nope');
   });
@@ -138,35 +144,49 @@ describe('ContextService tools', () => {
     service.reconfigure({ mode: 'full', budgetTokens: budget, overrides: [] });
     const home = new MemoryHome();
     const c = ctx('search', home);
-    await service.callMeta(c, catalog, 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall);
-    await service.callMeta(c, catalog, 'only1mcp__load_tools', { names: ['docs__add_paragraph'] }, {}, noCall);
+    await service.callMeta(c, all(catalog), 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall);
+    await service.callMeta(c, all(catalog), 'only1mcp__load_tools', { names: ['docs__add_paragraph'] }, {}, noCall);
     await service.used(c, 'docs__create_document');
-    const third = text(await service.callMeta(c, catalog, 'only1mcp__load_tools', { names: ['chart__word_cloud'] }, {}, noCall));
+    const third = text(await service.callMeta(c, all(catalog), 'only1mcp__load_tools', { names: ['chart__word_cloud'] }, {}, noCall));
     expect(third).toBe('loaded: chart__word_cloud; unloaded to make room: docs__add_paragraph');
     expect((await service.listTools(c, catalog.list('tools'))).map((t) => t.name).slice(META_TOOLS.length).sort()).toEqual(['chart__word_cloud', 'docs__create_document']);
   });
 
   it('find ranks across servers and returns schemas; bad arguments are tool errors', async () => {
     const { catalog, service } = setup();
-    const found = JSON.parse(text(await service.callMeta(ctx('full'), catalog, 'only1mcp__find_tools', { query: 'word cloud chart', limit: 2 }, {}, noCall))) as { tools: Array<{ name: string; inputSchema: unknown }> };
+    const found = JSON.parse(text(await service.callMeta(ctx('full'), all(catalog), 'only1mcp__find_tools', { query: 'word cloud chart', limit: 2 }, {}, noCall))) as { tools: Array<{ name: string; inputSchema: unknown }> };
     expect(found.tools[0]!.name).toBe('chart__word_cloud');
     expect(found.tools[0]!.inputSchema).toBeTypeOf('object');
-    const bad = await service.callMeta(ctx('full'), catalog, 'only1mcp__find_tools', {}, {}, noCall);
+    const bad = await service.callMeta(ctx('full'), all(catalog), 'only1mcp__find_tools', {}, {}, noCall);
     expect(bad.isError).toBe(true);
   });
 
   it('call_tool forwards to the named tool with its arguments and the retry extras', async () => {
     const { catalog, service } = setup();
     const seen: unknown[] = [];
-    const result = await service.callMeta(ctx('full'), catalog, 'only1mcp__call_tool', { name: 'docs__create_document', arguments: { filename: 'a.docx' } }, { requestState: 'x' }, async (...args) => {
+    const result = await service.callMeta(ctx('full'), all(catalog), 'only1mcp__call_tool', { name: 'docs__create_document', arguments: { filename: 'a.docx' } }, { requestState: 'x' }, async (...args) => {
       seen.push(args);
       return { content: [{ type: 'text', text: 'ok' }] };
     });
     expect(text(result)).toBe('ok');
     expect(seen).toEqual([['docs__create_document', { filename: 'a.docx' }, { requestState: 'x' }]]);
-    const unknown = await service.callMeta(ctx('full'), catalog, 'only1mcp__call_tool', { name: 'nope', arguments: {} }, {}, noCall);
+    const unknown = await service.callMeta(ctx('full'), all(catalog), 'only1mcp__call_tool', { name: 'nope', arguments: {} }, {}, noCall);
     expect(unknown.isError).toBe(true);
     expect(text(unknown)).toBe('Unknown tool: nope. Use only1mcp__find_tools to find tools.');
+  });
+
+  it('find and load never show a tool the caller may not call; callers with other roles get their own index', async () => {
+    const { catalog, service } = setup();
+    const noCharts: ToolView = { catalog, key: 'writer', allows: (item) => !String(item.name).startsWith('chart__') };
+    const found = JSON.parse(text(await service.callMeta(ctx('full'), noCharts, 'only1mcp__find_tools', { query: 'word cloud chart', limit: 5 }, {}, noCall))) as { tools: Array<{ name: string }> };
+    expect(found.tools.map((t) => t.name)).not.toContain('chart__word_cloud');
+    expect(found.tools.length).toBeGreaterThan(0);
+    const home = new MemoryHome();
+    const loaded = await service.callMeta(ctx('search', home), noCharts, 'only1mcp__load_tools', { names: ['chart__word_cloud'] }, {}, noCall);
+    expect(text(loaded)).toMatch(/unknown: chart__word_cloud/);
+    // The unrestricted caller's index still finds it.
+    const everyone = JSON.parse(text(await service.callMeta(ctx('full'), all(catalog), 'only1mcp__find_tools', { query: 'word cloud chart', limit: 5 }, {}, noCall))) as { tools: Array<{ name: string }> };
+    expect(everyone.tools[0]!.name).toBe('chart__word_cloud');
   });
 
   it('rebuilds the search index when the catalog changes', async () => {

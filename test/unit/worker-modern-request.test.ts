@@ -23,6 +23,7 @@ function head(overrides: Partial<RequestHead> = {}): RequestHead {
     mcpName: 'search',
     lastEventId: '',
     authorization: '',
+    apiKey: '',
     contextMode: undefined,
     params: undefined,
     ...overrides,

@@ -56,8 +56,10 @@ export class HttpSession {
   sid: string | undefined;
   identity: BackendIdentity | undefined;
   private readonly callIds = new WeakMap<LinkCall, number>();
-  /** The headers every request carries, rebuilt only when the protocol version or session changes. */
-  private headerCache: { key: string; headers: Readonly<Record<string, string>> } | undefined;
+  /** The headers every request carries, rebuilt only when the protocol version, session or credentials change. */
+  private headerCache: { key: string; extra: unknown; headers: Readonly<Record<string, string>> } | undefined;
+  /** A principal's own credentials (auth.upstream), on every request of a session opened for it. */
+  private extra: Readonly<Record<string, string>> | undefined;
 
   constructor(
     private readonly backend: HttpBackend,
@@ -94,7 +96,7 @@ export class HttpSession {
     const sessionAtSend = this.sid;
     inflight.request = startPost(this.backend.pool, {
       path: this.backend.path,
-      headers: call.headers ? { ...this.headersFor(call.method, call.routingName), ...call.headers } : this.headersFor(call.method, call.routingName),
+      headers: call.headers || call.credentials ? { ...this.headersFor(call.method, call.routingName), ...call.headers, ...call.credentials?.headers } : this.headersFor(call.method, call.routingName),
       body,
       expectId: id,
       onMessage: (m) => this.onCallMessage(m, call.hooks),
@@ -171,18 +173,25 @@ export class HttpSession {
     );
   }
 
+  /** The credentials this session's requests carry from now on (a token exchange may renew them). */
+  setCredentialHeaders(headers: Readonly<Record<string, string>> | undefined): void {
+    if (headers !== undefined && Object.keys(headers).length === 0) headers = undefined;
+    this.extra = headers;
+  }
+
   baseHeaders(): Readonly<Record<string, string>> {
     const identity = this.identity;
     const key = `${identity?.protocolVersion ?? ''}\0${this.sid ?? ''}`;
-    if (this.headerCache?.key === key) return this.headerCache.headers;
+    if (this.headerCache?.key === key && this.headerCache.extra === this.extra) return this.headerCache.headers;
     const h: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       ...this.backend.config.headers,
+      ...this.extra,
     };
     if (identity) h['mcp-protocol-version'] = identity.protocolVersion;
     if (this.sid) h['mcp-session-id'] = this.sid;
-    this.headerCache = { key, headers: Object.freeze(h) };
+    this.headerCache = { key, extra: this.extra, headers: Object.freeze(h) };
     return h;
   }
 

@@ -61,6 +61,8 @@ export class ScopedHttpLink implements ScopedLink {
     if (this.serverStatus().state !== 'ready') {
       throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.serverStatus().state}`, NOT_READY);
     }
+    // A session opened for one principal carries that principal's credentials on every request.
+    if (call.credentials !== undefined) this.session.setCredentialHeaders(call.credentials.headers);
     await this.ensureOpen();
     if (call.logLevel !== undefined) this.level.set(call.logLevel, this.session.identity);
     return this.session.call(call);

@@ -57,7 +57,7 @@ export class ScopedSseLink implements ScopedLink {
         if (!(err instanceof OwnerGone)) throw err;
       }
     }
-    const link = await this.openHere();
+    const link = await this.openHere(call.credentials?.headers);
     if (call.logLevel !== undefined) link.setLogLevel(call.logLevel);
     return link.call(call);
   }
@@ -119,13 +119,15 @@ export class ScopedSseLink implements ScopedLink {
     else if (this.local) await here(this.local.link);
   }
 
-  private async openHere(): Promise<LegacySseLink> {
+  /** Opens the session on this worker; `headers`: the principal's own credentials, carried by its stream and posts. */
+  private async openHere(headers?: Readonly<Record<string, string>>): Promise<LegacySseLink> {
     if (!this.local) {
+      const config = headers === undefined ? this.config : { ...this.config, headers: { ...this.config.headers, ...headers } };
       const before = await this.home.ref(this.name).catch(() => undefined);
       const inst = randomBytes(6).toString('base64url');
       let settle: { resolve(): void; reject(err: Error): void } | undefined;
       const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-      const link: LegacySseLink = new LegacySseLink(this.config, {
+      const link: LegacySseLink = new LegacySseLink(config, {
         onEvent: (n) => this.services.deliver(this.scope.key, this.name, n),
         onStatus: (s) => {
           if (s.state === 'ready') settle?.resolve();

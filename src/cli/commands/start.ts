@@ -8,9 +8,11 @@
  * refused before anything is launched, and a gateway that exits or is not
  * ready in time is ended with everything it started (process-tree.ts).
  */
+import { credentialHeaders } from '../credentials.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { exposureProblem } from '../../auth/exposure.js';
 import { parseArgs, intFlag, stringFlag, UsageError } from '../args.js';
 import { chooseConfig } from '../config-source.js';
 import { isRedisSetting, REDIS_SETTING_RULE } from '../../state/create-store.js';
@@ -27,7 +29,7 @@ import { explainLog, logSize } from '../log-tail.js';
 import { failedServers, failureDetails, serverHeading, type CatalogView } from '../server-report.js';
 import type { GatewayConfig } from '../../config/model.js';
 
-const FLAGS = { foreground: false, config: true, port: true, host: true, workers: true, 'log-level': true, redis: true, wait: true };
+const FLAGS = { foreground: false, config: true, port: true, host: true, workers: true, 'log-level': true, redis: true, wait: true, 'allow-unauthenticated': false };
 /**
  * How long `start` waits for a background gateway to become ready before it
  * ends it, at least. Ready means every server had its first chance to start,
@@ -62,9 +64,17 @@ export async function start(argv: readonly string[]): Promise<number> {
   const waitS = intFlag(parsed, 'wait', 1, 3600);
   if (waitS !== undefined && parsed.flags.foreground) throw new UsageError('--wait applies to a background start, not --foreground');
 
+  // The safe default: reachable beyond loopback means authenticating, unless the operator says otherwise.
+  const allowUnauthenticated = parsed.flags['allow-unauthenticated'] === true;
+  const exposed = (c: GatewayConfig): GatewayConfig => {
+    const problem = exposureProblem(c.listen.host, c.auth, allowUnauthenticated);
+    if (problem !== undefined) throw new ExposureError(problem);
+    return c;
+  };
+
   if (parsed.flags.foreground) {
     const warnings: string[] = [];
-    const config = await choice.load((w) => warnings.push(w));
+    const config = exposed(await choice.load((w) => warnings.push(w)));
     const logger = initLogger(config.logLevel, 'primary');
     if (choice.note) logger.warn(choice.note);
     else logger.info({ config: choice.file }, `configuration: ${choice.file}`);
@@ -72,7 +82,7 @@ export async function start(argv: readonly string[]): Promise<number> {
     try {
       await runPrimary({
         config,
-        reload: () => choice.load((w) => logger.warn(w)),
+        reload: async () => exposed(await choice.load((w) => logger.warn(w))),
         watch: choice.file ? (onChange) => watchConfig(choice.file!, () => onChange(), (err) => logger.error({ err: err.format() }, 'configuration file has errors')) : undefined,
         pidFile: (port) => pidFilePath(port),
         logger,
@@ -86,8 +96,16 @@ export async function start(argv: readonly string[]): Promise<number> {
     }
     return -1; // keep running
   }
-  const config = await choice.load((w) => process.stderr.write(`warning: ${w}\n`));
+  const config = exposed(await choice.load((w) => process.stderr.write(`warning: ${w}\n`)));
   return startBackground(withoutFlag(argv, 'wait'), config, choice.note, waitS === undefined ? readyTimeoutMs(config) : waitS * 1000);
+}
+
+/** Listening beyond loopback without authentication, refused (exit 1 with the reason and what to do). */
+export class ExposureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExposureError';
+  }
 }
 
 /** argv minus one flag that takes a value (`--name V` or `--name=V`): the foreground child gets the rest. */
@@ -173,7 +191,7 @@ async function waitReady(url: string, exited: () => boolean, timeoutMs: number):
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !exited()) {
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, { headers: credentialHeaders() });
       await res.arrayBuffer();
       if (res.status === 200) return true;
     } catch {
@@ -192,7 +210,7 @@ async function waitReady(url: string, exited: () => boolean, timeoutMs: number):
 async function reportFailedServers(base: string, port: number): Promise<void> {
   let view: CatalogView;
   try {
-    const res = await fetch(`${base}/admin/catalog`);
+    const res = await fetch(`${base}/admin/catalog`, { headers: credentialHeaders() });
     if (!res.ok) return;
     view = (await res.json()) as CatalogView;
   } catch {

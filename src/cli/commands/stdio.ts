@@ -5,6 +5,7 @@
 import { intFlag, parseArgs, stringFlag, UsageError } from '../args.js';
 import { addressOf, gatewayAddress, startHint } from '../gateway-url.js';
 import { StdioBridge } from '../../bridge/stdio-bridge.js';
+import { credentialHeaders } from '../credentials.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../../config/defaults.js';
 import { CONTEXT_MODES } from '../../config/schema-parts.js';
 
@@ -23,6 +24,7 @@ export async function stdioBridge(argv: readonly string[]): Promise<number> {
     write: (line) => process.stdout.write(line),
     log: (message) => process.stderr.write(`only1mcp stdio: ${message}\n`),
     unreachableHint: `${startHint(port)}, or point the bridge at it with --url or --port`,
+    headers: credentialHeaders(),
   });
   await bridge.run();
   return 0;

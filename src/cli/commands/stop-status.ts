@@ -1,4 +1,5 @@
 /** `only1mcp stop` and `only1mcp status`, found through the PID file of a port. */
+import { credentialHeaders } from '../credentials.js';
 import { parseArgs, intFlag, UsageError } from '../args.js';
 import { isAlive, readPidFile } from '../pid-file.js';
 import { addressOf } from '../gateway-url.js';
@@ -73,7 +74,7 @@ export async function status(argv: readonly string[]): Promise<number> {
     return 1;
   }
   // Server details come from the loopback admin view, not from /health.
-  const view = await fetch(`${base}/admin/catalog`).then(
+  const view = await fetch(`${base}/admin/catalog`, { headers: credentialHeaders() }).then(
     async (res) => (res.ok ? ((await res.json()) as CatalogView) : undefined),
     () => undefined,
   );

@@ -18,6 +18,8 @@ export interface RequestHead {
   mcpName: string;
   lastEventId: string;
   authorization: string;
+  /** `X-API-Key`, the other way to present an API key. */
+  apiKey: string;
   /** Context mode asked for outside the protocol: `Only1MCP-Context-Mode` header, else the URL's `?context=`. */
   contextMode: string | undefined;
   /** `Mcp-Param-*` headers, lower-cased names without the prefix. */
@@ -41,6 +43,7 @@ export function readHead(req: HttpRequest): RequestHead {
     mcpName: req.getHeader('mcp-name'),
     lastEventId: req.getHeader('last-event-id'),
     authorization: req.getHeader('authorization'),
+    apiKey: req.getHeader('x-api-key'),
     contextMode: undefined,
     params: undefined,
   };

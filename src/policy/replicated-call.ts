@@ -68,22 +68,20 @@ export class ServerRouting {
     return withRetry<ReplicaState, T>({
       server: name,
       pick: (tried) => this.set.pick(key, { exclude: tried, prefer: options.pinned }),
-      attempt: (replica) =>
-        this.set.run(
-          replica,
-          withTiming(
-            name,
-            withBreaker(
-              this.deps.breakers,
-              replica.key,
-              withOutlierDetection(this.outliers, replica.key, () => send(replica), () => countEjection(name, replica.id)),
-            ),
-          ),
-        ),
+      attempt: (replica) => this.attempt(replica, () => send(replica)),
       idempotent: isIdempotent(method, options.tool, routing.retry.idempotentTools),
       attempts: routing.retry.attempts,
       budget: this.budget,
       onRetry: () => countRetry(name),
     });
+  }
+
+  /** One attempt on one replica, without retries: in-flight count → timing → breaker → outlier detection → send. */
+  attempt<T>(replica: ReplicaState, send: Send<T>): Promise<T> {
+    const name = this.server.name;
+    return this.set.run(
+      replica,
+      withTiming(name, withBreaker(this.deps.breakers, replica.key, withOutlierDetection(this.outliers, replica.key, send, () => countEjection(name, replica.id)))),
+    );
   }
 }

@@ -16,6 +16,7 @@ import type { HeldCalls } from './held-calls.js';
 import type { RemoteResume } from './remote-resume.js';
 import type { StateSealer, StatePayload } from './request-state.js';
 import type { LinkHooks } from '../backends/link.js';
+import type { CallContext } from '../backends/backend.js';
 import type { ResourceSubscriptions } from './resource-subscriptions.js';
 import type { CircuitBreakers } from '../policy/circuit-breaker.js';
 import type { ContextService } from './context-service.js';
@@ -44,6 +45,8 @@ interface Target {
   backend: string;
   /** tools/call: the tool definition's input schema. */
   schema?: unknown;
+  /** tools/call: the tool definition (its annotations decide whether a failed attempt may go to another replica). */
+  tool?: unknown;
   /** The params as the backend must see them (original names). */
   params: JsonObject;
   /** The name or URI the client used, for binding requestState. */
@@ -94,7 +97,7 @@ export class Router {
         const backend = this.upstreams.get(target.backend);
         const scope = backend?.scopeOf(ctx);
         if (backend?.scoped && scope) {
-          const link = backend.scoped.get(scope);
+          const link = backend.routing ? (await backend.routing.scopedReplica(scope, ctx)).scoped!.get(scope) : backend.scoped.get(scope);
           await (method === 'resources/subscribe' ? link.subscribe(target.name) : link.unsubscribe(target.name));
           return {};
         }
@@ -155,7 +158,7 @@ export class Router {
         if (!routed) {
           throw new GatewayError(kind === 'tools' ? 'GW_ERR_UNKNOWN_TOOL' : 'GW_ERR_UNKNOWN_PROMPT', `Unknown ${kind === 'tools' ? 'tool' : 'prompt'}: ${name}`);
         }
-        return { backend: routed.backend, params: { ...params, name: routed.original }, name, schema: routed.item.inputSchema };
+        return { backend: routed.backend, params: { ...params, name: routed.original }, name, schema: routed.item.inputSchema, tool: routed.item };
       }
       case 'completion/complete': {
         const ref = isObject(params.ref) ? params.ref : {};
@@ -221,9 +224,12 @@ export class Router {
           return Promise.reject(refusal(m, required));
         },
       };
-      const send = withTiming(target.backend, withBreaker(this.breakers, target.backend, () =>
-        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx }),
-      ));
+      const context: CallContext = { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx };
+      // Several replicas: the routing policies pick one per attempt (replica-routing.ts). One: straight to it.
+      const routing = backend.routing;
+      const send = routing
+        ? () => routing.call(method, params, context, target.tool)
+        : withTiming(target.backend, withBreaker(this.breakers, target.backend, () => backend.call(method, params, context)));
       return send()
         .catch((err: unknown) => {
           if (needed) throw new GatewayError('GW_ERR_MISSING_CAPABILITY', `${method} needs client capabilities the request did not declare`, { requiredCapabilities: needed });

@@ -64,7 +64,7 @@ export class ServerRouting {
   call<T>(method: string, send: (replica: ReplicaState) => Promise<T>, options: { tool?: unknown; key?: KeySource; pinned?: string } = {}): Send<T> {
     const { routing } = this.server.common;
     const name = this.server.name;
-    const key = routing.balance === 'consistent-hash' ? balanceKey(routing.hashKey, options.key ?? {}) : undefined;
+    const key = this.keyFor(options.key ?? {});
     return withRetry<ReplicaState, T>({
       server: name,
       pick: (tried) => this.set.pick(key, { exclude: tried, prefer: options.pinned }),
@@ -74,6 +74,12 @@ export class ServerRouting {
       budget: this.budget,
       onRetry: () => countRetry(name),
     });
+  }
+
+  /** What the balancer hashes for a call (consistent-hash only). */
+  keyFor(source: KeySource): string | undefined {
+    const { routing } = this.server.common;
+    return routing.balance === 'consistent-hash' ? balanceKey(routing.hashKey, source) : undefined;
   }
 
   /** One attempt on one replica, without retries: in-flight count → timing → breaker → outlier detection → send. */

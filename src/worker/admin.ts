@@ -42,6 +42,8 @@ export function mountAdmin(app: TemplatedApp, upstreams: Upstreams, guard: Origi
         protocolVersion: s.identity?.protocolVersion,
         serverInfo: s.identity?.serverInfo,
         lastError: s.lastError,
+        // Several replicas: each one's state, health, circuit, ejection and list agreement, as this worker sees them.
+        replicas: b.routing?.view(),
       };
     });
     const catalog: Record<string, unknown> = { servers };

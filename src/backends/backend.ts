@@ -65,6 +65,8 @@ export interface ReplicaCalls {
   scopedReplica(scope: UpstreamScope, client: ScopeClient | undefined): Promise<Replica>;
   /** A list from every replica that may take calls, the one they agree on (a replica that differs is reported). */
   list(kind: string, fetch: (replica: Replica) => Promise<JsonObject[]>): Promise<JsonObject[]>;
+  /** Names the replicas list() would ask now: a list cached for another set of them is not this one's. */
+  listScope(): string;
   /** Each replica as this worker sees it (the admin view). */
   view(): ReplicaStatus[];
   close(): void;

@@ -16,7 +16,7 @@
  * - consistent-hash keys (session, principal, a tool argument) place shared
  *   calls and new sessions;
  * - lists come from every replica that may take calls and are settled by
- *   ListAgreement;
+ *   ListAgreement (again whenever a replica becomes ready or comes back);
  * - a replica the active checks bring back (unhealthy → healthy) ends its
  *   outlier ejection on this worker and closes its circuit: the check is
  *   fresher evidence than the faults that took it out, and it is what puts a
@@ -27,6 +27,7 @@
  */
 import { GatewayError, NOT_READY } from '../mcp/errors.js';
 import { ServerRouting } from '../policy/replicated-call.js';
+import { hash32 } from '../policy/balancer/hash.js';
 import { ANONYMOUS_PRINCIPAL, type ScopeClient, type UpstreamScope } from './upstream-scope.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { KeySource } from '../policy/hash-key.js';
@@ -45,6 +46,8 @@ export interface ReplicaRoutingDeps {
   readonly agreement: ListAgreement;
   /** Where clients' own backend sessions are remembered; undefined when every server is served shared. */
   readonly home: ((scope: UpstreamScope) => ScopeHome) | undefined;
+  /** A replica came back (the checks passed again): its lists are fetched and compared anew. */
+  readonly readmitted?: (() => void) | undefined;
   readonly random?: RandomSource | undefined;
 }
 
@@ -93,6 +96,10 @@ export class ReplicaRouting implements ReplicaCalls {
     return this.deps.agreement.settle(this.backend.name, kind, answers);
   }
 
+  listScope(): string {
+    return hash32(this.policy.set.eligible().map((r) => r.id).join('\n')).toString(36);
+  }
+
   /** Each replica as this worker sees it, for the admin view. */
   view(now = Date.now()): ReplicaStatus[] {
     const differ = this.deps.agreement.differences(this.backend.name);
@@ -137,6 +144,8 @@ export class ReplicaRouting implements ReplicaCalls {
     if (state.state !== 'healthy' || !this.keys.has(key)) return;
     this.policy.outliers.reinstate(key);
     if (this.deps.breakers.snapshot(key).state !== 'closed') void this.deps.breakers.record(key, true);
+    // A replica back from an outage may be a new deployment: its lists are compared with the others'.
+    this.deps.readmitted?.();
   }
 }
 

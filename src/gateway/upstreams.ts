@@ -271,7 +271,12 @@ export class Upstreams {
     const backend = new Backend(server, first.link, first.scoped, replicas);
     if (replicas.length > 1 && this.routing) {
       const scopes = this.scopes;
-      backend.routing = new ReplicaRouting(backend, { ...this.routing, agreement: this.agreement, home: scopes ? (scope) => scopes.home(scope) : undefined });
+      backend.routing = new ReplicaRouting(backend, {
+        ...this.routing,
+        agreement: this.agreement,
+        home: scopes ? (scope) => scopes.home(scope) : undefined,
+        readmitted: () => this.relist(backend),
+      });
     }
     if (first.scoped) this.isolated++;
     this.backends.set(server.name, backend);
@@ -302,6 +307,13 @@ export class Upstreams {
   private onUnattributed(name: string, method: string, kind: 'request' | 'notification'): void {
     if (this.backends.get(name)?.isolated) this.logger.debug({ backend: name, method }, 'refused a request to the gateway\'s own session of an isolated server');
     else this.events.unattributed(name, method, kind);
+  }
+
+  /** A replica of a replicated server came back into rotation: the server's lists are fetched from every replica again. */
+  private relist(backend: Backend): void {
+    if (this.backends.get(backend.name) !== backend || !backend.ready) return;
+    this.readyAt.set(backend.name, Date.now());
+    for (const kind of LIST_KINDS) if (servesKind(backend.capabilities, kind)) void this.refresh(backend, kind);
   }
 
   /** A replica's shared link changed state: one that is ready as a new process or session has its lists (re)fetched. */
@@ -410,7 +422,9 @@ export class Upstreams {
       // Another worker's copy counts if it was fetched after this backend (re)started here
       // (minus a little clock skew between workers) and after its last list_changed.
       const since = Math.max((this.readyAt.get(backend.name) ?? 0) - LIST_CACHE_SKEW_MS, this.changedAt.get(key) ?? 0);
-      items.push(...(this.lists ? await this.lists.fetch(`${serverFingerprint(backend.config)}:${kind}`, since, load) : await load()));
+      // A replicated server's lists are cached per set of replicas asked: one that joins makes the cached copy not its.
+      const cacheKey = `${serverFingerprint(backend.config)}:${kind}${backend.routing ? `:${backend.routing.listScope()}` : ''}`;
+      items.push(...(this.lists ? await this.lists.fetch(cacheKey, since, load) : await load()));
     } catch (err) {
       this.logger.warn({ backend: backend.name, method, err: err instanceof Error ? err.message : String(err) }, 'could not fetch a backend list');
       return false;

@@ -91,7 +91,7 @@ function normaliseServer(name: string, s: ServerFileEntry, ctx: ServerContext): 
   if (type !== 'stdio') {
     const headers = { ...s.headers };
     const replicas = httpReplicas(s, resolveUrl(s), headers);
-    // Until replicas are wired into the links, code that reads one URL gets the first replica's.
+    // `url` is the first replica's, for code that names one endpoint (each replica's links use their own: gateway/replica-links.ts).
     return { name, type, url: (replicas[0] as HttpReplicaConfig).url, headers, replicas, common };
   }
   let env: Record<string, string> = { ...s.env };

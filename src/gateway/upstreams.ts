@@ -86,7 +86,7 @@ export class Upstreams {
     private readonly lists: ListCache | undefined = undefined,
     /** What per-client links need from the worker; without it every server is served shared. */
     private readonly scopes: ScopeServices | undefined = undefined,
-    /** Breakers and health for servers with several replicas; without it such a server is served by its first replica. */
+    /** Breakers and health for servers with several replicas; without it (unit tests) such a server is served by its first replica. */
     private readonly routing: RoutingServices | undefined = undefined,
   ) {
     this.agreement = new ListAgreement(logger);

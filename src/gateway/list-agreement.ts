@@ -99,12 +99,15 @@ export class ListAgreement {
   }
 }
 
+/** Names a mismatch warning quotes, of each side at most: enough to see what differs, a bounded log line. */
+const LIST_DIFF_LOGGED_NAMES = 10;
+
 /** Names (or URIs) one list has and the other lacks, a few of each, for the log line. */
 function nameDiff(own: readonly JsonObject[], agreed: readonly JsonObject[]): { only?: string[]; missing?: string[] } {
   const names = (items: readonly JsonObject[]) => new Set(items.map((i) => String(i.name ?? i.uri ?? i.uriTemplate ?? '')));
   const mine = names(own);
   const theirs = names(agreed);
-  const only = [...mine].filter((n) => !theirs.has(n)).slice(0, 10);
-  const missing = [...theirs].filter((n) => !mine.has(n)).slice(0, 10);
+  const only = [...mine].filter((n) => !theirs.has(n)).slice(0, LIST_DIFF_LOGGED_NAMES);
+  const missing = [...theirs].filter((n) => !mine.has(n)).slice(0, LIST_DIFF_LOGGED_NAMES);
   return { ...(only.length > 0 ? { only } : {}), ...(missing.length > 0 ? { missing } : {}) };
 }

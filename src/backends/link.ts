@@ -81,6 +81,13 @@ export interface BackendLink {
   setLogLevel(level: LogLevel | undefined): void;
   start(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * A link waiting to reconnect (restarting, backing off) tries now: the
+   * replica's health checks just passed, so waiting out the backoff would
+   * only keep a live replica out of rotation. Optional: links that never
+   * back off need none.
+   */
+  reconnect?(): void;
 }
 
 /**

@@ -144,6 +144,8 @@ export class ReplicaRouting implements ReplicaCalls {
     if (state.state !== 'healthy' || !this.keys.has(key)) return;
     this.policy.outliers.reinstate(key);
     if (this.deps.breakers.snapshot(key).state !== 'closed') void this.deps.breakers.record(key, true);
+    // Its link may be backing off between reconnects (a stream that dropped, a handshake that failed): now, not later.
+    this.backend.replica(key.slice(this.backend.name.length + 1))?.link.reconnect?.();
     // A replica back from an outage may be a new deployment: its lists are compared with the others'.
     this.deps.readmitted?.();
   }

@@ -76,6 +76,12 @@ export class StreamableHttpLink implements BackendLink, HttpBackend {
     await this.open();
   }
 
+  reconnect(): void {
+    if (this.closed || this.current.state !== 'restarting' || this.opening) return;
+    clearTimeout(this.reconnectTimer);
+    void this.open();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);

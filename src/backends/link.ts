@@ -49,6 +49,10 @@ export interface LinkStatus {
   generation: number;
   /** Process facts for stdio backends (as of the last state change). */
   process?: { pid: number | undefined; restarts: number; invalidLines: number };
+  /** stdio backends: the child's last stderr lines as of the last state change, oldest first (operator views only). */
+  stderrTail?: readonly string[];
+  /** A URL-only server: the HTTP transport its probe found. */
+  transport?: 'streamable-http' | 'sse';
 }
 
 export interface LinkEvents {

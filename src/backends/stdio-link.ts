@@ -261,6 +261,7 @@ export class StdioLink implements BackendLink {
       generation: s.generation,
       process: { pid: s.pid, restarts: s.restarts, invalidLines: s.invalidLines },
     };
+    if (s.stderrTail !== undefined) this.current.stderrTail = s.stderrTail;
     this.events.onStatus(this.current);
   }
 }

@@ -79,7 +79,8 @@ export function resolveUrl(s: ClientServerKeys): string | undefined {
 
 /**
  * The stated type, else inferred: a command is stdio, a URL is streamable
- * HTTP (the current transport; legacy SSE servers need `type: sse`).
+ * HTTP at first (the worker then probes a URL-only server and falls back to
+ * legacy SSE when that is what answers: see backends/http/transport-probe.ts).
  */
 export function resolveType(s: ClientServerKeys): ServerType {
   return declaredType(s) ?? (s.command !== undefined ? 'stdio' : 'streamable-http');

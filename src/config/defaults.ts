@@ -36,6 +36,13 @@ export const STDIO_RESTART_MAX_MS = 30_000;
 /** After stdin EOF, how long a child gets before SIGTERM, then before SIGKILL. */
 export const STDIO_EXIT_GRACE_MS = 2_000;
 export const STDIO_KILL_GRACE_MS = 3_000;
+/**
+ * The last stderr lines of each stdio backend, kept to explain a failure
+ * (they travel in the backend's status to the admin view, `start`, `list` and
+ * `status`): at most this many lines and this many bytes, oldest dropped first.
+ */
+export const STDERR_TAIL_LINES = 20;
+export const STDERR_TAIL_BYTES = 4 * 1024;
 
 /** How long a client has to answer a sampling/elicitation/roots request. */
 export const DEFAULT_CLIENT_ANSWER_TIMEOUT_MS = 300_000;

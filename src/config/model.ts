@@ -3,6 +3,7 @@
  * Files on disk (YAML, TOML, JSON, or a client's `mcpServers` file) are
  * validated and turned into this shape once, in src/config/load.ts.
  */
+import type { AuthConfig } from './auth-model.js';
 
 export type NamingPolicy = 'prefix' | 'on-collision' | 'never';
 export type BackendProtocol = 'auto' | 'legacy' | 'modern';
@@ -38,6 +39,12 @@ export interface HttpServerConfig {
   readonly headers: Readonly<Record<string, string>>;
   /** Every enabled replica, in file order; one (the url) when the entry lists none. */
   readonly replicas: readonly HttpReplicaConfig[];
+  /**
+   * true when the file gave only a URL (no type): the worker probes which
+   * transport it speaks, Streamable HTTP first, then legacy SSE, and `type`
+   * is only the first guess.
+   */
+  readonly probeTransport?: boolean;
   readonly common: CommonServerConfig;
 }
 
@@ -172,5 +179,7 @@ export interface GatewayConfig {
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   readonly naming: { readonly separator: string };
   readonly context: ContextConfig;
+  /** Identity: authentication, roles, rate limits, audit, upstream credentials (auth-model.ts). */
+  readonly auth: AuthConfig;
   readonly servers: readonly ServerConfig[];
 }

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { resolveCallTimeoutMs, resolveEnabled, resolveType, resolveUrl } from './client-keys.js';
+import { declaredType, resolveCallTimeoutMs, resolveEnabled, resolveType, resolveUrl } from './client-keys.js';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_PROCESSES,
   DEFAULT_UPSTREAM_IDLE_MS,
 } from './defaults.js';
+import { normaliseAuth } from './auth-normalise.js';
 import { readEnvFile } from './env-file.js';
 import { DEFAULT_WORKING_SET_BUDGET_TOKENS } from '../context/working-set.js';
 import type { CommonServerConfig, GatewayConfig, HttpReplicaConfig, NamingPolicy, ServerConfig } from './model.js';
@@ -60,6 +61,7 @@ export function normalise(c: ConfigFile, file: string | undefined, issues: PathI
       budgetTokens: c.context?.budgetTokens ?? DEFAULT_WORKING_SET_BUDGET_TOKENS,
       overrides: (c.context?.overrides ?? []).map((o) => ({ client: o.client, principal: o.principal, mode: o.mode })),
     },
+    auth: normaliseAuth(c.auth, { baseDir, servers, issues }),
     servers,
   };
 }
@@ -92,7 +94,8 @@ function normaliseServer(name: string, s: ServerFileEntry, ctx: ServerContext): 
     const headers = { ...s.headers };
     const replicas = httpReplicas(s, resolveUrl(s), headers);
     // `url` is the first replica's, for code that names one endpoint (each replica's links use their own: gateway/replica-links.ts).
-    return { name, type, url: (replicas[0] as HttpReplicaConfig).url, headers, replicas, common };
+    const http = { name, type, url: (replicas[0] as HttpReplicaConfig).url, headers, replicas, common };
+    return declaredType(s) === undefined ? { ...http, probeTransport: true } : http;
   }
   let env: Record<string, string> = { ...s.env };
   if (s.envFile !== undefined) {

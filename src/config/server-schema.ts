@@ -43,7 +43,7 @@ const ServerObject = z.strictObject({
   type: z
     .enum(Object.keys(SERVER_TYPE_ALIASES) as [keyof typeof SERVER_TYPE_ALIASES])
     .optional()
-    .describe('Transport. Inferred when omitted: command → stdio, url → streamable-http. "http" and "streamableHttp" are aliases of "streamable-http"; "sse" is the legacy HTTP+SSE transport.'),
+    .describe('Transport. Inferred when omitted: command → stdio; url alone → probed when the gateway starts: Streamable HTTP, else legacy HTTP+SSE. "http" and "streamableHttp" are aliases of "streamable-http"; "sse" is the legacy HTTP+SSE transport.'),
   command: nonEmptyString.optional().describe('stdio: the program to start (looked up on PATH).'),
   args: z.array(z.string()).optional().describe('stdio: arguments passed to command.'),
   env: stringMap.optional().describe('stdio: variables set for the child on top of the allow-listed gateway environment.'),

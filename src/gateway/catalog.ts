@@ -43,7 +43,7 @@ export const KIND_CAPABILITY: Readonly<Record<ListKind, string>> = {
 };
 
 /** The key of an item: its name, or its URI / URI template. */
-const KEY_FIELD: Readonly<Record<ListKind, 'name' | 'uri' | 'uriTemplate'>> = {
+export const KEY_FIELD: Readonly<Record<ListKind, 'name' | 'uri' | 'uriTemplate'>> = {
   tools: 'name',
   prompts: 'name',
   resources: 'uri',

@@ -10,10 +10,12 @@
  *   Streamable HTTP   one pool and session per replica URL (its headers on
  *                     top of the server's)
  *   legacy SSE        one stream per replica URL
+ *   URL only          each replica's transport probed on its own
  */
 import { StreamableHttpLink } from '../backends/http/streamable-http-link.js';
 import { LegacySseLink } from '../backends/http/legacy-sse-link.js';
 import { ScopedSseLink } from '../backends/http/scoped-sse-link.js';
+import { ProbedHttpLink } from '../backends/http/probed-http-link.js';
 import { ScopedLinks } from '../backends/scoped-links.js';
 import { Replica } from '../backends/replica.js';
 import { stdioWireName } from '../ipc/stdio-protocol.js';
@@ -42,6 +44,8 @@ export function replicaLinks(server: ServerConfig, deps: ReplicaLinkDeps): Repli
     if (server.type === 'stdio') {
       if (!deps.primary) throw new Error(`stdio backend ${server.name} needs the primary process`);
       link = deps.primary.link(stdioWireName(server.name, id), events);
+    } else if (server.probeTransport) {
+      link = new ProbedHttpLink(replicaConfig(server, i), events, deps.logger);
     } else if (server.type === 'sse') {
       link = new LegacySseLink(replicaConfig(server, i), events, deps.logger);
     } else {
@@ -64,7 +68,7 @@ function scopedLinks(server: ServerConfig, index: number, tag: ReplicaTag, link:
   if (!services || server.common.isolation === 'shared') return undefined;
   let create: ((scope: UpstreamScope) => ScopedLink) | undefined;
   if (server.type === 'stdio') create = (scope) => deps.primary!.scopedLink(server.name, tag, scope, services);
-  else if (link instanceof StreamableHttpLink) create = (scope) => link.scoped(scope, services, tag);
+  else if (link instanceof StreamableHttpLink || link instanceof ProbedHttpLink) create = (scope) => link.scoped(scope, services, tag);
   else if (server.type === 'sse') {
     const config = replicaConfig(server, index);
     create = (scope) => new ScopedSseLink(config, tag, scope, services.home(scope), services, deps.logger, () => link.status());

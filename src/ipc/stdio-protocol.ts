@@ -37,6 +37,8 @@ export interface BackendStatusWire {
   restarts: number;
   invalidLines: number;
   lastError?: string;
+  /** The child's last stderr lines (bounded: STDERR_TAIL_LINES, STDERR_TAIL_BYTES), oldest first. */
+  stderrTail?: string[];
   /** Changes every time the child is (re)started, so workers can tell a new process. */
   generation: number;
 }

@@ -21,6 +21,8 @@ export interface ChildSessionHandlers<O> {
   onServerRequest(message: JsonRpcRequest, owner: O | undefined): Promise<JsonObject>;
   /** The process is gone (once per child), with why. */
   onExit(why: string): void;
+  /** One line the process wrote on stderr (already logged). */
+  onStderr?(line: string): void;
 }
 
 export class ChildSession<O> {
@@ -53,7 +55,10 @@ export class ChildSession<O> {
     };
     child.on('message', (m) => this.conn.receive(m));
     child.on('invalidLine', (reason) => this.logger.debug({ backend: config.name, reason }, 'skipped a non-JSON stdout line'));
-    child.on('stderr', (line) => this.logger.info({ backend: config.name, stderr: line }, 'backend stderr'));
+    child.on('stderr', (line) => {
+      handlers.onStderr?.(line);
+      this.logger.info({ backend: config.name, stderr: line }, 'backend stderr');
+    });
     child.on('exit', (code, signal) => exit(`exited with ${signal ?? `code ${code}`}`));
     child.on('spawnError', (err) => exit(`could not start: ${err.message}`));
   }

@@ -23,6 +23,7 @@ import { ChildSession } from './child-session.js';
 import { Backoff } from './backoff.js';
 import { HOST_OWNER, failResult, type Owner, type WorkerCalls, type WorkerPort } from './worker-calls.js';
 import type { ClientAsks } from './client-asks.js';
+import { StderrTail } from './stderr-tail.js';
 import { STDIO_RESTART_MAX_MS, STDIO_RESTART_MIN_MS } from '../config/defaults.js';
 import type { StdioServerConfig } from '../config/model.js';
 import { stdioWireName, type BackendStatusWire } from '../ipc/stdio-protocol.js';
@@ -59,6 +60,9 @@ export class StdioHost {
     (err) => this.deps.logger.warn({ backend: this.name, err: String(err) }, 'backend refused logging/setLevel'),
   );
   private readonly backoff = new Backoff(STDIO_RESTART_MIN_MS, STDIO_RESTART_MAX_MS, STDIO_HEALTHY_RESET_MS);
+  /** The current child's last stderr lines; the previous child's until the current one writes any. */
+  private stderrTail = new StderrTail();
+  private previousTail: string[] = [];
 
   /** The replica's name on the worker channels (its replica key, `<server>/<id>`). */
   readonly wire: string;
@@ -94,6 +98,8 @@ export class StdioHost {
     }
     if (this.session?.pid !== undefined) s.pid = this.session.pid;
     if (this.lastError !== undefined) s.lastError = this.lastError;
+    const tail = this.stderrTail.size > 0 ? this.stderrTail.snapshot() : this.previousTail;
+    if (tail.length > 0) s.stderrTail = tail;
     return s;
   }
 
@@ -184,10 +190,14 @@ export class StdioHost {
   private launch(): void {
     this.generation++;
     this.setState(this.restarts > 0 ? 'restarting' : 'starting');
+    if (this.stderrTail.size > 0) this.previousTail = this.stderrTail.snapshot();
+    const tail = new StderrTail();
+    this.stderrTail = tail;
     const session: ChildSession<Owner> = new ChildSession<Owner>(this.config, {
       onNotification: (n, owner) => this.onNotification(n, owner),
       onServerRequest: (r, owner) => this.onServerRequest(session, r, owner),
       onExit: (why) => this.onExit(session, why),
+      onStderr: (line) => tail.push(line),
     }, this.deps.logger, HOST_OWNER, `o1m-${this.name}-${this.replica}-`);
     this.session = session;
     this.backoff.started();
@@ -206,7 +216,8 @@ export class StdioHost {
       // A new process holds no subscriptions: renew those workers still want.
       else for (const uri of this.subscribers.keys()) void this.applySubscription(uri, true).catch(() => undefined);
     } catch (err) {
-      if (this.session !== session) return;
+      // A child that already exited failed the handshake because it died: its exit is the reason shown.
+      if (this.session !== session || !session.alive) return;
       this.lastError = err instanceof Error ? err.message : String(err);
       this.deps.logger.error({ backend: this.name, replica: this.replica, err: this.lastError }, 'stdio backend handshake failed');
       void session.child.stop();

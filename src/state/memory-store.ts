@@ -5,6 +5,7 @@
  */
 import { SESSION_EVENT_LOG_MAX_EVENTS } from '../config/defaults.js';
 import { nextBreakerState } from './breaker-rules.js';
+import { fullAfterMs, takeFromBucket, type BucketState } from './token-bucket.js';
 import { UNKNOWN_HEALTH, nextHealthState } from './health-rules.js';
 import {
   comparePositions,
@@ -22,6 +23,8 @@ import {
   type StateStore,
   type StoredEvent,
   type Replay,
+  type TokenBucketResult,
+  type TokenBucketSpec,
 } from './store.js';
 
 interface LogEntry {
@@ -43,6 +46,7 @@ export class MemoryStore implements StateStore {
   private readonly cache = new Map<string, { value: string; expires: number }>();
   private readonly locks = new Map<string, number>();
   private readonly breakers = new Map<string, BreakerSnapshot>();
+  private readonly buckets = new Map<string, BucketState & { expires: number }>();
   private readonly healths = new Map<string, { snapshot: HealthSnapshot; expires: number }>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -185,6 +189,14 @@ export class MemoryStore implements StateStore {
     return next;
   }
 
+  async takeTokens(key: string, spec: TokenBucketSpec, want: number, need = want): Promise<TokenBucketResult> {
+    const now = Date.now();
+    const held = this.buckets.get(key);
+    const { state, result } = takeFromBucket(held !== undefined && held.expires >= now ? held : undefined, spec, want, need, now);
+    this.buckets.set(key, { ...state, expires: now + fullAfterMs(spec) });
+    return result;
+  }
+
   async healthProbe(replica: string, ok: boolean, policy: HealthPolicy, now: number): Promise<HealthSnapshot & { changed: boolean }> {
     const [current] = await this.health([replica]);
     const next = nextHealthState(current as HealthSnapshot, ok, policy, now);
@@ -226,6 +238,7 @@ export class MemoryStore implements StateStore {
     }
     for (const [key, entry] of this.cache) if (entry.expires < now) this.cache.delete(key);
     for (const [key, expires] of this.locks) if (expires < now) this.locks.delete(key);
+    for (const [key, bucket] of this.buckets) if (bucket.expires < now) this.buckets.delete(key);
     for (const [key, entry] of this.healths) if (entry.expires < now) this.healths.delete(key);
   }
 }

@@ -9,7 +9,8 @@
  *   cancellations for whoever runs the request;
  * - cached values with locks for coalescing (list cache);
  * - circuit-breaker state per backend (or per replica);
- * - health of replicas, as the active probes of every node judged it.
+ * - health of replicas, as the active probes of every node judged it;
+ * - rate-limit token buckets.
  *
  * Every key carries a TTL set in the same command that writes it, so a
  * crash between two commands never leaves a key behind forever.
@@ -113,6 +114,22 @@ export interface BreakerPolicy {
   openMs: number;
 }
 
+/** A token bucket's shape: at most `capacity` tokens, refilled continuously at `refillPerMs`. */
+export interface TokenBucketSpec {
+  readonly capacity: number;
+  readonly refillPerMs: number;
+}
+
+export interface TokenBucketResult {
+  readonly allowed: boolean;
+  /** Tokens taken: between `need` and `want` when allowed, else 0. */
+  readonly taken: number;
+  /** Whole tokens left after this take. */
+  readonly remaining: number;
+  /** When refused: how long until the bucket holds the cost. 0 when allowed. */
+  readonly retryAfterMs: number;
+}
+
 /** unknown: never probed (or its record expired); routing treats it as healthy. */
 export type HealthState = 'unknown' | 'healthy' | 'unhealthy';
 
@@ -190,6 +207,15 @@ export interface StateStore {
 
   /** Applies a breaker event atomically and returns the new state. */
   breaker(backend: string, event: 'failure' | 'success' | 'probe', policy: BreakerPolicy, now: number): Promise<BreakerSnapshot & { granted?: boolean }>;
+
+  /**
+   * Takes up to `want` tokens, at least `need` (default: want), from the
+   * bucket `key`, or none; a negative `want` gives tokens back. Atomic, one
+   * round trip, one key (so one Redis Cluster slot). The store's clock times
+   * refills, so nodes with skewed clocks share one bucket. Rules:
+   * src/state/token-bucket.ts.
+   */
+  takeTokens(key: string, spec: TokenBucketSpec, want: number, need?: number): Promise<TokenBucketResult>;
 
   /**
    * Applies one probe result to a replica's health atomically (every node's

@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_PROCESSES,
   DEFAULT_UPSTREAM_IDLE_MS,
 } from '../../src/config/defaults.js';
+import { AUTH_DISABLED } from '../../src/config/auth-normalise.js';
 import { builtinDefaultConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
 
 /** What an entry that sets no routing or shaping key runs with. */
@@ -85,6 +86,7 @@ describe('a YAML config', () => {
       logLevel: 'debug',
       naming: { separator: '_' },
       context: { mode: 'search', budgetTokens: 4000, overrides: [] },
+      auth: AUTH_DISABLED,
       servers: [
         {
           name: 'github',
@@ -102,6 +104,8 @@ describe('a YAML config', () => {
           url: 'https://search.example.com/mcp',
           headers: { Authorization: 'Bearer x' },
           replicas: [{ id: 'https://search.example.com/mcp', url: 'https://search.example.com/mcp', headers: { Authorization: 'Bearer x' }, weight: 1 }],
+          // No type in the file: the worker probes Streamable HTTP, then legacy SSE.
+          probeTransport: true,
           common: {
             enabled: true,
             naming: 'on-collision',
@@ -266,6 +270,7 @@ describe('builtinDefaultConfig', () => {
       logLevel: 'info',
       naming: { separator: DEFAULT_NAME_SEPARATOR },
       context: { mode: 'full', budgetTokens: 4000, overrides: [] },
+      auth: AUTH_DISABLED,
       servers: [],
     });
     expect(Object.isFrozen(cfg.listen)).toBe(true);

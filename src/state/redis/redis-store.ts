@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { SESSION_EVENT_LOG_MAX_EVENTS, SESSION_IDLE_TIMEOUT_MS } from '../../config/defaults.js';
-import { APPEND_EVENT, BREAKER, HEALTH, SESSION_PATCH, SESSION_PUT, UNLOCK } from './scripts.js';
+import { APPEND_EVENT, BREAKER, HEALTH, SESSION_PATCH, SESSION_PUT, TOKEN_BUCKET, UNLOCK } from './scripts.js';
 import { UNKNOWN_HEALTH } from '../health-rules.js';
 import {
   comparePositions,
@@ -29,6 +29,8 @@ import {
   type StateStore,
   type StoredEvent,
   type Replay,
+  type TokenBucketResult,
+  type TokenBucketSpec,
 } from '../store.js';
 
 /** A Redis command that takes longer than this fails; the gateway answers from local state instead. */
@@ -48,6 +50,7 @@ type Scripted = Redis & {
   healthProbe(key: string, ok: number, healthyThreshold: number, unhealthyThreshold: number, now: number, ttlMs: number, channel: string, replica: string): Promise<[string, string, string, string, number]>;
   sessionPut(key: string, ttlMs: number, mode: 'replace' | 'if-absent', ...pairs: string[]): Promise<number>;
   sessionPatch(key: string, ttlMs: number, patched: number, ...pairs: string[]): Promise<number>;
+  tokenBucket(key: string, capacity: number, refillPerMs: number, want: number, need: number): Promise<[number, number, number]>;
 };
 
 export function redisOptions(url: string): { url?: string; options: RedisOptions } {
@@ -85,6 +88,7 @@ export class RedisStore implements StateStore {
     this.redis.defineCommand('healthProbe', { numberOfKeys: 1, lua: HEALTH });
     this.redis.defineCommand('sessionPut', { numberOfKeys: 1, lua: SESSION_PUT });
     this.redis.defineCommand('sessionPatch', { numberOfKeys: 1, lua: SESSION_PATCH });
+    this.redis.defineCommand('tokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET });
     // Subscribe commands may wait for the connection, however long: they are on no request's path,
     // and a worker that starts while Redis is away must still be subscribed once it is back
     // (with the main connection's maxRetriesPerRequest 0, each failed reconnect would drop them).
@@ -231,6 +235,17 @@ export class RedisStore implements StateStore {
       this.redis.breakerEvent(this.key('br', backend), event, policy.threshold, policy.openMs, now, BREAKER_TTL_MS, this.channel(BREAKER_CHANNEL), backend),
     );
     return { state: state as BreakerSnapshot['state'], until: Number(until), failures: Number(failures), granted: granted === 1 };
+  }
+
+  /**
+   * One key per bucket, its id inside a hash tag ("o1m:rl:{id}"): a Redis
+   * Cluster keeps the whole bucket in one slot, and the script touches no
+   * other key. Several buckets of one call are several commands sent at once
+   * (pipelined by the connection), still one round trip.
+   */
+  async takeTokens(key: string, spec: TokenBucketSpec, want: number, need = want): Promise<TokenBucketResult> {
+    const [taken, remaining, retryAfterMs] = await this.run(() => this.redis.tokenBucket(this.key('rl', `{${key}}`), spec.capacity, spec.refillPerMs, want, need));
+    return { allowed: want <= 0 || taken > 0, taken, remaining, retryAfterMs };
   }
 
   async healthProbe(replica: string, ok: boolean, policy: HealthPolicy, now: number): Promise<HealthSnapshot & { changed: boolean }> {

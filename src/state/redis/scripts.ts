@@ -99,6 +99,40 @@ return 1
 `;
 
 /**
+ * Token bucket; mirrors src/state/token-bucket.ts exactly: take up to
+ * ARGV[3] (want) tokens, at least ARGV[4] (need), or none; a negative want
+ * gives tokens back. Redis's own clock (TIME) times the refill, so workers
+ * and nodes with skewed clocks share one bucket. The hash expires once an
+ * untouched bucket would be full again.
+ * KEYS: bucket hash; ARGV: capacity, refillPerMs, want, need
+ * Returns { taken, remaining (whole tokens), retryAfterMs }.
+ */
+export const TOKEN_BUCKET = `
+local capacity, rate, want, need = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local held = redis.call('HMGET', KEYS[1], 't', 'at')
+local tokens = capacity
+if held[1] then
+  local elapsed = now - tonumber(held[2])
+  if elapsed < 0 then elapsed = 0 end
+  tokens = math.min(capacity, tonumber(held[1]) + elapsed * rate)
+end
+local taken, retry = 0, 0
+if want <= 0 then
+  tokens = math.min(capacity, tokens - want)
+elseif tokens >= need then
+  taken = math.min(want, math.floor(tokens))
+  tokens = tokens - taken
+else
+  retry = math.ceil((need - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'at', string.format('%d', now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate))
+return { taken, math.floor(tokens), retry }
+`;
+
+/**
  * One probe result applied to a replica's health; mirrors
  * src/state/health-rules.ts exactly. Publishes the new snapshot when the
  * state changed.

@@ -32,6 +32,14 @@ beforeAll(async () => {
     replicatedServer([p, q], '    protocol: legacy\n    health: { intervalMs: 500, timeoutMs: 400, healthyThreshold: 1, unhealthyThreshold: 2 }\n'),
     { workers: 2, extraArgs: ['--redis', redis.url] },
   );
+  // /health answered by one worker says nothing of the other's links: wait until both have both replicas ready.
+  const ready = new Set<string>();
+  await until('both workers with both replicas ready', async () => {
+    const res = await request(`${gateway.base}/admin/catalog`, { headers: { connection: 'close' } });
+    const catalog = (await res.body.json()) as { servers: Array<{ replicas?: Array<{ state: string }> }> };
+    if (catalog.servers[0]?.replicas?.every((r) => r.state === 'ready')) ready.add(String(res.headers['x-only1mcp-worker']));
+    return ready.size === 2;
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -112,6 +120,8 @@ describe('a client\'s backend session on replicas', () => {
     const before = (await fresh(one.sid, 'fx__recall')).text.split(' ');
     expect(before[0]).toBe(dying.name);
 
+    // Counted from here: a loaded machine may have seen a probe time out before.
+    const unhealthyBefore = await transitions(dying.url, 'unhealthy');
     dying.proc.child.kill('SIGKILL');
     await dying.proc.exited;
     let after: string[] = [];
@@ -128,11 +138,12 @@ describe('a client\'s backend session on replicas', () => {
 
     // From either worker, the client's calls now reach its new session.
     await one.client.callTool({ name: 'fx__remember', arguments: { value: 'fig' } });
-    await until('the dead replica judged unhealthy', async () => (await transitions(dying.url, 'unhealthy')) >= 1);
+    await until('the dead replica judged unhealthy', async () => (await transitions(dying.url, 'unhealthy')) > unhealthyBefore);
+    const healthyBefore = await transitions(dying.url, 'healthy');
     const restarted = await startReplica(dying.name, ['--sessions'], dying.port);
     if (dying === p) p = restarted;
     else q = restarted;
-    await until('the restarted replica healthy again', async () => (await transitions(dying.url, 'healthy')) >= 2);
+    await until('the restarted replica healthy again', async () => (await transitions(dying.url, 'healthy')) > healthyBefore);
     for (let i = 0; i < 12; i++) expect((await fresh(one.sid, 'fx__recall')).text).toBe(`${other.name} ${after[1]} fig`);
     expect(one.warnings).toHaveLength(1);
   }, 60_000);

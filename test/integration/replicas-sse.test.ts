@@ -19,7 +19,7 @@ import { ROOT, start, stopAll, waitForLine, type Proc } from '../helpers/process
 import { textOf, until } from '../helpers/replicas.js';
 
 const EVERYTHING = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
-const CHECK_INTERVAL_MS = 500;
+const CHECK_INTERVAL_MS = 750;
 
 let gateway: Gateway;
 let client: Client;

@@ -10,6 +10,11 @@
  *   translation for legacy clients.
  * - Legacy backends get no modern `_meta` keys; their backend-to-client
  *   requests reach the caller's hooks through the link.
+ *
+ * A server may run as several replicas (replica.ts), seen by clients as one
+ * server. With one, `link` and `scoped` are its links and calls go straight
+ * to them; with several, `routing` (src/gateway/replica-routing.ts) picks a
+ * replica per attempt and `call(…, replica)` runs the attempt on it.
  */
 import { GatewayError } from '../mcp/errors.js';
 import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
@@ -17,6 +22,7 @@ import { META, type LogLevel } from '../mcp/versions.js';
 import { modernMeta } from './handshake.js';
 import type { BackendLink, LinkCall, LinkHooks, LinkStatus, UpstreamSecrets } from './link.js';
 import type { ScopedLinks } from './scoped-links.js';
+import { Replica, type ReplicaStatus } from './replica.js';
 import { scopeFor, type ScopeClient, type UpstreamScope } from '../gateway/upstream-scope.js';
 import { paramHeaderValue, paramHeaders } from '../mcp/headers.js';
 import type { ServerConfig } from '../config/model.js';
@@ -49,14 +55,47 @@ export interface CallContext {
   credentials?: UpstreamSecrets | undefined;
 }
 
+/**
+ * How a server with several replicas runs what goes to one of them
+ * (src/gateway/replica-routing.ts). Absent for a server with one replica,
+ * whose calls take the short path (Router.forward).
+ */
+export interface ReplicaCalls {
+  /** A call through the routing policies (balancer, health, breakers, retries); a client's own session stays on its replica. */
+  call(method: string, params: JsonObject | undefined, ctx: CallContext, tool?: unknown): Promise<JsonObject>;
+  /** The replica a client's own backend session lives on, or the one it opens on now (the call's balancer pick). */
+  scopedReplica(scope: UpstreamScope, client: ScopeClient | undefined): Promise<Replica>;
+  /** A list from every replica that may take calls, the one they agree on (a replica that differs is reported). */
+  list(kind: string, fetch: (replica: Replica) => Promise<JsonObject[]>): Promise<JsonObject[]>;
+  /** Names the replicas list() would ask now: a list cached for another set of them is not this one's. */
+  listScope(): string;
+  /** Each replica as this worker sees it (the admin view). */
+  view(): ReplicaStatus[];
+  close(): void;
+}
+
 export class Backend {
+  readonly replicas: readonly Replica[];
+  /** Set (by Upstreams) when the server has several replicas. */
+  routing: ReplicaCalls | undefined;
+  private readonly byId: ReadonlyMap<string, Replica>;
+
   constructor(
     readonly config: ServerConfig,
-    /** The gateway's own (shared) backend session: `shared` servers, 2026-07-28 servers, the gateway's own list fetches. */
+    /** The first replica's shared backend session: `shared` servers, 2026-07-28 servers, the gateway's own list fetches. */
     readonly link: BackendLink,
-    /** Per-client backend sessions, for servers whose isolation is not `shared`. */
+    /** The first replica's per-client backend sessions, for servers whose isolation is not `shared`. */
     readonly scoped: ScopedLinks | undefined = undefined,
-  ) {}
+    /** Every replica, the first being (link, scoped); one when omitted. */
+    replicas?: readonly Replica[],
+  ) {
+    this.replicas = replicas ?? [new Replica(config.replicas[0]?.id ?? '1', link, scoped)];
+    this.byId = new Map(this.replicas.map((r) => [r.id, r]));
+  }
+
+  replica(id: string): Replica | undefined {
+    return this.byId.get(id);
+  }
 
   /** True when clients of this server get backend sessions of their own (a 2025-era server, isolation not `shared`). */
   get isolated(): boolean {
@@ -68,41 +107,48 @@ export class Backend {
     return client === undefined || !this.isolated ? undefined : scopeFor(this.config.common.isolation, client);
   }
 
-  /** The link a call for this client goes through. */
-  linkFor(ctx: Pick<CallContext, 'client' | 'scope'>): BackendLink {
-    if (!this.scoped || this.era !== 'legacy') return this.link;
+  /** The link a call for this client goes through (on `replica`; the first one by default). */
+  linkFor(ctx: Pick<CallContext, 'client' | 'scope'>, replica?: Replica): BackendLink {
+    const link = replica === undefined ? this.link : replica.link;
+    const scoped = replica === undefined ? this.scoped : replica.scoped;
+    if (!scoped || this.era !== 'legacy') return link;
     const scope = ctx.scope ?? this.scopeOf(ctx.client);
-    return scope ? this.scoped.get(scope) : this.link;
+    return scope ? scoped.get(scope) : link;
   }
 
   get name(): string {
     return this.config.name;
   }
 
+  /** The server's state: with several replicas, the first ready one's (else the first's). */
   status(): LinkStatus {
+    if (this.replicas.length === 1) return this.link.status();
+    for (const r of this.replicas) if (r.ready) return r.link.status();
     return this.link.status();
   }
 
   get ready(): boolean {
-    return this.link.status().state === 'ready';
+    return this.status().state === 'ready';
   }
 
   get capabilities(): JsonObject {
-    return this.link.status().identity?.capabilities ?? {};
+    return this.status().identity?.capabilities ?? {};
   }
 
   get era(): 'legacy' | 'modern' | undefined {
-    return this.link.status().identity?.era;
+    return this.status().identity?.era;
   }
 
-  async call(method: string, params: JsonObject | undefined, ctx: CallContext): Promise<JsonObject> {
+  /** One call; `replica`: the replica to run it on (the routing's pick), the first one by default. */
+  async call(method: string, params: JsonObject | undefined, ctx: CallContext, replica?: Replica): Promise<JsonObject> {
     if (this.era !== 'modern') {
-      return this.linkFor(ctx).call(this.linkCall(method, stripModernMeta(params), ctx));
+      return this.linkFor(ctx, replica).call(this.linkCall(method, stripModernMeta(params), ctx));
     }
+    const link = replica === undefined ? this.link : replica.link;
     const first = withModernMeta(params, ctx);
     let current = first;
     for (let round = 1; ; round++) {
-      const result = await this.link.call(this.linkCall(method, current, ctx));
+      const result = await link.call(this.linkCall(method, current, ctx));
       if (result.resultType !== 'input_required' || ctx.acceptInputRequired) return result;
       if (round > MAX_INPUT_ROUNDS) {
         throw new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend ${this.name} asked for input more than ${MAX_INPUT_ROUNDS} times on one ${method}`);
@@ -112,8 +158,9 @@ export class Backend {
     }
   }
 
+  /** A notification to the server's shared sessions (every replica's). */
   notify(method: string, params?: JsonObject): void {
-    this.link.notify(method, params);
+    for (const r of this.replicas) r.link.notify(method, params);
   }
 
   private linkCall(method: string, params: JsonObject | undefined, ctx: CallContext): LinkCall {

@@ -97,6 +97,13 @@ export interface BackendLink {
   setLogLevel(level: LogLevel | undefined): void;
   start(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * A link waiting to reconnect (restarting, backing off) tries now: the
+   * replica's health checks just passed, so waiting out the backoff would
+   * only keep a live replica out of rotation. Optional: links that never
+   * back off need none.
+   */
+  reconnect?(): void;
 }
 
 /**
@@ -104,13 +111,38 @@ export interface BackendLink {
  * reuses it: the client session's record for session scopes, the shared
  * store for the others.
  */
-export type UpstreamRef =
+export type UpstreamRef = (
   /** A stdio child in the pool of `node`'s primary; `worker` on that node relays for other nodes. */
   | { k: 'stdio'; node: string; worker: string; inst: string }
   /** A Streamable HTTP backend session, adopted by any worker without a new handshake. */
   | { k: 'http'; sid: string; pv: string; caps: JsonObject; info: JsonObject }
   /** A legacy HTTP+SSE session: its stream is held by `worker`, which relays for the others. */
-  | { k: 'sse'; node: string; worker: string; inst: string };
+  | { k: 'sse'; node: string; worker: string; inst: string }
+) & {
+  /**
+   * The replica holding the session (its id: docs/routing.md), so every
+   * worker and node sends the client's calls to the same one. Absent in
+   * references stored before replicas existed: those name the first replica.
+   */
+  r?: string;
+};
+
+/** Which replica of its server a per-client link opens sessions on. */
+export interface ReplicaTag {
+  readonly id: string;
+  /** The server's first replica (references without a replica name it). */
+  readonly first: boolean;
+  /** The server has other replicas: a client's session may move between them, so links check where it lives. */
+  readonly siblings: boolean;
+}
+
+/** The replica of a single-replica server, and of anything built before replicas. */
+export const ONLY_REPLICA: ReplicaTag = Object.freeze({ id: '1', first: true, siblings: false });
+
+/** Whether a stored reference names a session on this replica. */
+export function onReplica(ref: UpstreamRef, replica: ReplicaTag): boolean {
+  return ref.r === undefined ? replica.first : ref.r === replica.id;
+}
 
 export interface ScopeHome {
   /** The scope's backend session of `server`, as last stored by any worker (`fresh`: read the store, not this worker's copy). */
@@ -127,10 +159,13 @@ export interface ScopeServices {
   deliver(scopeKey: string, server: string, message: JsonRpcNotification): void;
   /** A request a scope's backend session sent outside any call (roots/list after initialize, for one). */
   ask(scopeKey: string, server: string, method: string, params: JsonObject | undefined): Promise<JsonObject>;
-  /** Runs a call on the worker holding the scope's backend session (`owner`); rejects with OwnerGone when that worker is gone. */
-  relay(owner: string, server: string, scope: UpstreamScope, call: LinkCall): Promise<JsonObject>;
+  /**
+   * Runs a call on the worker holding the scope's backend session (`owner`), on the server's
+   * replica `replica`; rejects with OwnerGone when that worker is gone.
+   */
+  relay(owner: string, server: string, scope: UpstreamScope, call: LinkCall, replica: string): Promise<JsonObject>;
   /** The same for a notification, a log level, a subscription change or the end of the backend session. */
-  relayOp(owner: string, server: string, scope: UpstreamScope, op: 'notify' | 'level' | 'sub' | 'unsub' | 'release', extra?: { m?: string; p?: JsonObject; lv?: string; uri?: string }): Promise<void>;
+  relayOp(owner: string, server: string, scope: UpstreamScope, op: 'notify' | 'level' | 'sub' | 'unsub' | 'release', extra: { m?: string; p?: JsonObject; lv?: string; uri?: string }, replica: string): Promise<void>;
   /** This worker's and this node's names, as UpstreamRefs record them. */
   readonly workerId: string;
   readonly nodeId: string;

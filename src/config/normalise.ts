@@ -93,7 +93,7 @@ function normaliseServer(name: string, s: ServerFileEntry, ctx: ServerContext): 
   if (type !== 'stdio') {
     const headers = { ...s.headers };
     const replicas = httpReplicas(s, resolveUrl(s), headers);
-    // Until replicas are wired into the links, code that reads one URL gets the first replica's.
+    // `url` is the first replica's, for code that names one endpoint (each replica's links use their own: gateway/replica-links.ts).
     const http = { name, type, url: (replicas[0] as HttpReplicaConfig).url, headers, replicas, common };
     return declaredType(s) === undefined ? { ...http, probeTransport: true } : http;
   }

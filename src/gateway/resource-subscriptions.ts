@@ -6,6 +6,7 @@
  */
 import { GatewayError, NOT_READY } from '../mcp/errors.js';
 import type { Upstreams } from './upstreams.js';
+import type { BackendLink } from '../backends/link.js';
 
 export class ResourceSubscriptions {
   /** `backend \0 uri` → subscriber keys (session ids, listen-stream keys). */
@@ -22,7 +23,7 @@ export class ResourceSubscriptions {
     this.holders.set(key, set);
     if (!first) return;
     try {
-      await this.link(backend).subscribe(uri);
+      await this.onEveryReplica(backend, (link) => link.subscribe(uri));
     } catch (err) {
       set.delete(subscriber);
       if (set.size === 0) this.holders.delete(key);
@@ -36,7 +37,8 @@ export class ResourceSubscriptions {
     if (!set || !set.delete(subscriber)) return;
     if (set.size > 0) return;
     this.holders.delete(key);
-    await this.upstreams.get(backend)?.link.unsubscribe(uri);
+    const b = this.upstreams.get(backend);
+    if (b) await Promise.allSettled(b.replicas.map((r) => r.link.unsubscribe(uri)));
   }
 
   /** A session ended or a listen stream closed: release everything it held. */
@@ -49,9 +51,19 @@ export class ResourceSubscriptions {
     await Promise.all(releases);
   }
 
-  private link(backend: string) {
+  /**
+   * A subscription on the server's shared sessions: on every replica, so
+   * that an update is heard whichever replica sees the change and one
+   * replica going down loses nothing (each link renews its subscriptions
+   * when it reconnects). The cost: an update several replicas see reaches
+   * the client once per replica. It fails only when no replica took it.
+   */
+  private async onEveryReplica(backend: string, act: (link: BackendLink) => Promise<void>): Promise<void> {
     const b = this.upstreams.get(backend);
     if (!b || !b.ready) throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `Backend ${backend} is not connected`, NOT_READY);
-    return b.link;
+    if (b.replicas.length === 1) return act(b.link);
+    const outcomes = await Promise.allSettled(b.replicas.map((r) => act(r.link)));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed && outcomes.every((o) => o.status === 'rejected')) throw failed.reason;
   }
 }

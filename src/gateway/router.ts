@@ -16,6 +16,7 @@ import type { HeldCalls } from './held-calls.js';
 import type { RemoteResume } from './remote-resume.js';
 import type { StateSealer, StatePayload } from './request-state.js';
 import type { LinkHooks } from '../backends/link.js';
+import type { CallContext } from '../backends/backend.js';
 import type { ResourceSubscriptions } from './resource-subscriptions.js';
 import type { CircuitBreakers } from '../policy/circuit-breaker.js';
 import type { ContextService, ToolView } from './context-service.js';
@@ -49,6 +50,8 @@ interface Target {
   access: { action: Action; target: AuthTarget };
   /** tools/call: the tool definition's input schema. */
   schema?: unknown;
+  /** tools/call: the tool definition (its annotations decide whether a failed attempt may go to another replica). */
+  tool?: unknown;
   /** The params as the backend must see them (original names). */
   params: JsonObject;
   /** The name or URI the client used, for binding requestState. */
@@ -103,7 +106,7 @@ export class Router {
         const backend = this.upstreams.get(target.backend);
         const scope = backend?.scopeOf(ctx);
         if (backend?.scoped && scope) {
-          const link = backend.scoped.get(scope);
+          const link = backend.routing ? (await backend.routing.scopedReplica(scope, ctx)).scoped!.get(scope) : backend.scoped.get(scope);
           await (method === 'resources/subscribe' ? link.subscribe(target.name) : link.unsubscribe(target.name));
           return {};
         }
@@ -218,7 +221,7 @@ export class Router {
           throw new GatewayError(kind === 'tools' ? 'GW_ERR_UNKNOWN_TOOL' : 'GW_ERR_UNKNOWN_PROMPT', `Unknown ${kind === 'tools' ? 'tool' : 'prompt'}: ${name}`);
         }
         const action: Action = kind === 'tools' ? 'tools/call' : 'prompts/get';
-        return { backend: routed.backend, params: { ...params, name: routed.original }, name, schema: routed.item.inputSchema, access: { action, target: { server: routed.backend, name, original: routed.original } } };
+        return { backend: routed.backend, params: { ...params, name: routed.original }, name, schema: routed.item.inputSchema, tool: routed.item, access: { action, target: { server: routed.backend, name, original: routed.original } } };
       }
       case 'completion/complete': {
         const ref = isObject(params.ref) ? params.ref : {};
@@ -286,9 +289,12 @@ export class Router {
           return Promise.reject(refusal(m, required));
         },
       };
-      const send = withTiming(target.backend, withBreaker(this.breakers, target.backend, () =>
-        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx, credentials }),
-      ));
+      const context: CallContext = { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx, credentials };
+      // Several replicas: the routing policies pick one per attempt (replica-routing.ts). One: straight to it.
+      const routing = backend.routing;
+      const send = routing
+        ? () => routing.call(method, params, context, target.tool)
+        : withTiming(target.backend, withBreaker(this.breakers, target.backend, () => backend.call(method, params, context)));
       return send()
         .catch((err: unknown) => {
           if (needed) throw new GatewayError('GW_ERR_MISSING_CAPABILITY', `${method} needs client capabilities the request did not declare`, { requiredCapabilities: needed });

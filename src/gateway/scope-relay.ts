@@ -35,8 +35,8 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
-/** Finds the link of a scope on this worker (the holder side). */
-export type LocalScopedLink = (server: string, scope: UpstreamScope) => ScopedLink | undefined;
+/** Finds the link of a scope on this worker (the holder side), on the server's replica `replica`. */
+export type LocalScopedLink = (server: string, scope: UpstreamScope, replica: string | undefined) => ScopedLink | undefined;
 
 export class ScopeRelay {
   private readonly waiting = new Map<string, Waiting>();
@@ -57,9 +57,9 @@ export class ScopeRelay {
   }
 
   /** A call on the holder's link; rejects with OwnerGone when the holder is gone. */
-  call(owner: string, server: string, scope: UpstreamScope, call: LinkCall): Promise<JsonObject> {
+  call(owner: string, server: string, scope: UpstreamScope, call: LinkCall, replica: string): Promise<JsonObject> {
     const rid = randomBytes(9).toString('base64url');
-    const message: Extract<BusMessage, { t: 'rcall' }> = { t: 'rcall', rid, replyTo: this.workerId, b: server, scope: scopeWire(scope), op: 'call', m: call.method, g: call.group, timeoutMs: call.timeoutMs };
+    const message: Extract<BusMessage, { t: 'rcall' }> = { t: 'rcall', rid, replyTo: this.workerId, b: server, ri: replica, scope: scopeWire(scope), op: 'call', m: call.method, g: call.group, timeoutMs: call.timeoutMs };
     if (call.params !== undefined) message.p = call.params;
     if (call.logLevel !== undefined) message.lv = call.logLevel;
     if (call.credentials !== undefined) message.cr = call.credentials as unknown as JsonObject;
@@ -74,9 +74,9 @@ export class ScopeRelay {
   }
 
   /** An operation without a result worth waiting for long (notify, level, release), or a subscription change. */
-  op(owner: string, server: string, scope: UpstreamScope, op: Exclude<RelayOp, 'call'>, extra: { m?: string; p?: JsonObject; lv?: string; uri?: string } = {}): Promise<void> {
+  op(owner: string, server: string, scope: UpstreamScope, op: Exclude<RelayOp, 'call'>, extra: { m?: string; p?: JsonObject; lv?: string; uri?: string }, replica: string): Promise<void> {
     const rid = randomBytes(9).toString('base64url');
-    const work = this.send(owner, { t: 'rcall', rid, replyTo: this.workerId, b: server, scope: scopeWire(scope), op, ...extra }, undefined);
+    const work = this.send(owner, { t: 'rcall', rid, replyTo: this.workerId, b: server, ri: replica, scope: scopeWire(scope), op, ...extra }, undefined);
     return withDeadline(work, RELAY_OP_TIMEOUT_MS, undefined, () => this.waiting.delete(rid), `${server} ${op} (relayed)`).then(() => undefined);
   }
 
@@ -158,7 +158,7 @@ export class ScopeRelay {
   private async serve(message: Extract<BusMessage, { t: 'rcall' }>): Promise<void> {
     const reply = (m: BusMessage) => void this.store.publish(workerChannel(message.replyTo), m).catch(() => undefined);
     const scope = scopeFromWire(message.scope);
-    const link = scope ? this.local(message.b, scope) : undefined;
+    const link = scope ? this.local(message.b, scope, message.ri) : undefined;
     if (!link || !scope) {
       reply({ t: 'rdone', rid: message.rid, e: wireError(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${message.b} is not configured on the worker holding this client's session`)) });
       return;

@@ -9,13 +9,15 @@
 import { GatewayError } from '../mcp/errors.js';
 import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { Backend, type CallContext } from '../backends/backend.js';
-import { StreamableHttpLink } from '../backends/http/streamable-http-link.js';
-import { LegacySseLink } from '../backends/http/legacy-sse-link.js';
-import { ScopedSseLink } from '../backends/http/scoped-sse-link.js';
-import { ProbedHttpLink } from '../backends/http/probed-http-link.js';
 import type { PrimaryChannel } from '../backends/stdio-link.js';
-import type { BackendLink, LinkEvents, LinkStatus, ScopeServices, ScopedLink } from '../backends/link.js';
-import { ScopedLinks } from '../backends/scoped-links.js';
+import type { LinkStatus, ScopeServices, ScopedLink } from '../backends/link.js';
+import type { Replica } from '../backends/replica.js';
+import { replicaLinks } from './replica-links.js';
+import { ReplicaRouting } from './replica-routing.js';
+import { ListAgreement } from './list-agreement.js';
+import { replicaKey } from '../policy/replica-set.js';
+import type { CircuitBreakers } from '../policy/circuit-breaker.js';
+import type { HealthView } from '../policy/health-view.js';
 import { Catalog, KIND_METHOD, LIST_KINDS, servesKind, type ListKind } from './catalog.js';
 import { ScopedCatalogs, type ScopedServer } from './scoped-catalogs.js';
 import type { ScopeClient, UpstreamScope } from './upstream-scope.js';
@@ -42,6 +44,12 @@ export interface UpstreamEvents {
   status(backend: string, status: LinkStatus): void;
 }
 
+/** What routing over a server's replicas needs from the worker (one of each per worker). */
+export interface RoutingServices {
+  readonly breakers: CircuitBreakers;
+  readonly health: HealthView;
+}
+
 const REFUSE_ALL = {
   onNotification: () => undefined,
   onServerRequest: (method: string) => Promise.reject(new GatewayError('GW_ERR_METHOD_NOT_FOUND', `the gateway does not answer ${method} outside a client call`)),
@@ -58,8 +66,11 @@ export class Upstreams {
   private readonly announce = new Set<string>();
   /** When the backend last said a list changed: cached copies older than that are stale. */
   private readonly changedAt = new Map<string, number>();
+  /** Per replica key: the generation last seen ready (a new one is a new process or session). */
   private readonly generations = new Map<string, number>();
   private logLevel: LogLevel | undefined;
+  /** Lists of a replicated server's replicas, compared. */
+  private readonly agreement: ListAgreement;
 
   /** The list kinds this worker has answered a request from (a list, or a name or URI looked up). */
   private readonly servedKinds = new Set<ListKind>();
@@ -75,7 +86,10 @@ export class Upstreams {
     private readonly lists: ListCache | undefined = undefined,
     /** What per-client links need from the worker; without it every server is served shared. */
     private readonly scopes: ScopeServices | undefined = undefined,
+    /** Breakers and health for servers with several replicas; without it (unit tests) such a server is served by its first replica. */
+    private readonly routing: RoutingServices | undefined = undefined,
   ) {
+    this.agreement = new ListAgreement(logger);
     this.catalog = new Catalog(this.enabled(config), config.naming.separator, (w) =>
       logger.warn(w, `${w.kind} "${w.key}" of ${w.hiddenBackend} is hidden: ${w.keptBackend} offers the same name and naming is 'never'`),
     );
@@ -97,9 +111,11 @@ export class Upstreams {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.all().map((b) => Promise.all([b.link.close(), b.scoped?.close()])));
+    const all = this.all();
     this.backends.clear();
     this.isolated = 0;
+    for (const b of all) b.routing?.close();
+    await Promise.all(all.flatMap((b) => b.replicas.map((r) => r.close())));
   }
 
   /**
@@ -165,14 +181,17 @@ export class Upstreams {
         const scope = backend.scopeOf(client);
         if (!scope || !backend.scoped || scope.sessionId === undefined) return undefined;
         this.scopedCatalogs.release(scope.key);
-        return backend.scoped.release(scope);
+        // Every replica's: a session that moved between replicas may have left one behind.
+        return Promise.all(backend.replicas.map((r) => r.scoped?.release(scope)));
       }),
     );
   }
 
   /** A client's own backend session said its list changed: that client's lists of the server are its own from now on. */
   scopedListChanged(server: string, scopeKey: string, kind: ListKind): void {
-    this.scopedCatalogs.scopeChanged(server, scopeKey, kind, this.backends.get(server)?.scoped?.find(scopeKey)?.scope.signature);
+    const replicas = this.backends.get(server)?.replicas ?? [];
+    const link = replicas.map((r) => r.scoped?.find(scopeKey)).find((l) => l !== undefined);
+    this.scopedCatalogs.scopeChanged(server, scopeKey, kind, link?.scope.signature);
   }
 
   /**
@@ -183,7 +202,9 @@ export class Upstreams {
   eachScopedLink(client: ScopeClient, act: (link: ScopedLink) => void): void {
     for (const backend of this.backends.values()) {
       const scope = backend.scopeOf(client);
-      if (scope && backend.scoped) act(backend.scoped.get(scope));
+      if (!scope || !backend.scoped) continue;
+      // With several replicas, each replica's link acts only where the client's session is (theirs are no-ops).
+      for (const r of backend.replicas) if (r.scoped) act(r.scoped.get(scope));
     }
   }
 
@@ -209,7 +230,7 @@ export class Upstreams {
   setLogLevel(level: LogLevel | undefined): void {
     if (level === this.logLevel) return;
     this.logLevel = level;
-    for (const backend of this.backends.values()) backend.link.setLogLevel(level);
+    for (const backend of this.backends.values()) for (const r of backend.replicas) r.link.setLogLevel(level);
   }
 
   /** Records that a client got an answer from this worker's list of `kind`: its later changes are news. */
@@ -236,38 +257,33 @@ export class Upstreams {
   }
 
   private add(server: ServerConfig): void {
-    const events: LinkEvents = {
-      onEvent: (m) => this.onEvent(server.name, m),
-      onStatus: (s) => this.onStatus(server.name, s),
-      onUnattributed: (method, kind) => this.onUnattributed(server.name, method, kind),
-    };
-    let link: BackendLink;
-    if (server.type === 'stdio') {
-      if (!this.primary) throw new Error(`stdio backend ${server.name} needs the primary process`);
-      link = this.primary.link(server.name, events);
-    } else if (server.probeTransport) {
-      link = new ProbedHttpLink(server, events, this.logger);
-    } else if (server.type === 'sse') {
-      link = new LegacySseLink(server, events, this.logger);
-    } else {
-      link = new StreamableHttpLink(server, events, this.logger);
+    const replicas = replicaLinks(server, {
+      primary: this.primary,
+      scopes: this.scopes,
+      logger: this.logger,
+      events: (replica) => ({
+        onEvent: (m) => this.onEvent(server.name, m),
+        onStatus: (s) => this.onStatus(server.name, replica, s),
+        onUnattributed: (method, kind) => this.onUnattributed(server.name, method, kind),
+      }),
+    });
+    const first = replicas[0] as Replica;
+    const backend = new Backend(server, first.link, first.scoped, replicas);
+    if (replicas.length > 1 && this.routing) {
+      const scopes = this.scopes;
+      backend.routing = new ReplicaRouting(backend, {
+        ...this.routing,
+        agreement: this.agreement,
+        home: scopes ? (scope) => scopes.home(scope) : undefined,
+        readmitted: () => this.relist(backend),
+      });
     }
-    const scoped = this.scopedLinks(server, link);
-    if (scoped) this.isolated++;
-    this.backends.set(server.name, new Backend(server, link, scoped));
-    void link.start();
-    if (this.logLevel !== undefined) link.setLogLevel(this.logLevel);
-  }
-
-  /** Per-client links of a server whose isolation is not `shared` (used while it speaks a 2025 revision). */
-  private scopedLinks(server: ServerConfig, link: BackendLink): ScopedLinks | undefined {
-    const services = this.scopes;
-    if (!services || server.common.isolation === 'shared') return undefined;
-    let create: ((scope: UpstreamScope) => ScopedLink) | undefined;
-    if (server.type === 'stdio') create = (scope) => this.primary!.scopedLink(server.name, scope, services);
-    else if (link instanceof StreamableHttpLink || link instanceof ProbedHttpLink) create = (scope) => link.scoped(scope, services);
-    else if (server.type === 'sse') create = (scope) => new ScopedSseLink(server, scope, services.home(scope), services, this.logger, () => link.status());
-    return create ? new ScopedLinks(create, server.common.idleTimeoutMs) : undefined;
+    if (first.scoped) this.isolated++;
+    this.backends.set(server.name, backend);
+    for (const r of replicas) {
+      void r.link.start();
+      if (this.logLevel !== undefined) r.link.setLogLevel(this.logLevel);
+    }
   }
 
   private async remove(name: string): Promise<void> {
@@ -275,10 +291,11 @@ export class Upstreams {
     if (!backend) return;
     this.backends.delete(name);
     if (backend.scoped) this.isolated--;
-    this.generations.delete(name);
+    for (const r of backend.replicas) this.generations.delete(replicaKey(name, r.id));
+    backend.routing?.close();
     this.catalog.drop(name);
     this.scopedCatalogs.serverChanged(name);
-    await Promise.all([backend.link.close(), backend.scoped?.close()]);
+    await Promise.all(backend.replicas.map((r) => r.close()));
   }
 
   /**
@@ -292,12 +309,21 @@ export class Upstreams {
     else this.events.unattributed(name, method, kind);
   }
 
-  private onStatus(name: string, status: LinkStatus): void {
+  /** A replica of a replicated server came back into rotation: the server's lists are fetched from every replica again. */
+  private relist(backend: Backend): void {
+    if (this.backends.get(backend.name) !== backend || !backend.ready) return;
+    this.readyAt.set(backend.name, Date.now());
+    for (const kind of LIST_KINDS) if (servesKind(backend.capabilities, kind)) void this.refresh(backend, kind);
+  }
+
+  /** A replica's shared link changed state: one that is ready as a new process or session has its lists (re)fetched. */
+  private onStatus(name: string, replica: string, status: LinkStatus): void {
     this.events.status(name, status);
     const backend = this.backends.get(name);
     if (!backend || status.state !== 'ready') return;
-    if (this.generations.get(name) === status.generation) return;
-    this.generations.set(name, status.generation);
+    const key = replicaKey(name, replica);
+    if (this.generations.get(key) === status.generation) return;
+    this.generations.set(key, status.generation);
     this.readyAt.set(name, Date.now());
     this.scopedCatalogs.serverChanged(name);
     for (const kind of LIST_KINDS) {
@@ -346,7 +372,8 @@ export class Upstreams {
   private async fetchScoped(server: string, kind: ListKind, scope: UpstreamScope, key: string): Promise<JsonObject[]> {
     const backend = this.backends.get(server);
     if (!backend) return [];
-    const load = () => fetchAllPages(backend, kind, scope);
+    // With several replicas, through the client's session on the replica that holds it (or opens it).
+    const load = async () => fetchAllPages(backend, kind, scope, backend.routing ? await backend.routing.scopedReplica(scope, undefined) : undefined);
     try {
       if (!this.lists || key.startsWith('own:')) return await load();
       const since = Math.max((this.readyAt.get(server) ?? 0) - LIST_CACHE_SKEW_MS, this.changedAt.get(`${server}\0${kind}`) ?? 0);
@@ -388,13 +415,16 @@ export class Upstreams {
     if (!backend.ready) return false;
     const method = KIND_METHOD[kind];
     const items: JsonObject[] = [];
-    const load = () => fetchAllPages(backend, kind, undefined);
+    // With several replicas, from each that may take calls: they must agree (list-agreement.ts).
+    const load = () => (backend.routing ? backend.routing.list(kind, (replica) => fetchAllPages(backend, kind, undefined, replica)) : fetchAllPages(backend, kind, undefined));
     try {
       const key = `${backend.name}\0${kind}`;
       // Another worker's copy counts if it was fetched after this backend (re)started here
       // (minus a little clock skew between workers) and after its last list_changed.
       const since = Math.max((this.readyAt.get(backend.name) ?? 0) - LIST_CACHE_SKEW_MS, this.changedAt.get(key) ?? 0);
-      items.push(...(this.lists ? await this.lists.fetch(`${serverFingerprint(backend.config)}:${kind}`, since, load) : await load()));
+      // A replicated server's lists are cached per set of replicas asked: one that joins makes the cached copy not its.
+      const cacheKey = `${serverFingerprint(backend.config)}:${kind}${backend.routing ? `:${backend.routing.listScope()}` : ''}`;
+      items.push(...(this.lists ? await this.lists.fetch(cacheKey, since, load) : await load()));
     } catch (err) {
       this.logger.warn({ backend: backend.name, method, err: err instanceof Error ? err.message : String(err) }, 'could not fetch a backend list');
       return false;
@@ -409,13 +439,13 @@ export class Upstreams {
   }
 }
 
-/** Every page of one list, through the gateway's session or (with `scope`) a client's own. */
-async function fetchAllPages(backend: Backend, kind: ListKind, scope: UpstreamScope | undefined): Promise<JsonObject[]> {
+/** Every page of one list, through the gateway's session or (with `scope`) a client's own, on `replica` (default: the first). */
+async function fetchAllPages(backend: Backend, kind: ListKind, scope: UpstreamScope | undefined, replica?: Replica): Promise<JsonObject[]> {
   const ctx: CallContext = { clientCapabilities: {}, logLevel: undefined, hooks: REFUSE_ALL, acceptInputRequired: false, signal: undefined, group: scope?.key ?? 'gateway', scope };
   const out: JsonObject[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_LIST_PAGES; page++) {
-    const result = await backend.call(KIND_METHOD[kind], cursor === undefined ? undefined : { cursor }, ctx);
+    const result = await backend.call(KIND_METHOD[kind], cursor === undefined ? undefined : { cursor }, ctx, replica);
     const list = result[kind];
     if (Array.isArray(list)) for (const item of list) if (isObject(item)) out.push(item);
     cursor = typeof result.nextCursor === 'string' && result.nextCursor.length > 0 ? result.nextCursor : undefined;

@@ -6,16 +6,24 @@
  * Backend-to-client requests get a primary-side id (`sid`) so the worker's
  * answer finds its way back to the child's original request id.
  *
+ * `b` names a stdio replica: the primary runs one host (and one pool) per
+ * replica of a server, and `b` is the replica key `<server>/<id>`
+ * (stdioWireName; a server with one replica is `<server>/1`).
+ *
  * `s` names an upstream scope (src/gateway/upstream-scope.ts): a message with
  * one is about that client's own child from the server's pool, not the
  * node's shared child. A scoped call carries what opening a child for the
  * scope needs (`c`: the client's capabilities; `lv`: its log level) and the
  * child instance the client last used (`x`), so the primary can say when the
- * client's backend state was lost (`reset`).
+ * client's backend state was lost (`reset`); `f` says that instance ran on
+ * another replica, so a child this replica's pool still holds for the scope
+ * is older than the client's state and is replaced.
  */
 import type { JsonObject, JsonRpcErrorObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
 import type { WireError } from '../mcp/errors.js';
 import type { LogLevel } from '../mcp/versions.js';
+import type { HealthSnapshot } from '../state/store.js';
+import { replicaKey, serverOfReplicaKey } from '../policy/replica-set.js';
 
 export interface BackendStatusWire {
   name: string;
@@ -37,11 +45,11 @@ export interface BackendStatusWire {
 
 export type WorkerToPrimary =
   | { t: 'hello'; worker: number }
-  | { t: 'call'; id: number; b: string; m: string; p?: JsonObject; g: string; s?: string; c?: JsonObject; lv?: LogLevel; x?: string; e?: Record<string, string> }
+  | { t: 'call'; id: number; b: string; m: string; p?: JsonObject; g: string; s?: string; c?: JsonObject; lv?: LogLevel; x?: string; f?: boolean; e?: Record<string, string> }
   | { t: 'cancel'; id: number; reason: string }
   | { t: 'notify'; b: string; m: string; p?: JsonObject; s?: string }
   | { t: 'answer'; b: string; sid: number; r?: JsonObject; e?: JsonRpcErrorObject }
-  | { t: 'sub'; id: number; b: string; uri: string; on: boolean; s?: string; c?: JsonObject; x?: string }
+  | { t: 'sub'; id: number; b: string; uri: string; on: boolean; s?: string; c?: JsonObject; x?: string; f?: boolean }
   | { t: 'level'; b: string; level: LogLevel | null; s?: string }
   /** The scope's client session ended: its child is stopped now. */
   | { t: 'release'; b: string; s: string };
@@ -52,4 +60,15 @@ export type PrimaryToWorker =
   | { t: 'ask'; sid: number; b: string; m: string; p?: JsonObject; rel?: number; s?: string }
   | { t: 'status'; s: BackendStatusWire }
   /** A shared child sent a message that names no call: refused or dropped, counted by the worker told. */
-  | { t: 'unattributed'; b: string; m: string; kind: 'request' | 'notification' };
+  | { t: 'unattributed'; b: string; m: string; kind: 'request' | 'notification' }
+  /**
+   * A replica's health as this node's prober judged it, for workers whose
+   * store is in-process (no Redis: they cannot hear the prober's store).
+   */
+  | { t: 'health'; replica: string; state: HealthSnapshot };
+
+/** The wire name of a stdio replica: its replica key. */
+export const stdioWireName = replicaKey;
+
+/** The server a wire name belongs to. */
+export const serverOfWire = serverOfReplicaKey;

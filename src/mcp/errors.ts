@@ -101,6 +101,12 @@ export type ErrorName = keyof typeof ERRORS;
  * count against its circuit breaker.
  */
 export const NOT_READY = Object.freeze({ notReady: true });
+/**
+ * `data` of a backend fault where the request never reached the backend (the
+ * connection failed before it was established): a fault of the backend for
+ * its breaker, but the request may be sent elsewhere whatever it is.
+ */
+export const UNSENT = Object.freeze({ unsent: true });
 
 export function isGatewayCode(code: number): boolean {
   return code >= GATEWAY_CODE_MIN && code <= GATEWAY_CODE_MAX;

@@ -120,6 +120,14 @@ export const replicaEjections = new client.Counter({
   labelNames: ['server', 'replica'] as const,
 });
 
+// A node-level 0/1 per replica and list: any worker that saw a difference says so.
+export const replicaListMismatch = new client.Gauge({
+  name: 'only1mcp_replica_list_mismatch',
+  help: '1 while a replica lists something other than what the server\'s other replicas agree on (docs/routing.md), by server, replica and list.',
+  labelNames: ['server', 'replica', 'kind'] as const,
+  aggregator: 'max',
+});
+
 export function countRetry(server: string): void {
   retries.labels(server).inc();
 }

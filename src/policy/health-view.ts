@@ -16,11 +16,29 @@ import { UNKNOWN_HEALTH } from '../state/health-rules.js';
 export class HealthView {
   private readonly snapshots = new Map<string, HealthSnapshot>();
   private readonly unsubscribe: () => void;
+  private readonly listeners = new Set<(replica: string, state: HealthSnapshot) => void>();
 
   constructor(private readonly store: StateStore) {
     this.unsubscribe = store.subscribe(HEALTH_CHANNEL, (m) => {
-      if (m.t === 'health') this.snapshots.set(m.replica, m.state);
+      if (m.t === 'health') this.apply(m.replica, m.state);
     });
+  }
+
+  /**
+   * A replica's new snapshot: from the bus, or from the primary over its
+   * channel when the store is in-process (the prober's store is then not
+   * this worker's). Listeners hear state changes.
+   */
+  apply(replica: string, state: HealthSnapshot): void {
+    const before = this.snapshots.get(replica)?.state ?? 'unknown';
+    this.snapshots.set(replica, state);
+    if (state.state !== before) for (const listener of this.listeners) listener(replica, state);
+  }
+
+  /** Told of each replica whose state changed; returns the unsubscribe. */
+  onChange(listener: (replica: string, state: HealthSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Reads these replicas' snapshots from the store; with the store unreachable, keeps what it has. */

@@ -12,7 +12,7 @@
  * outage into a full one. State is per worker (it judges the calls it made).
  */
 import { isBackendFault } from './circuit-breaker.js';
-import { reachedBackend } from './retry-policy.js';
+import { refusedLocally } from './retry-policy.js';
 import type { Send } from './breaker-policy.js';
 
 export const OUTLIER_CONSECUTIVE_FAULTS = 3;
@@ -39,6 +39,19 @@ export class OutlierDetector {
   admits(key: string, now = Date.now()): boolean {
     const r = this.records.get(key);
     return r === undefined || r.until <= now;
+  }
+
+  /**
+   * Back in rotation now: the active checks saw the replica come back,
+   * fresher evidence than the faults that ejected it. Its ejection count
+   * stays, so a replica that keeps failing is still ejected for longer.
+   */
+  reinstate(key: string, now = Date.now()): void {
+    const r = this.records.get(key);
+    if (!r) return;
+    // Ending now (not 0) keeps the clock of OUTLIER_FORGET_MS running from here.
+    if (r.until > now) r.until = now;
+    r.consecutive = 0;
   }
 
   /** Ejected replicas and until when, for the admin view. */
@@ -78,8 +91,9 @@ export class OutlierDetector {
 /**
  * Records each attempt's outcome for the replica it went to: backend faults
  * count against it; an answer (a result, or the backend's own error) ends
- * its run of faults; a refusal before anything was sent (not ready, circuit
- * open) says nothing about it either way.
+ * its run of faults; a refusal made here without trying it (not ready,
+ * circuit open) says nothing about it either way. A connection it refused is
+ * a fault.
  */
 export function withOutlierDetection<T>(detector: OutlierDetector, key: string, send: Send<T>, onEject?: () => void): Send<T> {
   return async () => {
@@ -88,7 +102,7 @@ export function withOutlierDetection<T>(detector: OutlierDetector, key: string, 
       detector.record(key, false);
       return result;
     } catch (err) {
-      if (reachedBackend(err) && detector.record(key, isBackendFault(err))) onEject?.();
+      if (!refusedLocally(err) && detector.record(key, isBackendFault(err))) onEject?.();
       throw err;
     }
   };

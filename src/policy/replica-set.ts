@@ -33,6 +33,12 @@ export function replicaKey(server: string, replicaId: string): string {
   return `${server}/${replicaId}`;
 }
 
+/** The server of a replica key (server names have no "/"; HTTP replica ids do). */
+export function serverOfReplicaKey(key: string): string {
+  const slash = key.indexOf('/');
+  return slash < 0 ? key : key.slice(0, slash);
+}
+
 export class ReplicaState implements Pickable {
   inflight = 0;
   readonly key: string;
@@ -70,12 +76,17 @@ export class ReplicaSet {
 
   /** The replica for a call, or undefined when none may take it. `key` is for consistent-hash. */
   pick(key?: string, options: PickOptions = {}): ReplicaState | undefined {
-    const now = options.now ?? Date.now();
-    const open = this.replicas.filter((r) => !options.exclude?.has(r.id) && passes(this.gates.required, r.key, now));
-    const healthy = open.filter((r) => passes(this.gates.preferred, r.key, now));
-    const pinned = options.prefer === undefined ? undefined : healthy.find((r) => r.id === options.prefer);
+    const pool = this.eligible(options.now, options.exclude);
+    const pinned = options.prefer === undefined ? undefined : pool.find((r) => r.id === options.prefer);
     if (pinned) return pinned;
-    return this.balancer.pick(healthy.length > 0 ? healthy : open, key);
+    return this.balancer.pick(pool, key);
+  }
+
+  /** The replicas a call may go to now: those passing every gate, else (panic) those passing the required ones. */
+  eligible(now = Date.now(), exclude?: ReadonlySet<string>): ReplicaState[] {
+    const open = this.replicas.filter((r) => !exclude?.has(r.id) && passes(this.gates.required, r.key, now));
+    const healthy = open.filter((r) => passes(this.gates.preferred, r.key, now));
+    return healthy.length > 0 ? healthy : open;
   }
 
   /** Runs one attempt on `replica`, counting it in flight meanwhile (least-connections reads the count). */

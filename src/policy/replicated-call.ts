@@ -64,26 +64,30 @@ export class ServerRouting {
   call<T>(method: string, send: (replica: ReplicaState) => Promise<T>, options: { tool?: unknown; key?: KeySource; pinned?: string } = {}): Send<T> {
     const { routing } = this.server.common;
     const name = this.server.name;
-    const key = routing.balance === 'consistent-hash' ? balanceKey(routing.hashKey, options.key ?? {}) : undefined;
+    const key = this.keyFor(options.key ?? {});
     return withRetry<ReplicaState, T>({
       server: name,
       pick: (tried) => this.set.pick(key, { exclude: tried, prefer: options.pinned }),
-      attempt: (replica) =>
-        this.set.run(
-          replica,
-          withTiming(
-            name,
-            withBreaker(
-              this.deps.breakers,
-              replica.key,
-              withOutlierDetection(this.outliers, replica.key, () => send(replica), () => countEjection(name, replica.id)),
-            ),
-          ),
-        ),
+      attempt: (replica) => this.attempt(replica, () => send(replica)),
       idempotent: isIdempotent(method, options.tool, routing.retry.idempotentTools),
       attempts: routing.retry.attempts,
       budget: this.budget,
       onRetry: () => countRetry(name),
     });
+  }
+
+  /** What the balancer hashes for a call (consistent-hash only). */
+  keyFor(source: KeySource): string | undefined {
+    const { routing } = this.server.common;
+    return routing.balance === 'consistent-hash' ? balanceKey(routing.hashKey, source) : undefined;
+  }
+
+  /** One attempt on one replica, without retries: in-flight count → timing → breaker → outlier detection → send. */
+  attempt<T>(replica: ReplicaState, send: Send<T>): Promise<T> {
+    const name = this.server.name;
+    return this.set.run(
+      replica,
+      withTiming(name, withBreaker(this.deps.breakers, replica.key, withOutlierDetection(this.outliers, replica.key, send, () => countEjection(name, replica.id)))),
+    );
   }
 }

@@ -3,8 +3,9 @@
  * attempt goes to a replica the call has not tried yet.
  *
  * - An attempt refused before anything reached the backend (the replica is
- *   not ready, its circuit is open) moves on to another replica, whatever
- *   the request: nothing was sent, so nothing can happen twice.
+ *   not ready, its circuit is open, its connection could not be established)
+ *   moves on to another replica, whatever the request: nothing was sent, so
+ *   nothing can happen twice.
  * - An attempt that failed with a connect error, a 5xx, a timeout or a
  *   dropped connection is retried on another replica only when the request
  *   is idempotent (idempotency.ts), attempts remain, and the retry budget
@@ -63,10 +64,18 @@ export function withRetry<R extends { readonly id: string }, T>(o: RetryOptions<
   };
 }
 
-/** False for refusals made before any byte went to the backend (not ready, circuit open). */
+/** False when no byte went to the backend: refused here (not ready, circuit open), or the connection never opened. */
 export function reachedBackend(err: unknown): boolean {
-  if (!(err instanceof GatewayError)) return true;
-  return err.data?.notReady !== true && err.data?.retryAfterMs === undefined;
+  return !refusedLocally(err) && !(err instanceof GatewayError && err.data?.unsent === true);
+}
+
+/**
+ * True for refusals the gateway made without trying the replica (not ready,
+ * circuit open): they say nothing about it. A connection that could not be
+ * opened is a try, and a fault of the replica.
+ */
+export function refusedLocally(err: unknown): boolean {
+  return err instanceof GatewayError && (err.data?.notReady === true || err.data?.retryAfterMs !== undefined);
 }
 
 export function isRetryable(err: unknown): boolean {

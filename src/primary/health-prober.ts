@@ -67,6 +67,11 @@ export class HealthProber {
     }
   }
 
+  /** The replica keys probed now. */
+  keys(): string[] {
+    return [...this.loops.keys()];
+  }
+
   /** This prober's last view of a replica (by replica key). */
   snapshot(key: string): HealthSnapshot {
     return this.loops.get(key)?.snapshot ?? UNKNOWN_HEALTH;

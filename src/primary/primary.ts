@@ -1,6 +1,7 @@
 /**
  * The primary process: owns what must exist once per node (stdio backend
- * children, the config watcher, the worker pool, the PID file, signals).
+ * children, the health prober, the config watcher, the worker pool, the PID
+ * file, signals).
  *
  * SIGTERM/SIGINT drain: workers stop accepting and finish in-flight work,
  * then stdio children get stdin EOF, SIGTERM, SIGKILL in turn, and the
@@ -12,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StdioServer } from './stdio-server.js';
+import { NodeHealth } from './node-health.js';
 import { WorkerPool } from './worker-pool.js';
 import { flushLog, type Logger } from '../observe/log.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
@@ -66,6 +68,9 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const stdio = new StdioServer(logger);
   await stdio.listen();
   await stdio.apply(stdioConfigs(config));
+  // After the hosts exist: stdio replicas are pinged through them.
+  const health = new NodeHealth(config.redisUrl, stdio, logger);
+  health.apply(config);
 
   let pool: WorkerPool | undefined;
   const secret = await sharedStateKey(config.redisUrl, logger, (key) => pool?.setStateKey(key.toString('hex')));
@@ -87,6 +92,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       // The store and the port are fixed for the life of the process.
       config = { ...next, redisUrl: config.redisUrl, workers: config.workers, listen: { ...next.listen, port } };
       await stdio.apply(stdioConfigs(config));
+      health.apply(config);
       pool.reconfigure(config);
       logger.info({ why, servers: config.servers.length }, 'configuration reloaded');
     } catch (err) {
@@ -102,6 +108,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     logger.info({ signal }, 'draining');
     watcher?.close();
     await pool.drain(DRAIN_TIMEOUT_MS);
+    await health.stop();
     await stdio.stop();
     secret.stop();
     await state.embedded?.stop();

@@ -26,7 +26,7 @@ import type { ClientAsks } from './client-asks.js';
 import { StderrTail } from './stderr-tail.js';
 import { STDIO_RESTART_MAX_MS, STDIO_RESTART_MIN_MS } from '../config/defaults.js';
 import type { StdioServerConfig } from '../config/model.js';
-import type { BackendStatusWire } from '../ipc/stdio-protocol.js';
+import { stdioWireName, type BackendStatusWire } from '../ipc/stdio-protocol.js';
 import type { Logger } from '../observe/log.js';
 
 export type { WorkerPort } from './worker-calls.js';
@@ -64,7 +64,12 @@ export class StdioHost {
   private stderrTail = new StderrTail();
   private previousTail: string[] = [];
 
-  constructor(readonly config: StdioServerConfig, private readonly deps: StdioDeps) {}
+  /** The replica's name on the worker channels (its replica key, `<server>/<id>`). */
+  readonly wire: string;
+
+  constructor(readonly config: StdioServerConfig, private readonly deps: StdioDeps, readonly replica = '1') {
+    this.wire = stdioWireName(config.name, replica);
+  }
 
   get name(): string {
     return this.config.name;
@@ -78,7 +83,7 @@ export class StdioHost {
   status(): BackendStatusWire {
     const id = this.identity;
     const s: BackendStatusWire = {
-      name: this.name,
+      name: this.wire,
       state: this.state,
       restarts: this.restarts,
       invalidLines: this.session?.child.invalidLines ?? 0,
@@ -193,7 +198,7 @@ export class StdioHost {
       onServerRequest: (r, owner) => this.onServerRequest(session, r, owner),
       onExit: (why) => this.onExit(session, why),
       onStderr: (line) => tail.push(line),
-    }, this.deps.logger, HOST_OWNER, `o1m-${this.name}-`);
+    }, this.deps.logger, HOST_OWNER, `o1m-${this.name}-${this.replica}-`);
     this.session = session;
     this.backoff.started();
     void this.open(session);
@@ -204,7 +209,7 @@ export class StdioHost {
       const identity = await session.open(this.config.common.protocol, undefined, this.config.common.connectTimeoutMs);
       if (this.session !== session) return;
       this.lastError = undefined;
-      this.deps.logger.info({ backend: this.name, era: identity.era, protocolVersion: identity.protocolVersion, pid: session.pid, server: identity.serverInfo }, 'stdio backend ready');
+      this.deps.logger.info({ backend: this.name, replica: this.replica, era: identity.era, protocolVersion: identity.protocolVersion, pid: session.pid, server: identity.serverInfo }, 'stdio backend ready');
       this.setState('ready');
       this.level.reset(identity);
       if (identity.era === 'modern') this.listen(session, identity);
@@ -214,7 +219,7 @@ export class StdioHost {
       // A child that already exited failed the handshake because it died: its exit is the reason shown.
       if (this.session !== session || !session.alive) return;
       this.lastError = err instanceof Error ? err.message : String(err);
-      this.deps.logger.error({ backend: this.name, err: this.lastError }, 'stdio backend handshake failed');
+      this.deps.logger.error({ backend: this.name, replica: this.replica, err: this.lastError }, 'stdio backend handshake failed');
       void session.child.stop();
     }
   }
@@ -248,7 +253,7 @@ export class StdioHost {
     this.lastError = why;
     const delay = this.backoff.failed();
     this.restarts++;
-    this.deps.logger.warn({ backend: this.name, why, restartInMs: delay, restarts: this.restarts }, 'stdio backend exited; restarting');
+    this.deps.logger.warn({ backend: this.name, replica: this.replica, why, restartInMs: delay, restarts: this.restarts }, 'stdio backend exited; restarting');
     this.setState('restarting');
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
@@ -259,21 +264,21 @@ export class StdioHost {
 
   private onNotification(message: JsonRpcNotification, owner: Owner | undefined): void {
     if (owner) {
-      if (owner.worker) owner.worker.send({ t: 'event', b: this.name, n: message, rel: owner.id });
+      if (owner.worker) owner.worker.send({ t: 'event', b: this.wire, n: message, rel: owner.id });
       return;
     }
     if (message.method === 'notifications/message') {
-      unattributed(this.deps, this.name, message.method, 'notification');
+      unattributed(this.deps, this.wire, message.method, 'notification');
       return;
     }
-    for (const worker of this.deps.workers()) worker.send({ t: 'event', b: this.name, n: message });
+    for (const worker of this.deps.workers()) worker.send({ t: 'event', b: this.wire, n: message });
   }
 
   private onServerRequest(session: ChildSession<Owner>, message: JsonRpcRequest, owner: Owner | undefined): Promise<JsonObject> {
     if (message.method === 'ping') return Promise.resolve({});
     const worker = owner?.worker;
-    if (!owner || !worker) return Promise.reject(unattributed(this.deps, this.name, message.method, 'request'));
-    const ask = { t: 'ask' as const, b: this.name, m: message.method, rel: owner.id, ...(message.params === undefined ? {} : { p: message.params }) };
+    if (!owner || !worker) return Promise.reject(unattributed(this.deps, this.wire, message.method, 'request'));
+    const ask = { t: 'ask' as const, b: this.wire, m: message.method, rel: owner.id, ...(message.params === undefined ? {} : { p: message.params }) };
     return this.deps.asks.ask(worker, session, ask);
   }
 
@@ -294,10 +299,11 @@ export async function subscribeOnChild(session: ChildSession<Owner>, uri: string
  * A message from a shared child that names no call and so belongs to no one
  * client: it is refused (a request) or dropped (a log message), never guessed
  * onto a client. One worker is told, so that it counts it and logs it once.
+ * `wire`: the replica's wire name.
  */
-export function unattributed(deps: StdioDeps, backend: string, method: string, kind: 'request' | 'notification'): UpstreamRpcError {
+export function unattributed(deps: StdioDeps, wire: string, method: string, kind: 'request' | 'notification'): UpstreamRpcError {
   for (const worker of deps.workers()) {
-    worker.send({ t: 'unattributed', b: backend, m: method, kind });
+    worker.send({ t: 'unattributed', b: wire, m: method, kind });
     break;
   }
   return new UpstreamRpcError(-32603, `only1mcp cannot attribute ${method} to one client: it arrived while no single client session had a call in flight on this backend`);

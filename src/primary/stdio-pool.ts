@@ -20,6 +20,7 @@ import { HOST_OWNER, failResult, type Owner, type ResultExtra, type WorkerPort }
 import { subscribeOnChild, type StdioDeps } from './stdio-host.js';
 import type { StdioServerConfig } from '../config/model.js';
 import { redactScope } from '../gateway/upstream-scope.js';
+import { stdioWireName } from '../ipc/stdio-protocol.js';
 
 /** How often idle children are looked for; at most this much past their idle timeout they go. */
 export const POOL_REAP_INTERVAL_MS = 15_000;
@@ -44,6 +45,8 @@ export interface ScopedCall {
   expect: string | undefined;
   /** The principal's own environment (auth.upstream) for a child started now. */
   env?: Readonly<Record<string, string>> | undefined;
+  /** That instance ran on another replica: a child this pool holds for the scope is older than the client's state. */
+  fresh?: boolean | undefined;
 }
 
 export class StdioPool {
@@ -52,7 +55,18 @@ export class StdioPool {
   private stopping = false;
   private capLogged = false;
 
-  constructor(readonly config: StdioServerConfig, private readonly deps: StdioDeps, private readonly now: () => number = Date.now) {
+  /** The replica's name on the worker channels (its replica key). */
+  readonly wire: string;
+
+  constructor(
+    readonly config: StdioServerConfig,
+    private readonly deps: StdioDeps,
+    readonly replica = '1',
+    /** Per-client children of the whole server on this node (every replica's pool): what maxProcesses caps. */
+    private readonly serverSize: () => number = () => this.size,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.wire = stdioWireName(config.name, replica);
     this.reaper = setInterval(() => this.reap(), Math.min(POOL_REAP_INTERVAL_MS, this.config.common.idleTimeoutMs));
     this.reaper.unref();
   }
@@ -90,8 +104,13 @@ export class StdioPool {
   private acquire(worker: WorkerPort, call: ScopedCall): { child: ScopedChild; extra: ResultExtra } | GatewayError {
     if (this.stopping) return new GatewayError('GW_ERR_SHUTTING_DOWN', `backend ${this.name} is stopping`);
     let child = this.children.get(call.scope);
+    if (child && call.fresh && call.expect !== child.inst) {
+      // The client moved here from another replica and back: this child holds what it had before, not its latest state.
+      this.release(call.scope, 'its client\'s session moved to another replica meanwhile');
+      child = undefined;
+    }
     if (!child) {
-      if (this.children.size >= this.config.common.maxProcesses) return this.capError();
+      if (this.serverSize() >= this.config.common.maxProcesses) return this.capError();
       child = this.spawn(call.scope, call.capabilities, call.env);
     }
     const extra: ResultExtra = { inst: child.inst };
@@ -128,12 +147,12 @@ export class StdioPool {
     if (child) void child.opened.then(() => this.applyLevel(child, level), () => undefined);
   }
 
-  /** The scope's client session ended. */
-  release(scope: string): void {
+  /** The scope's client session ended (or, `why`, its state lives elsewhere now). */
+  release(scope: string, why = 'its client session ended'): void {
     const child = this.children.get(scope);
     if (!child) return;
     this.children.delete(scope);
-    this.deps.logger.info({ backend: this.name, scope: redactScope(scope), pid: child.session.pid }, 'stopping a per-client backend process: its client session ended');
+    this.deps.logger.info({ backend: this.name, replica: this.replica, scope: redactScope(scope), pid: child.session.pid }, `stopping a per-client backend process: ${why}`);
     void child.session.stop(new GatewayError('GW_ERR_SESSION_NOT_FOUND', 'the client session ended'));
   }
 
@@ -158,7 +177,7 @@ export class StdioPool {
       onNotification: (n, owner) => this.onNotification(scope, child, n, owner),
       onServerRequest: (r, owner) => this.onServerRequest(scope, child, r, owner),
       onExit: (why) => this.onExit(scope, child, why),
-    }, this.deps.logger, HOST_OWNER, `o1m-${this.name}-${inst}-`);
+    }, this.deps.logger, HOST_OWNER, `o1m-${this.name}-${this.replica}-${inst}-`);
     // Only 2025-era servers are pooled (a 2026-07-28 server keeps no session to isolate), so no discover probe.
     const opened = session.open('legacy', capabilities, this.config.common.connectTimeoutMs).then(() => {
       this.deps.logger.info({ backend: this.name, scope: redactScope(scope), pid: session.pid, processes: this.children.size }, 'started a per-client backend process');
@@ -193,21 +212,21 @@ export class StdioPool {
 
   private onNotification(scope: string, child: ScopedChild, message: JsonRpcNotification, owner: Owner | undefined): void {
     if (owner?.worker) {
-      owner.worker.send({ t: 'event', b: this.name, n: message, rel: owner.id });
+      owner.worker.send({ t: 'event', b: this.wire, n: message, rel: owner.id });
       return;
     }
     if (owner) return;
-    this.workerFor(child)?.send({ t: 'event', b: this.name, n: message, s: scope });
+    this.workerFor(child)?.send({ t: 'event', b: this.wire, n: message, s: scope });
   }
 
   private onServerRequest(scope: string, child: ScopedChild, message: JsonRpcRequest, owner: Owner | undefined): Promise<JsonObject> {
     if (message.method === 'ping') return Promise.resolve({});
     child.lastUsed = this.now();
     const params = message.params === undefined ? {} : { p: message.params };
-    if (owner?.worker) return this.deps.asks.ask(owner.worker, child.session, { t: 'ask', b: this.name, m: message.method, rel: owner.id, ...params });
+    if (owner?.worker) return this.deps.asks.ask(owner.worker, child.session, { t: 'ask', b: this.wire, m: message.method, rel: owner.id, ...params });
     const worker = this.workerFor(child);
     if (!worker) return Promise.reject(new GatewayError('GW_ERR_CLIENT_NO_ANSWER', 'no worker is connected to reach the client'));
-    return this.deps.asks.ask(worker, child.session, { t: 'ask', b: this.name, m: message.method, s: scope, ...params });
+    return this.deps.asks.ask(worker, child.session, { t: 'ask', b: this.wire, m: message.method, s: scope, ...params });
   }
 
   private onExit(scope: string, child: ScopedChild, why: string): void {

@@ -91,7 +91,7 @@ export type BusMessage =
   | { t: 'health'; replica: string; state: HealthSnapshot }
   | { t: 'list'; key: string }
   /** A scoped backend operation for the worker that holds the scope's backend session (src/gateway/scope-relay.ts). */
-  | { t: 'rcall'; rid: string; replyTo: string; b: string; scope: JsonObject; op: 'call' | 'notify' | 'level' | 'sub' | 'unsub' | 'release'; m?: string; p?: JsonObject; g?: string; lv?: string; timeoutMs?: number; mt?: number; uri?: string; cr?: JsonObject }
+  | { t: 'rcall'; rid: string; replyTo: string; b: string; ri?: string; scope: JsonObject; op: 'call' | 'notify' | 'level' | 'sub' | 'unsub' | 'release'; m?: string; p?: JsonObject; g?: string; lv?: string; timeoutMs?: number; mt?: number; uri?: string; cr?: JsonObject }
   | { t: 'rnote'; rid: string; n: JsonObject }
   | { t: 'rask'; rid: string; aid: number; m: string; p?: JsonObject }
   | { t: 'ranswer'; rid: string; aid: number; r?: JsonObject; e?: JsonObject }

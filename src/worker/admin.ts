@@ -68,6 +68,8 @@ function catalogView(reply: Reply, upstreams: Upstreams): void {
         lastError: s.lastError,
         restarts: s.process?.restarts,
         stderr: s.stderrTail,
+        // Several replicas: each one's state, health, circuit, ejection and list agreement, as this worker sees them.
+        replicas: b.routing?.view(),
       };
     });
     const catalog: Record<string, unknown> = { servers };

@@ -22,6 +22,7 @@ import { RemoteResume } from '../gateway/remote-resume.js';
 import { ListCache } from '../policy/list-cache.js';
 import { JsonOffload } from './offload/json-offload.js';
 import { CircuitBreakers } from '../policy/circuit-breaker.js';
+import { HealthView } from '../policy/health-view.js';
 import { ContextService } from '../gateway/context-service.js';
 import os from 'node:os';
 import { StateSealer } from '../gateway/request-state.js';
@@ -91,7 +92,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       .catch((err: unknown) => logger.error({ err: String(err), kind }, 'could not announce a list change')),
   );
   const workerId = `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const relay = new ScopeRelay(store, workerId, (server, scope) => upstreams.get(server)?.scoped?.get(scope), logger);
+  const relay = new ScopeRelay(store, workerId, (server, scope, replica) => {
+    const backend = upstreams.get(server);
+    return (replica === undefined ? backend?.replicas[0] : backend?.replica(replica))?.scoped?.get(scope);
+  }, logger);
   const unattributed = unattributedLog(logger);
   const scopeServices = new WorkerScopeServices({
     sessions,
@@ -102,12 +106,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     unattributed,
   });
   primary.setScopeServices(scopeServices);
+  const breakers = new CircuitBreakers(store, logger);
+  // Replica health as the primaries' probes judge it: from the store's bus, or from this node's primary when the store is in-process.
+  const replicaHealth = new HealthView(store);
+  if (store.kind !== 'redis') primary.onHealth((replica, state) => replicaHealth.apply(replica, state));
   const upstreams: Upstreams = new Upstreams(config, primary, logger, {
     listChanged: (kind) => announcer.changed(kind),
     resourceUpdated: (_backend, params) => hub.resourceUpdated(params),
     unattributed,
     status: (name, status) => health?.onBackendStatus(name, status),
-  }, lists, scopeServices);
+  }, lists, scopeServices, { breakers, health: replicaHealth });
   health = new Health(() => upstreams.all());
   const h0 = health;
   if (store.kind === 'redis') {
@@ -129,7 +137,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     );
   });
   const held = new HeldCalls(sealer, workerId);
-  const breakers = new CircuitBreakers(store, logger);
   const identityFor = (c: GatewayConfig): Identity =>
     createIdentity(c.auth, { store, localShare: 1 / (c.workers > 0 ? c.workers : os.availableParallelism()), warn: (message) => logger.warn(message) });
   const access = new Access(identityFor(config));
@@ -208,6 +215,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       announcer.close();
       relay.close();
       await access.current.close();
+      replicaHealth.close();
+      breakers.close();
       await offload.close();
       sessions.close();
       await upstreams.close();

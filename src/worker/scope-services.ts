@@ -91,12 +91,12 @@ export class WorkerScopeServices implements ScopeServices {
     return session.ask((m) => session.notify(m), method, params);
   }
 
-  relay(owner: string, server: string, scope: UpstreamScope, call: LinkCall): Promise<JsonObject> {
-    return this.deps.relay.call(owner, server, scope, call);
+  relay(owner: string, server: string, scope: UpstreamScope, call: LinkCall, replica: string): Promise<JsonObject> {
+    return this.deps.relay.call(owner, server, scope, call, replica);
   }
 
-  relayOp(owner: string, server: string, scope: UpstreamScope, op: 'notify' | 'level' | 'sub' | 'unsub' | 'release', extra?: { m?: string; p?: JsonObject; lv?: string; uri?: string }): Promise<void> {
-    return this.deps.relay.op(owner, server, scope, op, extra);
+  relayOp(owner: string, server: string, scope: UpstreamScope, op: 'notify' | 'level' | 'sub' | 'unsub' | 'release', extra: { m?: string; p?: JsonObject; lv?: string; uri?: string }, replica: string): Promise<void> {
+    return this.deps.relay.op(owner, server, scope, op, extra, replica);
   }
 }
 

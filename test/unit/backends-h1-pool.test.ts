@@ -171,11 +171,20 @@ describe('H1Pool', () => {
     expect(errors).toEqual([]); // the caller that aborts already knows
   });
 
-  it('reports a refused connection', async () => {
+  it('reports a refused connection, as unsent (nothing reached the server)', async () => {
     const server = await rawServer(() => undefined);
     closers.splice(0).forEach((c) => c()); // nothing listens there any more
     const p = pool(server.port);
     await expect(fetchVia(p)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(fetchVia(p)).rejects.toMatchObject({ code: 'ECONNREFUSED', unsent: true });
+  });
+
+  it('does not call a request unsent once its connection was established (the server may have acted on it)', async () => {
+    const server = await rawServer((_r, socket) => socket.destroy());
+    const p = pool(server.port);
+    const err = (await fetchVia(p).catch((e: unknown) => e)) as Error & { unsent?: boolean };
+    expect(err).toBeInstanceOf(Error);
+    expect(err.unsent).not.toBe(true);
   });
 
   it('streams a chunked SSE body from node:http as it is written', async () => {

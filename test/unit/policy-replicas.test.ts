@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { GatewayError, NOT_READY } from '../../src/mcp/errors.js';
+import { GatewayError, NOT_READY, UNSENT } from '../../src/mcp/errors.js';
 import { UpstreamRpcError } from '../../src/backends/rpc-connection.js';
 import { MemoryStore } from '../../src/state/memory-store.js';
 import { CircuitBreakers } from '../../src/policy/circuit-breaker.js';
@@ -104,6 +104,25 @@ describe('OutlierDetector', () => {
     expect([d.admits('a'), ejected]).toEqual([false, 1]);
   });
 
+  it('counts a connection the replica refused (unsent) as a fault: a dead replica is ejected though nothing reached it', async () => {
+    const d = new OutlierDetector(2);
+    for (let i = 0; i < OUTLIER_CONSECUTIVE_FAULTS; i++) {
+      await withOutlierDetection(d, 'a', () => Promise.reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'ECONNREFUSED', UNSENT)))().catch(() => undefined);
+    }
+    expect(d.admits('a')).toBe(false);
+  });
+
+  it('reinstates an ejected replica at once (the active checks saw it back), keeping its count of ejections', () => {
+    const d = new OutlierDetector(2);
+    for (let i = 0; i < OUTLIER_CONSECUTIVE_FAULTS; i++) d.record('a', true, T0);
+    expect(d.admits('a', T0 + 1)).toBe(false);
+    d.reinstate('a', T0 + 1);
+    expect(d.admits('a', T0 + 1)).toBe(true);
+    // Failing again soon: ejected for twice the base time, as a repeat offender.
+    for (let i = 0; i < OUTLIER_CONSECUTIVE_FAULTS; i++) d.record('a', true, T0 + 2);
+    expect(d.ejected(T0 + 2)).toEqual([{ key: 'a', until: T0 + 2 + 2 * OUTLIER_BASE_EJECTION_MS, ejections: 2 }]);
+  });
+
   it('does not let a refusal before sending break a run of faults (it says nothing about the replica)', async () => {
     const d = new OutlierDetector(2);
     const run = (err: unknown) => withOutlierDetection(d, 'a', () => Promise.reject(err))().catch(() => undefined);
@@ -164,6 +183,29 @@ describe('HealthView', () => {
   });
 });
 
+describe('HealthView changes', () => {
+  it('tells listeners of each change of state (not of a count moving), from the bus or applied by the primary', async () => {
+    const store = memoryStore();
+    const view = new HealthView(store);
+    const heard: string[] = [];
+    const stop = view.onChange((replica, state) => heard.push(`${replica}:${state.state}`));
+    const policy = { healthyThreshold: 1, unhealthyThreshold: 2, ttlMs: 60_000 };
+    await store.healthProbe('fx/a', true, policy, T0);
+    await store.healthProbe('fx/a', true, policy, T0 + 1);
+    await store.healthProbe('fx/a', false, policy, T0 + 2);
+    await store.healthProbe('fx/a', false, policy, T0 + 3);
+    await flush();
+    // In-process state: the primary's own store is another one, so it sends changes over the worker channel.
+    view.apply('fx/b', { state: 'unhealthy', passes: 0, failures: 2, since: T0 });
+    view.apply('fx/b', { state: 'unhealthy', passes: 0, failures: 3, since: T0 });
+    stop();
+    view.apply('fx/b', { state: 'healthy', passes: 1, failures: 0, since: T0 + 5 });
+    expect(heard).toEqual(['fx/a:healthy', 'fx/a:unhealthy', 'fx/b:unhealthy']);
+    expect(view.admits('fx/b')).toBe(true);
+    view.close();
+  });
+});
+
 describe('ReplicaSet', () => {
   const replicas = [{ id: 'a', weight: 1 }, { id: 'b', weight: 1 }, { id: 'c', weight: 1 }];
   const rr = () => createBalancer('round-robin', replicas.map((r) => ({ ...r, inflight: 0 })));
@@ -198,6 +240,19 @@ describe('ReplicaSet', () => {
     expect(Array.from({ length: 5 }, () => set.pick(undefined, { prefer: 'b' })!.id)).toEqual(['b', 'b', 'b', 'b', 'b']);
     down.add('fx/b');
     expect(set.pick(undefined, { prefer: 'b' })!.id).not.toBe('b');
+  });
+
+  it('keeps a pinned replica in panic too (no replica passes the preferred gates)', () => {
+    const set = new ReplicaSet('fx', replicas, rr(), { required: [], preferred: [() => false] });
+    expect(Array.from({ length: 4 }, () => set.pick(undefined, { prefer: 'c' })!.id)).toEqual(['c', 'c', 'c', 'c']);
+  });
+
+  it('says which replicas a call may go to now (what lists are fetched from)', () => {
+    const down = new Set(['fx/b']);
+    const set = new ReplicaSet('fx', replicas, rr(), { required: [(key) => key !== 'fx/c'], preferred: [(key) => !down.has(key)] });
+    expect(set.eligible().map((r) => r.id)).toEqual(['a']);
+    down.add('fx/a');
+    expect(set.eligible().map((r) => r.id)).toEqual(['a', 'b']);
   });
 
   it('counts calls in flight per replica, which least-connections reads', async () => {

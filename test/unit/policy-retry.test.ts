@@ -4,7 +4,7 @@
  * which budget, and that a non-idempotent request is never sent twice.
  */
 import { describe, expect, it } from 'vitest';
-import { GatewayError, NOT_READY, type ErrorName } from '../../src/mcp/errors.js';
+import { GatewayError, NOT_READY, UNSENT, type ErrorName } from '../../src/mcp/errors.js';
 import { UpstreamRpcError } from '../../src/backends/rpc-connection.js';
 import { RetryBudget, RETRY_BUDGET_MIN_RETRIES, RETRY_BUDGET_WINDOW_MS } from '../../src/policy/retry-budget.js';
 import { isRetryable, reachedBackend, withRetry } from '../../src/policy/retry-policy.js';
@@ -60,6 +60,14 @@ describe('withRetry: requests that are not idempotent', () => {
     const h = harness(['a', 'b', 'c'], { a: fail('GW_ERR_BACKEND_UNAVAILABLE', { ...NOT_READY }), b: fail('GW_ERR_BACKEND_UNAVAILABLE', { retryAfterMs: 900 }), c: ok('c') }, { idempotent: false });
     await expect(h.call()).resolves.toBe('c');
     expect(h.sent).toEqual(['c']);
+  });
+
+  it('go to another replica when the connection to the first never opened (unsent): nothing reached it', async () => {
+    const h = harness(['a', 'b'], { a: fail('GW_ERR_BACKEND_UNAVAILABLE', { ...UNSENT }), b: ok('b') }, { idempotent: false, attempts: 1 });
+    await expect(h.call()).resolves.toBe('b');
+    expect(h.sent).toEqual(['b']);
+    // Not a retry: the budget and the attempt limit are for requests that reached a backend.
+    expect(h.retried).toEqual([]);
   });
 
   it('under many failing calls: every one reached exactly one backend', async () => {

@@ -21,6 +21,16 @@ describe('README configuration', () => {
   });
 });
 
+describe('README server examples', () => {
+  it('validate as written (isolation, replicas)', () => {
+    const blocks = [...readFileSync(README, 'utf8').matchAll(/```yaml\n(servers:[\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    for (const block of blocks) expect(() => parseConfigText(block, 'README.md', { env: {} }), block).not.toThrow();
+    const replicated = parseConfigText(blocks.find((b) => b.includes('replicas:'))!, 'README.md', { env: {} }).servers[0]!;
+    expect(replicated.replicas.map((r) => r.weight)).toEqual([1, 2]);
+  });
+});
+
 describe('README test command', () => {
   it('is the command .ci/run runs, on a line of its own', () => {
     const setup = /## Set up, run, test[\s\S]*?```sh\n([\s\S]*?)```/.exec(readFileSync(README, 'utf8'))?.[1];

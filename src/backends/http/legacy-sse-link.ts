@@ -101,6 +101,13 @@ export class LegacySseLink implements BackendLink {
     this.level.set(level, this.current.state === 'ready' ? this.current.identity : undefined);
   }
 
+  reconnect(): void {
+    if (this.closed || this.current.state !== 'restarting' || this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.connect();
+  }
+
   async subscribe(uri: string): Promise<void> {
     if (this.subscribed.has(uri)) return;
     this.subscribed.add(uri);
@@ -129,8 +136,10 @@ export class LegacySseLink implements BackendLink {
     let endpointSeen: (url: URL) => void = () => undefined;
     const endpointReady = new Promise<URL>((resolve) => (endpointSeen = resolve));
     const streamDone = this.readStream(conn, endpointSeen);
+    // A stream refused or closed before it named its endpoint fails now (its error is logged), not at the connect timeout.
+    const endedFirst = streamDone.then(() => Promise.reject(STREAM_ENDED));
     try {
-      this.endpoint = await withDeadline(endpointReady, this.config.common.connectTimeoutMs, undefined, () => this.controller?.abort(), `${this.name} endpoint event`);
+      this.endpoint = await withDeadline(Promise.race([endpointReady, endedFirst]), this.config.common.connectTimeoutMs, undefined, () => this.controller?.abort(), `${this.name} endpoint event`);
       const identity = await handshake(
         (method, params, timeoutMs) => {
           const sent = conn.request(method, params, undefined, 'gateway');
@@ -149,7 +158,7 @@ export class LegacySseLink implements BackendLink {
       for (const uri of this.subscribed) await this.call(subscribeCall(uri, true)).catch(() => undefined);
     } catch (err) {
       this.controller.abort();
-      this.lastError(err);
+      if (err !== STREAM_ENDED) this.lastError(err);
     }
     await streamDone;
     conn.failAll(new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name}: the SSE stream closed while the call was in flight`));
@@ -162,7 +171,10 @@ export class LegacySseLink implements BackendLink {
     if (this.closed) return;
     const delay = this.backoff.failed();
     this.setStatus({ ...this.current, state: 'restarting', identity: undefined });
-    this.timer = setTimeout(() => void this.connect(), delay);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.connect();
+    }, delay);
   }
 
   private async readStream(conn: RpcConnection<LinkHooks | undefined>, endpointSeen: (url: URL) => void): Promise<void> {
@@ -215,6 +227,9 @@ export class LegacySseLink implements BackendLink {
     this.events.onStatus(status);
   }
 }
+
+/** The stream ended before the endpoint event: readStream has said why. */
+const STREAM_ENDED = new Error('the SSE stream ended before it named its endpoint');
 
 function unwrap(response: JsonRpcResponse): JsonObject {
   if (isFailure(response)) throw new UpstreamRpcError(response.error.code, response.error.message, response.error.data);

@@ -12,7 +12,7 @@ import { TextDecoder } from 'node:util';
 import type { H1Pool } from './h1/h1-pool.js';
 import type { H1Exchange, H1Handler } from './h1/h1-request.js';
 import type { ResponseHeaders } from './h1/response-parser.js';
-import { GatewayError } from '../../mcp/errors.js';
+import { GatewayError, UNSENT } from '../../mcp/errors.js';
 import { classify, type JsonRpcId, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { SseDecoder } from '../../mcp/sse.js';
 
@@ -194,7 +194,8 @@ function abortError(): Error {
 
 function connectionError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
-  const e = err as { name?: string; code?: string; message?: string };
+  const e = err as { name?: string; code?: string; message?: string; unsent?: boolean };
   if (e.name === 'AbortError') return new GatewayError('GW_ERR_INTERNAL', 'request aborted', { cancelled: true });
-  return new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend connection failed: ${e.code ?? e.name ?? 'error'} ${e.message ?? ''}`.trim());
+  // `unsent`: nothing reached the backend, so another replica may take the request, whatever it is.
+  return new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend connection failed: ${e.code ?? e.name ?? 'error'} ${e.message ?? ''}`.trim(), e.unsent === true ? UNSENT : undefined);
 }

@@ -21,7 +21,7 @@ import { HTTP_RECONNECT_MAX_MS, HTTP_RECONNECT_MIN_MS, StreamableHttpLink } from
 import { LegacySseLink } from './legacy-sse-link.js';
 import { probeTransport, type ProbeOutcome } from './transport-probe.js';
 import { ScopedSseLink } from './scoped-sse-link.js';
-import type { ScopeServices, ScopedLink } from '../link.js';
+import type { ReplicaTag, ScopeServices, ScopedLink } from '../link.js';
 import type { UpstreamScope } from '../../gateway/upstream-scope.js';
 
 type Transport = 'streamable-http' | 'sse';
@@ -60,16 +60,30 @@ export class ProbedHttpLink implements BackendLink {
     return this.decorated;
   }
 
-  /** One client's own session, on the transport the probe found (asked for only once the server is ready). */
-  scoped(scope: UpstreamScope, services: ScopeServices): ScopedLink {
+  /** One client's own session, on the transport the probe found (asked for only once the server is ready), on this link's replica. */
+  scoped(scope: UpstreamScope, services: ScopeServices, replica: ReplicaTag): ScopedLink {
     const inner = this.inner;
-    if (inner instanceof StreamableHttpLink) return inner.scoped(scope, services);
-    if (inner instanceof LegacySseLink) return new ScopedSseLink({ ...this.config, type: 'sse' }, scope, services.home(scope), services, this.logger, () => this.status());
+    if (inner instanceof StreamableHttpLink) return inner.scoped(scope, services, replica);
+    if (inner instanceof LegacySseLink) return new ScopedSseLink({ ...this.config, type: 'sse' }, replica, scope, services.home(scope), services, this.logger, () => this.status());
     throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.own.state}: its transport is not known yet`, NOT_READY);
   }
 
   async start(): Promise<void> {
     await this.probeOnce();
+  }
+
+  /** The replica's checks passed: a probe backing off tries now, an inner link reconnects now. */
+  reconnect(): void {
+    if (this.closed) return;
+    if (this.inner) {
+      this.inner.reconnect?.();
+      return;
+    }
+    // Only while waiting out the backoff (a probe under way has no timer).
+    if (this.own.state !== 'restarting' || this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.probeOnce();
   }
 
   async close(): Promise<void> {
@@ -114,7 +128,10 @@ export class ProbedHttpLink implements BackendLink {
       const delay = this.backoff.failed();
       this.logger.warn({ backend: this.name, err: message, retryInMs: delay }, 'could not probe the transport of a URL-only server');
       this.setOwn({ ...this.own, state: 'restarting', lastError: message });
-      this.timer = setTimeout(() => void this.probeOnce(), delay);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.probeOnce();
+      }, delay);
       return;
     }
     if (this.closed) return;

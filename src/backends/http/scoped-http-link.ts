@@ -9,6 +9,11 @@
  * meanwhile, or opens a new one and the client is told its backend state was
  * reset. What the backend sends outside calls (on the session's GET stream)
  * belongs to this client alone and is delivered to it.
+ *
+ * With several replicas, each has its own pool and these links; the
+ * reference records the replica holding the session, and a link adopts
+ * only sessions of its own replica. A client whose session lived on another
+ * replica (it left rotation) gets a new one here and is told.
  */
 import { GatewayError, NOT_READY } from '../../mcp/errors.js';
 import { isObject, type JsonObject, type JsonRpcMessage } from '../../mcp/jsonrpc.js';
@@ -18,7 +23,7 @@ import { HttpSession, type HttpBackend } from './http-session.js';
 import { levelCall, subscribeCall } from '../subscribe-call.js';
 import { LevelForwarder } from '../log-level.js';
 import type { LogLevel } from '../../mcp/versions.js';
-import type { LinkCall, LinkStatus, ScopeHome, ScopeServices, ScopedLink, UpstreamRef } from '../link.js';
+import { onReplica, type LinkCall, type LinkStatus, type ReplicaTag, type ScopeHome, type ScopeServices, type ScopedLink, type UpstreamRef } from '../link.js';
 import type { UpstreamScope } from '../../gateway/upstream-scope.js';
 
 export class ScopedHttpLink implements ScopedLink {
@@ -32,6 +37,7 @@ export class ScopedHttpLink implements ScopedLink {
 
   constructor(
     private readonly backend: HttpBackend,
+    private readonly replica: ReplicaTag,
     readonly scope: UpstreamScope,
     private readonly home: ScopeHome,
     private readonly services: ScopeServices,
@@ -100,21 +106,38 @@ export class ScopedHttpLink implements ScopedLink {
     if (this.session.sid === undefined) {
       // Opened by another worker only: end it by the stored id.
       const ref = await this.home.ref(this.name).catch(() => undefined);
-      if (ref?.k === 'http') this.adopt(ref);
+      if (ref?.k === 'http' && onReplica(ref, this.replica)) this.adopt(ref);
     }
     await this.session.end();
   }
 
   private ensureOpen(): Promise<void> {
-    if (this.session.identity) return Promise.resolve();
+    if (this.session.identity) return this.replica.siblings ? this.ensureHeld() : Promise.resolve();
     this.opening ??= this.open(undefined).finally(() => (this.opening = undefined));
     return this.opening;
+  }
+
+  private async ensureHeld(): Promise<void> {
+    if (await this.stillHeld()) return;
+    this.opening ??= this.open(undefined).finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  /**
+   * A server with several replicas: whether the session this link holds is
+   * still the client's. It may have moved to another replica meanwhile
+   * (this one left rotation for a while, on this worker or another).
+   */
+  private async stillHeld(): Promise<boolean> {
+    if (this.session.sid === undefined) return true; // a backend that keeps no sessions: nothing to move
+    const ref = await this.home.ref(this.name).catch(() => undefined);
+    return ref === undefined || (ref.k === 'http' && ref.sid === this.session.sid && onReplica(ref, this.replica));
   }
 
   /** Adopts the stored session, or opens a new one (`stale`: the one the backend just forgot). */
   private async open(stale: string | undefined): Promise<void> {
     const ref = await this.home.ref(this.name, stale !== undefined).catch(() => undefined);
-    if (ref?.k === 'http' && ref.sid !== stale) {
+    if (ref?.k === 'http' && ref.sid !== stale && onReplica(ref, this.replica)) {
       this.adopt(ref);
       return;
     }
@@ -134,8 +157,9 @@ export class ScopedHttpLink implements ScopedLink {
       this.started(identity);
       return;
     }
-    this.home.saveRef(this.name, { k: 'http', sid: this.session.sid, pv: identity.protocolVersion, caps: identity.capabilities, info: identity.serverInfo });
-    if (ref?.k === 'http' || stale !== undefined) this.home.reset(this.name, 'the backend forgot its session with this client');
+    this.home.saveRef(this.name, { k: 'http', sid: this.session.sid, pv: identity.protocolVersion, caps: identity.capabilities, info: identity.serverInfo, r: this.replica.id });
+    if (ref?.k === 'http' && !onReplica(ref, this.replica)) this.home.reset(this.name, 'the replica holding its session left rotation, so another replica serves it now');
+    else if (ref?.k === 'http' || stale !== undefined) this.home.reset(this.name, 'the backend forgot its session with this client');
     this.started(identity);
   }
 

@@ -6,13 +6,15 @@
  * arrives on it, so one worker holds it and the others relay their calls to
  * that worker (scope-relay.ts). The holder is named in the scope's home; when
  * it is gone (or its stream ended), the next call opens a new session here
- * and the client is told its backend state was reset.
+ * and the client is told its backend state was reset. The same happens when
+ * the session lived on another replica of the server (`config` is this
+ * replica's: its URL and headers).
  */
 import { randomBytes } from 'node:crypto';
 import { GatewayError, NOT_READY } from '../../mcp/errors.js';
 import type { JsonObject } from '../../mcp/jsonrpc.js';
 import { LegacySseLink } from './legacy-sse-link.js';
-import { OwnerGone, type LinkCall, type LinkStatus, type ScopeHome, type ScopeServices, type ScopedLink, type UpstreamRef } from '../link.js';
+import { OwnerGone, onReplica, type LinkCall, type LinkStatus, type ReplicaTag, type ScopeHome, type ScopeServices, type ScopedLink, type UpstreamRef } from '../link.js';
 import type { LogLevel } from '../../mcp/versions.js';
 import type { HttpServerConfig } from '../../config/model.js';
 import type { UpstreamScope } from '../../gateway/upstream-scope.js';
@@ -25,6 +27,7 @@ export class ScopedSseLink implements ScopedLink {
 
   constructor(
     private readonly config: HttpServerConfig,
+    private readonly replica: ReplicaTag,
     readonly scope: UpstreamScope,
     private readonly home: ScopeHome,
     private readonly services: ScopeServices,
@@ -49,10 +52,11 @@ export class ScopedSseLink implements ScopedLink {
     if (this.serverStatus().state !== 'ready') {
       throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.serverStatus().state}`, NOT_READY);
     }
+    if (this.local && this.replica.siblings) await this.dropIfMoved(this.local);
     const holder = await this.holder();
     if (holder !== undefined) {
       try {
-        return await this.services.relay(holder, this.name, this.scope, call);
+        return await this.services.relay(holder, this.name, this.scope, call, this.replica.id);
       } catch (err) {
         if (!(err instanceof OwnerGone)) throw err;
       }
@@ -76,7 +80,7 @@ export class ScopedSseLink implements ScopedLink {
     const holder = await this.holder();
     if (holder !== undefined) {
       try {
-        await this.services.relayOp(holder, this.name, this.scope, 'sub', { uri });
+        await this.services.relayOp(holder, this.name, this.scope, 'sub', { uri }, this.replica.id);
         return;
       } catch (err) {
         if (!(err instanceof OwnerGone)) throw err;
@@ -102,20 +106,33 @@ export class ScopedSseLink implements ScopedLink {
       return;
     }
     const holder = await this.holder();
-    if (holder !== undefined) await this.services.relayOp(holder, this.name, this.scope, 'release').catch(() => undefined);
+    if (holder !== undefined) await this.services.relayOp(holder, this.name, this.scope, 'release', {}, this.replica.id).catch(() => undefined);
   }
 
-  /** The worker holding this client's session, when it is another one. */
+  /**
+   * A server with several replicas: the client's session may have moved to
+   * another replica since this worker opened one here (this replica left
+   * rotation for a while). The one held here is then not the client's
+   * anymore: it ends, and the next use opens a new one (the client told).
+   */
+  private async dropIfMoved(local: NonNullable<ScopedSseLink['local']>): Promise<void> {
+    const ref = await this.home.ref(this.name).catch(() => undefined);
+    if (ref === undefined || (ref.k === 'sse' && ref.inst === local.inst) || this.local !== local) return;
+    this.local = undefined;
+    await local.link.close();
+  }
+
+  /** The worker holding this client's session on this replica, when it is another one. */
   private async holder(): Promise<string | undefined> {
     if (this.local) return undefined;
     const ref = await this.home.ref(this.name).catch(() => undefined);
-    return ref?.k === 'sse' && ref.worker !== this.services.workerId ? ref.worker : undefined;
+    return ref?.k === 'sse' && ref.worker !== this.services.workerId && onReplica(ref, this.replica) ? ref.worker : undefined;
   }
 
   /** An operation on the held session: here, or relayed to its holder. */
   private async remote(op: 'notify' | 'level' | 'sub' | 'unsub', extra: { m?: string; p?: JsonObject; lv?: string; uri?: string }, here: (link: LegacySseLink) => void | Promise<void>): Promise<void> {
     const holder = await this.holder();
-    if (holder !== undefined) await this.services.relayOp(holder, this.name, this.scope, op, extra).catch(() => undefined);
+    if (holder !== undefined) await this.services.relayOp(holder, this.name, this.scope, op, extra, this.replica.id).catch(() => undefined);
     else if (this.local) await here(this.local.link);
   }
 
@@ -150,9 +167,13 @@ export class ScopedSseLink implements ScopedLink {
         await link.close();
         throw err;
       }
-      const ref: UpstreamRef = { k: 'sse', node: this.services.nodeId, worker: this.services.workerId, inst };
+      const ref: UpstreamRef = { k: 'sse', node: this.services.nodeId, worker: this.services.workerId, inst, r: this.replica.id };
       this.home.saveRef(this.name, ref);
-      if (before?.k === 'sse') this.home.reset(this.name, 'its session with the backend ended (the stream dropped, or the gateway worker holding it is gone)');
+      if (before?.k === 'sse') {
+        this.home.reset(this.name, onReplica(before, this.replica)
+          ? 'its session with the backend ended (the stream dropped, or the gateway worker holding it is gone)'
+          : 'the replica holding its session left rotation, so another replica serves it now');
+      }
     }
     await this.local.ready;
     return this.local.link;

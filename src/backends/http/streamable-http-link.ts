@@ -22,7 +22,7 @@ import { levelCall, subscribeCall } from '../subscribe-call.js';
 import { LevelForwarder } from '../log-level.js';
 import type { LogLevel } from '../../mcp/versions.js';
 import type { HttpServerConfig } from '../../config/model.js';
-import type { BackendLink, LinkCall, LinkEvents, LinkStatus, ScopeServices } from '../link.js';
+import type { BackendLink, LinkCall, LinkEvents, LinkStatus, ReplicaTag, ScopeServices } from '../link.js';
 import type { UpstreamScope } from '../../gateway/upstream-scope.js';
 import type { Logger } from '../../observe/log.js';
 
@@ -67,13 +67,19 @@ export class StreamableHttpLink implements BackendLink, HttpBackend {
     return this.current;
   }
 
-  /** One client's own session of this backend (isolation session/principal). */
-  scoped(scope: UpstreamScope, services: ScopeServices): ScopedHttpLink {
-    return new ScopedHttpLink(this, scope, services.home(scope), services, () => this.current);
+  /** One client's own session of this backend (isolation session/principal), on this link's replica. */
+  scoped(scope: UpstreamScope, services: ScopeServices, replica: ReplicaTag): ScopedHttpLink {
+    return new ScopedHttpLink(this, replica, scope, services.home(scope), services, () => this.current);
   }
 
   async start(): Promise<void> {
     await this.open();
+  }
+
+  reconnect(): void {
+    if (this.closed || this.current.state !== 'restarting' || this.opening) return;
+    clearTimeout(this.reconnectTimer);
+    void this.open();
   }
 
   async close(): Promise<void> {

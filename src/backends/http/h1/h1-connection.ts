@@ -98,7 +98,7 @@ export class Connection {
     this.socket.destroy();
     const p = this.current;
     this.current = undefined;
-    if (p && !p.done) fail(p, err ?? new H1ClientError('the backend closed the connection before the response was complete', 'SOCKET_CLOSED'));
+    if (p && !p.done) fail(p, this.connected ? err ?? new H1ClientError('the backend closed the connection before the response was complete', 'SOCKET_CLOSED') : unsent(err));
     this.events.gone(this);
   }
 
@@ -138,6 +138,16 @@ export class Connection {
     }
     this.destroy();
   }
+}
+
+/**
+ * A connection that failed before it was established (refused, unreachable,
+ * timed out, TLS refused) carried nothing: the request may go elsewhere
+ * whatever it was (the retry policy moves even a non-idempotent call on).
+ */
+function unsent(err: Error | undefined): H1ClientError {
+  const code = (err as { code?: string } | undefined)?.code ?? 'CONNECT_FAILED';
+  return new H1ClientError(err?.message ?? 'the connection closed before it was established', code, true);
 }
 
 /** `Keep-Alive: timeout=5` → 4,000 ms (the server's figure minus a margin). */

@@ -26,7 +26,12 @@ export interface H1Exchange {
 }
 
 export class H1ClientError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+    /** The connection failed before it was established: no byte of the request reached the server. */
+    readonly unsent = false,
+  ) {
     super(message);
     this.name = 'H1ClientError';
   }

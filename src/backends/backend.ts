@@ -21,6 +21,7 @@ import { scopeFor, type ScopeClient, type UpstreamScope } from '../gateway/upstr
 import { paramHeaderValue, paramHeaders } from '../mcp/headers.js';
 import type { ServerConfig } from '../config/model.js';
 import type { CancelSignal } from '../gateway/cancellation.js';
+import { TRACEPARENT, TRACESTATE, type TraceCarrier } from '../observe/trace-context.js';
 
 /** Rounds of input_required a call may go through before the gateway gives up on it. */
 export const MAX_INPUT_ROUNDS = 16;
@@ -43,6 +44,8 @@ export interface CallContext {
   client?: ScopeClient | undefined;
   /** The scope itself, when the caller has it already (a scoped list fetch). */
   scope?: UpstreamScope | undefined;
+  /** The trace context this attempt sends (`_meta`; HTTP links mirror it in headers). A client's own is never passed on as it came. */
+  trace?: TraceCarrier | undefined;
 }
 
 export class Backend {
@@ -93,7 +96,7 @@ export class Backend {
 
   async call(method: string, params: JsonObject | undefined, ctx: CallContext): Promise<JsonObject> {
     if (this.era !== 'modern') {
-      return this.linkFor(ctx).call(this.linkCall(method, stripModernMeta(params), ctx));
+      return this.linkFor(ctx).call(this.linkCall(method, legacyParams(params, ctx.trace), ctx));
     }
     const first = withModernMeta(params, ctx);
     let current = first;
@@ -156,24 +159,30 @@ export async function answerInputRequests(result: JsonObject, hooks: LinkHooks):
 
 const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
 
-function ownMeta(params: JsonObject | undefined): JsonObject {
+/** The client's `_meta` minus the keys the gateway sets itself: the 2026 ones, and the trace context (the attempt's, not the client's). */
+function ownMeta(params: JsonObject | undefined, trace: TraceCarrier | undefined): JsonObject {
   const meta = isObject(params?._meta) ? params._meta : {};
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(meta)) {
-    if (!key.startsWith(RESERVED_META_PREFIX)) out[key] = value;
+    if (!key.startsWith(RESERVED_META_PREFIX) && key !== TRACEPARENT && key !== TRACESTATE) out[key] = value;
+  }
+  if (trace) {
+    out[TRACEPARENT] = trace.traceparent;
+    if (trace.tracestate !== undefined) out[TRACESTATE] = trace.tracestate;
   }
   return out;
 }
 
 function withModernMeta(params: JsonObject | undefined, ctx: CallContext): JsonObject {
-  const extra: JsonObject = ownMeta(params);
+  const extra: JsonObject = ownMeta(params, ctx.trace);
   if (ctx.logLevel !== undefined) extra[META.logLevel] = ctx.logLevel;
   return { ...params, _meta: modernMeta(ctx.clientCapabilities, extra) };
 }
 
-function stripModernMeta(params: JsonObject | undefined): JsonObject | undefined {
-  if (!params || !isObject(params._meta)) return params;
-  const meta = ownMeta(params);
-  const { _meta: _drop, ...rest } = params;
+/** A 2025-era backend gets none of the 2026 `_meta` keys; the trace context when there is one. */
+function legacyParams(params: JsonObject | undefined, trace: TraceCarrier | undefined): JsonObject | undefined {
+  if (!trace && (!params || !isObject(params._meta))) return params;
+  const meta = ownMeta(params, trace);
+  const { _meta: _drop, ...rest } = params ?? {};
   return Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
 }

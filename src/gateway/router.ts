@@ -21,6 +21,8 @@ import type { CircuitBreakers } from '../policy/circuit-breaker.js';
 import type { ContextService } from './context-service.js';
 import { withBreaker } from '../policy/breaker-policy.js';
 import { withTiming } from '../policy/timing-policy.js';
+import { withAttemptSpan } from '../policy/trace-policy.js';
+import { routeSpan } from './route-span.js';
 import { CancelSource, forwardAbort, noop, type CancelSignal } from './cancellation.js';
 import { share } from '../mcp/shared-result.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
@@ -129,7 +131,11 @@ export class Router {
    * listed name must not fail because it landed on a newer worker). Known
    * names cost nothing extra; unknown ones wait only for fetches that are due.
    */
-  private async locate(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {
+  private locate(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {
+    return ctx.trace ? routeSpan(ctx.trace, method, params, () => this.lookup(ctx, method, params)) : this.lookup(ctx, method, params);
+  }
+
+  private async lookup(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {
     for (const kind of LOOKUP_KINDS[method]!) this.upstreams.markServed(kind);
     // A client with backend sessions of its own looks names up in its own lists, which may not be loaded yet:
     // a URI found in another server's lists meanwhile would go to the wrong backend.
@@ -221,9 +227,9 @@ export class Router {
           return Promise.reject(refusal(m, required));
         },
       };
-      const send = withTiming(target.backend, withBreaker(this.breakers, target.backend, () =>
-        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx }),
-      ));
+      const send = withTiming(target.backend, withBreaker(this.breakers, target.backend, withAttemptSpan(ctx.trace, target.backend, method, params, (trace) =>
+        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx, trace }),
+      )));
       return send()
         .catch((err: unknown) => {
           if (needed) throw new GatewayError('GW_ERR_MISSING_CAPABILITY', `${method} needs client capabilities the request did not declare`, { requiredCapabilities: needed });

@@ -12,7 +12,8 @@ import { readHead, queryParam, type RequestHead } from './http/request-head.js';
 import { readBody } from './http/body.js';
 import { Reply } from './http/reply.js';
 import { accepts, rejectWith } from './http/transport-errors.js';
-import type { EndpointDeps } from './streamable-endpoint.js';
+import { headTrace, type EndpointDeps } from './streamable-endpoint.js';
+import type { TraceCarrier } from '../observe/trace-context.js';
 import type { LiveSession } from './session/live-session.js';
 import { StreamAttachment } from './session/stream-attachment.js';
 import type { Outlet } from './outlet.js';
@@ -48,7 +49,7 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
         rejectWith(reply, 'GW_ERR_BODY_TOO_LARGE', `Payload Too Large: the body exceeds ${deps.maxBodyBytes} bytes`, null, { connection: 'close' });
         return;
       }
-      void onMessage(deps, sessionId, reply, outcome.body).catch((err: unknown) => {
+      void onMessage(deps, sessionId, reply, outcome.body, headTrace(head)).catch((err: unknown) => {
         deps.logger.error({ err: String(err) }, 'unhandled error in legacy SSE POST');
         if (!reply.done) rejectWith(reply, 'GW_ERR_INTERNAL', 'Internal gateway error');
       });
@@ -94,7 +95,7 @@ async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, message
   });
 }
 
-async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, body: Buffer): Promise<void> {
+async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, body: Buffer, trace: TraceCarrier | undefined): Promise<void> {
   const session = sessionId === '' ? undefined : await deps.service.sessions.resolve(sessionId);
   if (!session || session.record.transport !== 'sse') {
     rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found: open GET /sse first and post to the endpoint it names');
@@ -117,7 +118,7 @@ async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, bo
     await initializeInPlace(deps, session, message);
     return;
   }
-  await deps.service.onSessionMessage(session, message, streamOutlet(session));
+  await deps.service.onSessionMessage(session, message, streamOutlet(session), trace);
 }
 
 /** initialize on this transport fills in the session opened by GET /sse. */

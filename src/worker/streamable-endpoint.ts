@@ -30,6 +30,7 @@ import type { Outlet } from './outlet.js';
 import { NEVER_ABORTED } from '../gateway/cancellation.js';
 import type { Logger } from '../observe/log.js';
 import type { JsonOffload } from './offload/json-offload.js';
+import { readCarrier, type TraceCarrier } from '../observe/trace-context.js';
 
 export interface EndpointDeps {
   service: McpService;
@@ -180,7 +181,7 @@ class StreamableEndpoint {
       return;
     }
     const outlet = new PostOutlet(reply, accepts(head.accept, 'text/event-stream'), session, session.record.protocolVersion >= PRIMING_FROM_VERSION);
-    await this.deps.service.onSessionMessage(session, message, outlet);
+    await this.deps.service.onSessionMessage(session, message, outlet, headTrace(head));
   }
 
   private async onModern(head: RequestHead, reply: Reply, message: Classified): Promise<void> {
@@ -206,7 +207,7 @@ class StreamableEndpoint {
       return;
     }
     const outlet = new PostOutlet(reply, accepts(head.accept, 'text/event-stream'), undefined, false);
-    await this.deps.service.onModernRequest(request, info, this.deps.principal(head), outlet, head.contextMode);
+    await this.deps.service.onModernRequest(request, info, this.deps.principal(head), outlet, head.contextMode, headTrace(head));
   }
 
   private async onListen(reply: Reply, request: JsonRpcRequest): Promise<void> {
@@ -249,7 +250,7 @@ class StreamableEndpoint {
     for (const value of values) {
       const message = classify(value);
       if (message.kind === 'invalid') responses.push(failure(message.id, new GatewayError('GW_ERR_INVALID_REQUEST', `Invalid Request: ${message.reason}`).toJsonRpc()));
-      else await this.deps.service.onSessionMessage(session, message, collect);
+      else await this.deps.service.onSessionMessage(session, message, collect, headTrace(head));
     }
     if (responses.length === 0) reply.empty(202);
     else reply.json(200, JSON.stringify(responses));
@@ -347,6 +348,11 @@ const NO_OUTLET: Outlet = {
   ask: undefined,
   respond: () => undefined,
 };
+
+/** The POST's trace context headers, when valid (a malformed traceparent is ignored, never an error). */
+export function headTrace(head: RequestHead): TraceCarrier | undefined {
+  return head.traceparent === '' ? undefined : readCarrier(head.traceparent, head.tracestate);
+}
 
 function modernHeader(head: RequestHead): boolean {
   return head.protocolVersion !== '' && !isLegacyVersion(head.protocolVersion);

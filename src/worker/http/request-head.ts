@@ -22,6 +22,9 @@ export interface RequestHead {
   contextMode: string | undefined;
   /** `Mcp-Param-*` headers, lower-cased names without the prefix. */
   params: Record<string, string> | undefined;
+  /** W3C trace context headers as received ('' when absent); validated where they are used (observe/trace-context.ts). */
+  traceparent: string;
+  tracestate: string;
 }
 
 export function readHead(req: HttpRequest): RequestHead {
@@ -43,7 +46,10 @@ export function readHead(req: HttpRequest): RequestHead {
     authorization: req.getHeader('authorization'),
     contextMode: undefined,
     params: undefined,
+    traceparent: req.getHeader('traceparent'),
+    tracestate: '',
   };
+  if (head.traceparent !== '') head.tracestate = req.getHeader('tracestate');
   head.contextMode = req.getHeader('only1mcp-context-mode') || (head.query === '' ? undefined : queryParam(head.query, 'context'));
   if (head.mcpMethod === 'tools/call') {
     req.forEach((key, value) => {

@@ -1,0 +1,121 @@
+/**
+ * The OpenTelemetry side of tracing, imported (dynamically, by tracing.ts)
+ * only when OTEL_* asks for export: the only file that imports
+ * @opentelemetry/*.
+ *
+ * Each worker exports its own spans: workers do the request work, and a
+ * span relayed to the primary for export would cost a frame per span on
+ * the channel that carries stdio calls. The primary exports nothing (it
+ * only relays stdio frames; the worker's attempt span covers that time,
+ * and the context rides the call's `_meta` through it untouched).
+ *
+ * No context manager and no global registration: parents are passed
+ * explicitly (a request span to its children), so no AsyncLocalStorage
+ * runs on the hot path and no other library's instrumentation is affected.
+ */
+import os from 'node:os';
+import { trace, createTraceState, diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Span, type Attributes, type Tracer as OtelTracer } from '@opentelemetry/api';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { GATEWAY_VERSION } from '../mcp/identity.js';
+import { formatTraceparent, parseTraceparent, type TraceCarrier } from './trace-context.js';
+import { tracingSettings } from './tracing-settings.js';
+import { ATTR_ERROR_TYPE, ATTR_RPC_STATUS } from './span-attributes.js';
+import type { AttributeValue, SpanAttributes, SpanOutcome, TraceSpan, Tracer } from './span-types.js';
+import type { Logger } from './log.js';
+
+const KINDS = { server: SpanKind.SERVER, internal: SpanKind.INTERNAL, client: SpanKind.CLIENT } as const;
+
+export function createOtelTracer(role: string, logger: Logger): Tracer {
+  const endpoint = tracingSettings(process.env).endpoint!;
+  // Export failures (collector down) go to the gateway's log, where repeats collapse.
+  diag.setLogger(
+    {
+      error: (message, ...args) => logger.warn({ detail: args.map(String).join(' ').slice(0, 500) }, `tracing: ${message}`),
+      warn: (message, ...args) => logger.warn({ detail: args.map(String).join(' ').slice(0, 500) }, `tracing: ${message}`),
+      info: () => undefined,
+      debug: () => undefined,
+      verbose: () => undefined,
+    },
+    DiagLogLevel.WARN,
+  );
+  // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (envDetector) override the gateway's own defaults.
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({
+      'service.name': 'only1mcp',
+      'service.version': GATEWAY_VERSION,
+      'service.instance.id': `${os.hostname()}/${process.pid}`,
+      'only1mcp.role': role,
+    }))
+    .merge(detectResources({ detectors: [envDetector] }));
+  // The sampler (OTEL_TRACES_SAMPLER, default parentbased_always_on), span limits and batch sizes come from the environment.
+  const provider = new BasicTracerProvider({
+    resource,
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint }))],
+  });
+  const tracer = provider.getTracer('only1mcp', GATEWAY_VERSION);
+  return {
+    endpoint,
+    server: (name, parent, attributes) => new OtelSpan(tracer, tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: clean(attributes) }, parentContext(parent))),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+function parentContext(parent: TraceCarrier | undefined) {
+  const parsed = parent && parseTraceparent(parent.traceparent);
+  if (!parsed) return ROOT_CONTEXT;
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: parsed.traceId,
+    spanId: parsed.spanId,
+    traceFlags: parsed.flags,
+    isRemote: true,
+    ...(parent.tracestate ? { traceState: createTraceState(parent.tracestate) } : {}),
+  });
+}
+
+class OtelSpan implements TraceSpan {
+  private cached: TraceCarrier | undefined;
+
+  constructor(
+    private readonly tracer: OtelTracer,
+    private readonly span: Span,
+  ) {}
+
+  get carrier(): TraceCarrier {
+    if (!this.cached) {
+      const c = this.span.spanContext();
+      const state = c.traceState?.serialize();
+      const traceparent = formatTraceparent(c.traceId, c.spanId, c.traceFlags);
+      this.cached = state ? { traceparent, tracestate: state } : { traceparent };
+    }
+    return this.cached;
+  }
+
+  child(name: string, kind: 'internal' | 'client', attributes: SpanAttributes): TraceSpan {
+    return new OtelSpan(this.tracer, this.tracer.startSpan(name, { kind: KINDS[kind], attributes: clean(attributes) }, trace.setSpan(ROOT_CONTEXT, this.span)));
+  }
+
+  set(key: string, value: AttributeValue): void {
+    this.span.setAttribute(key, value);
+  }
+
+  fail(outcome: SpanOutcome): void {
+    this.span.setAttribute(ATTR_ERROR_TYPE, outcome.errorType);
+    if (outcome.code !== undefined) this.span.setAttribute(ATTR_RPC_STATUS, String(outcome.code));
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.errorType });
+  }
+
+  end(): void {
+    this.span.end();
+  }
+}
+
+function clean(attributes: SpanAttributes): Attributes {
+  const out: Attributes = {};
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

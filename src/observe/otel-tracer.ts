@@ -20,15 +20,14 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { GATEWAY_VERSION } from '../mcp/identity.js';
 import { formatTraceparent, parseTraceparent, type TraceCarrier } from './trace-context.js';
-import { tracingSettings } from './tracing-settings.js';
 import { ATTR_ERROR_TYPE, ATTR_RPC_STATUS } from './span-attributes.js';
 import type { AttributeValue, SpanAttributes, SpanOutcome, TraceSpan, Tracer } from './span-types.js';
 import type { Logger } from './log.js';
 
 const KINDS = { server: SpanKind.SERVER, internal: SpanKind.INTERNAL, client: SpanKind.CLIENT } as const;
 
-export function createOtelTracer(role: string, logger: Logger): Tracer {
-  const endpoint = tracingSettings(process.env).endpoint!;
+/** `endpoint`: the traces URL (tracing-settings.ts); the SDK reads the other OTEL_* variables itself. */
+export function createOtelTracer(endpoint: string, role: string, logger: Logger): Tracer {
   // Export failures (collector down) go to the gateway's log, where repeats collapse.
   diag.setLogger(
     {

@@ -47,7 +47,7 @@ export async function initTracing(role: string, logger: Logger, env: NodeJS.Proc
   if (!settings.enabled) return;
   try {
     const { createOtelTracer } = await import('./otel-tracer.js');
-    tracer = createOtelTracer(role, logger);
+    tracer = createOtelTracer(settings.endpoint!, role, logger);
     logger.info({ endpoint: tracer.endpoint }, 'tracing: exporting spans over OTLP/HTTP');
   } catch (err) {
     logger.error({ err: String(err) }, 'tracing: could not load OpenTelemetry; spans are not exported');
@@ -94,9 +94,4 @@ class PassThroughSpan implements TraceSpan {
   set(): void {}
   fail(): void {}
   end(): void {}
-}
-
-/** For tests: installs a tracer (or none) without the environment. */
-export function setTracerForTest(t: Tracer | undefined): void {
-  tracer = t;
 }

@@ -19,7 +19,7 @@ import { GATEWAY_VERSION } from '../mcp/identity.js';
 const USAGE = `only1mcp ${GATEWAY_VERSION}: one MCP endpoint in front of many MCP servers
 
 Usage:
-  only1mcp start [--foreground] [--config F] [--port N] [--host H] [--workers N] [--redis URL] [--log-level L]
+  only1mcp start [--foreground] [--config F] [--port N] [--host H] [--workers N] [--redis URL] [--log-level L] [--log-format pretty|json]
   only1mcp stop [--port N]
   only1mcp status [--port N]
   only1mcp validate [F]

@@ -12,11 +12,11 @@ import { chooseConfig } from '../config-source.js';
 import { isRedisSetting, REDIS_SETTING_RULE } from '../../state/create-store.js';
 import { logFilePath, pidFilePath, readPidFile } from '../pid-file.js';
 import { runPrimary } from '../../primary/primary.js';
-import { initLogger } from '../../observe/log.js';
+import { initLogger, isLogFormat, LOG_FORMAT_ENV } from '../../observe/log.js';
 import { watchConfig } from '../../config/watch.js';
 import type { GatewayConfig } from '../../config/model.js';
 
-const FLAGS = { foreground: false, config: true, port: true, host: true, workers: true, 'log-level': true, redis: true };
+const FLAGS = { foreground: false, config: true, port: true, host: true, workers: true, 'log-level': true, 'log-format': true, redis: true };
 /** How long `start` waits for a background gateway to become ready. */
 const START_READY_TIMEOUT_MS = 60_000;
 
@@ -27,6 +27,10 @@ export async function start(argv: readonly string[]): Promise<number> {
   if (logLevel !== undefined && !['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(logLevel)) {
     throw new UsageError('--log-level must be one of trace, debug, info, warn, error, fatal');
   }
+  const logFormat = stringFlag(parsed, 'log-format');
+  if (logFormat !== undefined && !isLogFormat(logFormat)) throw new UsageError('--log-format must be pretty or json');
+  const formatEnv = process.env[LOG_FORMAT_ENV];
+  if (logFormat === undefined && formatEnv && !isLogFormat(formatEnv.trim().toLowerCase())) throw new UsageError(`${LOG_FORMAT_ENV} must be pretty or json, got "${formatEnv}"`);
   const overrides = {
     host: stringFlag(parsed, 'host'),
     port: intFlag(parsed, 'port', 0, 65535),
@@ -41,7 +45,7 @@ export async function start(argv: readonly string[]): Promise<number> {
   const config = await choice.load();
 
   if (parsed.flags.foreground) {
-    const logger = initLogger(config.logLevel, 'primary');
+    const logger = initLogger(config.logLevel, 'primary', logFormat);
     if (choice.note) logger.warn(choice.note);
     else logger.info({ config: choice.file }, `configuration: ${choice.file}`);
     await runPrimary({

@@ -25,6 +25,8 @@ function head(overrides: Partial<RequestHead> = {}): RequestHead {
     authorization: '',
     contextMode: undefined,
     params: undefined,
+    traceparent: '',
+    tracestate: '',
     ...overrides,
   };
 }

@@ -215,7 +215,7 @@ export class McpService {
     }
   }
 
-  /** One modern (2026-07-28) request; headers were validated by the HTTP adapter (`trace`: its trace context headers). */
+  /** One modern (2026-07-28) request; headers were validated by the HTTP adapter (`headerTrace`: the POST's trace context headers, validated). */
   async onModernRequest(request: JsonRpcRequest, info: ModernRequestInfo, principal: string, outlet: Outlet, requestedMode?: string, headerTrace?: TraceCarrier): Promise<void> {
     this.begin(request.method, 'modern');
     const trace = requestSpan(request.method, request.params, requestCarrier(metaOf(request.params), headerTrace), info.protocolVersion, 'modern');

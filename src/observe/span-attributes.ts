@@ -38,7 +38,8 @@ export function targetAttributes(method: string, params: Readonly<Record<string,
 }
 
 export function requestAttributes(method: string, params: Readonly<Record<string, unknown>> | undefined, protocolVersion: string, era: string): SpanAttributes {
-  return targetAttributes(method, params, { [ATTR_PROTOCOL_VERSION]: bounded(protocolVersion), [ATTR_ERA]: era, 'network.transport': 'tcp', 'network.protocol.name': 'http' });
+  // Every attribute is some 60 bytes of OTLP JSON per span: constant ones (network.transport is always tcp) are left out.
+  return targetAttributes(method, params, { [ATTR_PROTOCOL_VERSION]: bounded(protocolVersion), [ATTR_ERA]: era });
 }
 
 function withoutQuery(uri: string): string {

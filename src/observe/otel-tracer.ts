@@ -14,7 +14,7 @@
  * runs on the hot path and no other library's instrumentation is affected.
  */
 import os from 'node:os';
-import { trace, createTraceState, diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Span, type Attributes, type Tracer as OtelTracer } from '@opentelemetry/api';
+import { trace, createTraceState, diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Attributes, type Context, type Span, type Tracer as OtelTracer } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
@@ -56,7 +56,7 @@ export function createOtelTracer(endpoint: string, role: string, logger: Logger)
   const tracer = provider.getTracer('only1mcp', GATEWAY_VERSION);
   return {
     endpoint,
-    server: (name, parent, attributes) => new OtelSpan(tracer, tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: clean(attributes) }, parentContext(parent))),
+    server: (name, parent, attributes) => new OtelSpan(tracer, started(tracer, name, SpanKind.SERVER, attributes, parentContext(parent))),
     shutdown: () => provider.shutdown(),
   };
 }
@@ -92,7 +92,7 @@ class OtelSpan implements TraceSpan {
   }
 
   child(name: string, kind: 'internal' | 'client', attributes: SpanAttributes): TraceSpan {
-    return new OtelSpan(this.tracer, this.tracer.startSpan(name, { kind: KINDS[kind], attributes: clean(attributes) }, trace.setSpan(ROOT_CONTEXT, this.span)));
+    return new OtelSpan(this.tracer, started(this.tracer, name, KINDS[kind], attributes, trace.setSpan(ROOT_CONTEXT, this.span)));
   }
 
   set(key: string, value: AttributeValue): void {
@@ -110,11 +110,15 @@ class OtelSpan implements TraceSpan {
   }
 }
 
-function clean(attributes: SpanAttributes): Attributes {
-  const out: Attributes = {};
-  for (const key in attributes) {
-    const value = attributes[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
+/**
+ * A span with its attributes set only when it records: an unsampled span
+ * (most of them, under a ratio sampler) skips copying and checking them.
+ * The samplers the environment can name decide on the trace id and the
+ * parent alone, so they need no attributes up front.
+ */
+function started(tracer: OtelTracer, name: string, kind: SpanKind, attributes: SpanAttributes, parent: Context): Span {
+  const span = tracer.startSpan(name, { kind }, parent);
+  // undefined values are skipped by setAttributes.
+  if (span.isRecording()) span.setAttributes(attributes as Attributes);
+  return span;
 }

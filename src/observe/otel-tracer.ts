@@ -74,6 +74,7 @@ function parentContext(parent: TraceCarrier | undefined) {
 }
 
 class OtelSpan implements TraceSpan {
+  readonly passThrough = false;
   private cached: TraceCarrier | undefined;
 
   constructor(

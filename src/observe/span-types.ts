@@ -19,6 +19,11 @@ export interface SpanOutcome {
 export interface TraceSpan {
   /** The context a backend sees as its parent (traceparent, tracestate). */
   readonly carrier: TraceCarrier;
+  /**
+   * True when tracing is off and this is the client's context forwarded as
+   * it came: there are no spans to make, and callers skip building them.
+   */
+  readonly passThrough: boolean;
   /** A span under this one (the route decision, a backend attempt). */
   child(name: string, kind: 'internal' | 'client', attributes: SpanAttributes): TraceSpan;
   set(key: string, value: AttributeValue): void;

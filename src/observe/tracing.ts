@@ -87,6 +87,7 @@ export function spanName(method: string, attributes: SpanAttributes): string {
 
 /** Tracing off, the client's context forwarded as it came: every child is this same object, and nothing is recorded. */
 class PassThroughSpan implements TraceSpan {
+  readonly passThrough = true;
   constructor(readonly carrier: TraceCarrier) {}
   child(): TraceSpan {
     return this;

@@ -3,7 +3,8 @@
  * span (kind client) is the parent the backend sees, so each attempt (a
  * retry too, when a retry policy calls `send` again) carries a new span id.
  * The call gets the context to send with `trace`; with no trace on the
- * request (tracing off and none from the client) it costs one closure.
+ * request (tracing off and none from the client), or the client's passed
+ * through (tracing off), it costs one closure.
  *
  * Outcomes as the timing policy counts them: "ok", "tool_error" (a result
  * with isError), "error" (the backend's own JSON-RPC error) or "fault" (no
@@ -17,6 +18,8 @@ import type { Send } from './breaker-policy.js';
 
 export function withAttemptSpan<T>(parent: TraceSpan | undefined, backend: string, method: string, params: JsonObject | undefined, send: (trace: TraceCarrier | undefined) => Promise<T>): Send<T> {
   if (parent === undefined) return () => send(undefined);
+  // Tracing off, the client's context forwarded: no span to make, the backend gets that context.
+  if (parent.passThrough) return () => send(parent.carrier);
   return async () => {
     const attributes = targetAttributes(method, params, { [ATTR_BACKEND]: backend });
     const span = parent.child(spanName(method, attributes), 'client', attributes);

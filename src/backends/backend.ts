@@ -161,10 +161,12 @@ const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
 
 /** The client's `_meta` minus the keys the gateway sets itself: the 2026 ones, and the trace context (the attempt's, not the client's). */
 function ownMeta(params: JsonObject | undefined, trace: TraceCarrier | undefined): JsonObject {
-  const meta = isObject(params?._meta) ? params._meta : {};
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(meta)) {
-    if (!key.startsWith(RESERVED_META_PREFIX) && key !== TRACEPARENT && key !== TRACESTATE) out[key] = value;
+  const meta = params?._meta;
+  if (isObject(meta)) {
+    for (const key in meta) {
+      if (!key.startsWith(RESERVED_META_PREFIX) && key !== TRACEPARENT && key !== TRACESTATE) out[key] = meta[key];
+    }
   }
   if (trace) {
     out[TRACEPARENT] = trace.traceparent;
@@ -183,6 +185,8 @@ function withModernMeta(params: JsonObject | undefined, ctx: CallContext): JsonO
 function legacyParams(params: JsonObject | undefined, trace: TraceCarrier | undefined): JsonObject | undefined {
   if (!trace && (!params || !isObject(params._meta))) return params;
   const meta = ownMeta(params, trace);
+  // The spread's own _meta is replaced; only an empty one needs the key removed (a rest copy costs more).
+  if (trace || Object.keys(meta).length > 0) return { ...params, _meta: meta };
   const { _meta: _drop, ...rest } = params ?? {};
-  return Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
+  return rest;
 }

@@ -132,7 +132,7 @@ export class Router {
    * names cost nothing extra; unknown ones wait only for fetches that are due.
    */
   private locate(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {
-    return ctx.trace && !ctx.trace.passThrough ? routeSpan(ctx.trace, method, params, () => this.lookup(ctx, method, params)) : this.lookup(ctx, method, params);
+    return ctx.trace?.recording ? routeSpan(ctx.trace, method, params, () => this.lookup(ctx, method, params)) : this.lookup(ctx, method, params);
   }
 
   private async lookup(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {

@@ -74,13 +74,17 @@ function parentContext(parent: TraceCarrier | undefined) {
 }
 
 class OtelSpan implements TraceSpan {
-  readonly passThrough = false;
+  readonly recording: boolean;
   private cached: TraceCarrier | undefined;
+  /** This span as the parent context of its children (made once: a context is a copied map). */
+  private asParent: Context | undefined;
 
   constructor(
     private readonly tracer: OtelTracer,
     private readonly span: Span,
-  ) {}
+  ) {
+    this.recording = span.isRecording();
+  }
 
   get carrier(): TraceCarrier {
     if (!this.cached) {
@@ -93,7 +97,8 @@ class OtelSpan implements TraceSpan {
   }
 
   child(name: string, kind: 'internal' | 'client', attributes: SpanAttributes): TraceSpan {
-    return new OtelSpan(this.tracer, started(this.tracer, name, KINDS[kind], attributes, trace.setSpan(ROOT_CONTEXT, this.span)));
+    this.asParent ??= trace.setSpan(ROOT_CONTEXT, this.span);
+    return new OtelSpan(this.tracer, started(this.tracer, name, KINDS[kind], attributes, this.asParent));
   }
 
   set(key: string, value: AttributeValue): void {

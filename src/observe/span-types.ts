@@ -20,10 +20,12 @@ export interface TraceSpan {
   /** The context a backend sees as its parent (traceparent, tracestate). */
   readonly carrier: TraceCarrier;
   /**
-   * True when tracing is off and this is the client's context forwarded as
-   * it came: there are no spans to make, and callers skip building them.
+   * False when nothing under this span is recorded: tracing is off and this
+   * is the client's context forwarded as it came, or the sampler left this
+   * request out. Callers then make no child spans and hand `carrier` on as
+   * it is (an unrecorded span's children would be unrecorded too).
    */
-  readonly passThrough: boolean;
+  readonly recording: boolean;
   /** A span under this one (the route decision, a backend attempt). */
   child(name: string, kind: 'internal' | 'client', attributes: SpanAttributes): TraceSpan;
   set(key: string, value: AttributeValue): void;

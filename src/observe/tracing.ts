@@ -9,7 +9,9 @@
  * Three cases per request, decided once, in `requestSpan()`:
  *  - tracing on: an OpenTelemetry server span, child of the client's context
  *    if it sent a valid one; each backend attempt is a client span, so the
- *    backend sees a new span id per attempt;
+ *    backend sees a new span id per attempt. A request the sampler leaves
+ *    out gets no child spans: its backends see the (unrecorded) request
+ *    span's context, flagged not sampled;
  *  - tracing off, the client sent a valid context: a pass-through span whose
  *    children are itself, so the client's context reaches every backend as
  *    it came (the gateway is then not a participant of the trace, and a
@@ -87,7 +89,7 @@ export function spanName(method: string, attributes: SpanAttributes): string {
 
 /** Tracing off, the client's context forwarded as it came: every child is this same object, and nothing is recorded. */
 class PassThroughSpan implements TraceSpan {
-  readonly passThrough = true;
+  readonly recording = false;
   constructor(readonly carrier: TraceCarrier) {}
   child(): TraceSpan {
     return this;

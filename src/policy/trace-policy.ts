@@ -3,8 +3,9 @@
  * span (kind client) is the parent the backend sees, so each attempt (a
  * retry too, when a retry policy calls `send` again) carries a new span id.
  * The call gets the context to send with `trace`; with no trace on the
- * request (tracing off and none from the client), or the client's passed
- * through (tracing off), it costs one closure.
+ * request (tracing off and none from the client), the client's passed
+ * through (tracing off), or a request left out by the sampler, it costs one
+ * closure.
  *
  * Outcomes as the timing policy counts them: "ok", "tool_error" (a result
  * with isError), "error" (the backend's own JSON-RPC error) or "fault" (no
@@ -18,8 +19,8 @@ import type { Send } from './breaker-policy.js';
 
 export function withAttemptSpan<T>(parent: TraceSpan | undefined, backend: string, method: string, params: JsonObject | undefined, send: (trace: TraceCarrier | undefined) => Promise<T>): Send<T> {
   if (parent === undefined) return () => send(undefined);
-  // Tracing off, the client's context forwarded: no span to make, the backend gets that context.
-  if (parent.passThrough) return () => send(parent.carrier);
+  // The client's context forwarded (tracing off), or a request the sampler left out: no span to make.
+  if (!parent.recording) return () => send(parent.carrier);
   return async () => {
     const attributes = targetAttributes(method, params, { [ATTR_BACKEND]: backend });
     const span = parent.child(spanName(method, attributes), 'client', attributes);

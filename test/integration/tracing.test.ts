@@ -229,6 +229,21 @@ describe('tracing on: spans over OTLP/HTTP, and the gateway\'s attempt span is t
     expect(server.traceId).toBe(traceId);
   });
 
+  it('a request the client marked not sampled: no spans, and the backend sees the gateway\'s span flagged not sampled', async () => {
+    const unsampled = `00-${'e'.repeat(32)}-${CLIENT_SPAN}-00`;
+    for (const server of ['stdio1', 'http2'] as const) {
+      const seen = await seenBy(gateway, 'modern', sid, server, { headers: { traceparent: unsampled } });
+      const [version, traceId, spanId, flags] = String(seen.meta.traceparent).split('-');
+      expect([version, traceId, flags]).toEqual(['00', 'e'.repeat(32), '00']);
+      expect(spanId).not.toBe(CLIENT_SPAN);
+      if (seen.header) expect(seen.header.traceparent).toBe(seen.meta.traceparent);
+    }
+    // A sampled request sent after them is exported; by then the unsampled ones would have been too.
+    const after = await seenBy(gateway, 'modern', sid, 'http1', { headers: { traceparent: `00-${'f'.repeat(32)}-${CLIENT_SPAN}-01` } });
+    await spansOf('f'.repeat(32), String(after.meta.traceparent).split('-')[2]!);
+    expect(receiver.spans.filter((s) => s.traceId === 'e'.repeat(32))).toEqual([]);
+  });
+
   it('failures are recorded as error types, never as messages or arguments', async () => {
     const secret = 'hunter2-do-not-record';
     for (const server of ['stdio1', 'http2'] as const) {

@@ -6,7 +6,7 @@ import type { AttributeValue, SpanAttributes, SpanOutcome, TraceSpan } from '../
 
 /** A TraceSpan that records what the policy did with it; children get their own ids. */
 class RecordingSpan implements TraceSpan {
-  readonly passThrough = false;
+  readonly recording = true;
   readonly children: RecordingSpan[] = [];
   readonly attributes: Record<string, AttributeValue> = {};
   failed: SpanOutcome | undefined;
@@ -45,9 +45,9 @@ class RecordingSpan implements TraceSpan {
 }
 
 describe('withAttemptSpan', () => {
-  it('with the client\'s context passed through (tracing off), hands that context on and makes no span', async () => {
+  it('under a span that records nothing (a client\'s context passed through, an unsampled request), hands its context on and makes no span', async () => {
     const carrier = { traceparent: `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01` };
-    const passThrough: TraceSpan = { carrier, passThrough: true, child: () => { throw new Error('no span expected'); }, set: () => undefined, fail: () => undefined, end: () => undefined };
+    const passThrough: TraceSpan = { carrier, recording: false, child: () => { throw new Error('no span expected'); }, set: () => undefined, fail: () => undefined, end: () => undefined };
     const seen: unknown[] = [];
     await withAttemptSpan(passThrough, 'b', 'tools/call', { name: 't' }, async (trace) => (seen.push(trace), {}))();
     expect(seen).toEqual([carrier]);

@@ -14,7 +14,6 @@ const LEVEL_NAMES: Record<string, string> = { trace: 'TRACE', debug: 'DEBUG', in
 const LEVEL_COLOURS: Record<string, string> = { trace: '90', debug: '36', info: '32', warn: '33', error: '31', fatal: '1;41;97' };
 /** Fields every record has, shown in the line's fixed part or not at all. */
 const FIXED = new Set(['level', 'time', 'role', 'pid', 'msg', 'stack']);
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 /** A value printed bare: no spaces, quotes, '=' or control characters. */
 const BARE = /^[^\s"=\u0000-\u001f\u007f-\u009f]+$/;

@@ -15,7 +15,6 @@ import { CLI, startGateway, tempDir } from '../helpers/gateway.js';
 import { ROOT, start, stopAll, waitForLine, type Proc } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 const PRETTY = /^\d\d:\d\d:\d\d\.\d{3} (TRACE|DEBUG|INFO |WARN |ERROR|FATAL) /;
 

@@ -18,3 +18,10 @@ export function startHttpFixture({ cpus, tools = 5, name = 'fixture' }) {
 export function startBareUws({ cpus, file }) {
   return listening('bare-uws.mjs', ['--file', file], cpus);
 }
+
+/** An OTLP/HTTP receiver that only counts what it receives (the tracing scenario's collector). */
+export async function startOtlpSink({ cpus }) {
+  const sink = await listening('otlp-sink.mjs', [], cpus);
+  const endpoint = `http://127.0.0.1:${sink.port}`;
+  return { ...sink, endpoint, stats: async () => (await fetch(`${endpoint}/stats`)).json() };
+}

@@ -22,9 +22,10 @@ export function stdioFixture(name, tools = 5) {
  * redis-server child). cpus: taskset list for the primary (workers, redis
  * and stdio children inherit it; scenarios re-pin backends). nodeArgs:
  * extra node flags (e.g. --cpu-prof), inherited by the workers. extra: more
- * top-level config keys (e.g. auth).
+ * top-level config keys (e.g. auth). env: extra environment (e.g. OTEL_*
+ * for the tracing scenario).
  */
-export async function startGateway({ servers, workers = 1, redis = 'memory', cpus, nodeArgs = [], logLevel = 'info', extra = {} }) {
+export async function startGateway({ servers, workers = 1, redis = 'memory', cpus, nodeArgs = [], logLevel = 'info', extra = {}, env = {} }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'only1mcp-bench-'));
   const configFile = path.join(dir, 'config.json');
   // The fixtures speak 2025: the throughput cells measure one backend session for every client
@@ -36,7 +37,7 @@ export async function startGateway({ servers, workers = 1, redis = 'memory', cpu
   const envArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const args = [...envArgs, ...nodeArgs, CLI, 'start', '--foreground', '--config', configFile, '--port', String(port), '--workers', String(workers)];
   if (redis === 'memory') args.push('--redis', 'memory');
-  const proc = startPinned(process.execPath, args, { cpus, cwd: dir, env: { XDG_STATE_HOME: dir, XDG_CONFIG_HOME: dir, ONLY1MCP_CONFIG: '' } });
+  const proc = startPinned(process.execPath, args, { cpus, cwd: dir, env: { XDG_STATE_HOME: dir, XDG_CONFIG_HOME: dir, ONLY1MCP_CONFIG: '', ...env } });
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/health`, { proc });
   return {

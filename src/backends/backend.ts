@@ -27,6 +27,7 @@ import { scopeFor, type ScopeClient, type UpstreamScope } from '../gateway/upstr
 import { paramHeaderValue, paramHeaders } from '../mcp/headers.js';
 import type { ServerConfig } from '../config/model.js';
 import type { CancelSignal } from '../gateway/cancellation.js';
+import { TRACEPARENT, TRACESTATE, type TraceCarrier } from '../observe/trace-context.js';
 
 /** Rounds of input_required a call may go through before the gateway gives up on it. */
 export const MAX_INPUT_ROUNDS = 16;
@@ -53,6 +54,8 @@ export interface CallContext {
   scope?: UpstreamScope | undefined;
   /** The caller's credentials for this backend, when its config gives per-principal ones. */
   credentials?: UpstreamSecrets | undefined;
+  /** The trace context this attempt sends (`_meta`; HTTP links mirror it in headers). A client's own is never passed on as it came. */
+  trace?: TraceCarrier | undefined;
 }
 
 /**
@@ -142,7 +145,7 @@ export class Backend {
   /** One call; `replica`: the replica to run it on (the routing's pick), the first one by default. */
   async call(method: string, params: JsonObject | undefined, ctx: CallContext, replica?: Replica): Promise<JsonObject> {
     if (this.era !== 'modern') {
-      return this.linkFor(ctx, replica).call(this.linkCall(method, stripModernMeta(params), ctx));
+      return this.linkFor(ctx, replica).call(this.linkCall(method, legacyParams(params, ctx.trace), ctx));
     }
     const link = replica === undefined ? this.link : replica.link;
     const first = withModernMeta(params, ctx);
@@ -209,24 +212,34 @@ export async function answerInputRequests(result: JsonObject, hooks: LinkHooks):
 
 const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
 
-function ownMeta(params: JsonObject | undefined): JsonObject {
-  const meta = isObject(params?._meta) ? params._meta : {};
+/** The client's `_meta` minus the keys the gateway sets itself: the 2026 ones, and the trace context (the attempt's, not the client's). */
+function ownMeta(params: JsonObject | undefined, trace: TraceCarrier | undefined): JsonObject {
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(meta)) {
-    if (!key.startsWith(RESERVED_META_PREFIX)) out[key] = value;
+  const meta = params?._meta;
+  if (isObject(meta)) {
+    for (const key in meta) {
+      if (!key.startsWith(RESERVED_META_PREFIX) && key !== TRACEPARENT && key !== TRACESTATE) out[key] = meta[key];
+    }
+  }
+  if (trace) {
+    out[TRACEPARENT] = trace.traceparent;
+    if (trace.tracestate !== undefined) out[TRACESTATE] = trace.tracestate;
   }
   return out;
 }
 
 function withModernMeta(params: JsonObject | undefined, ctx: CallContext): JsonObject {
-  const extra: JsonObject = ownMeta(params);
+  const extra: JsonObject = ownMeta(params, ctx.trace);
   if (ctx.logLevel !== undefined) extra[META.logLevel] = ctx.logLevel;
   return { ...params, _meta: modernMeta(ctx.clientCapabilities, extra) };
 }
 
-function stripModernMeta(params: JsonObject | undefined): JsonObject | undefined {
-  if (!params || !isObject(params._meta)) return params;
-  const meta = ownMeta(params);
-  const { _meta: _drop, ...rest } = params;
-  return Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
+/** A 2025-era backend gets none of the 2026 `_meta` keys; the trace context when there is one. */
+function legacyParams(params: JsonObject | undefined, trace: TraceCarrier | undefined): JsonObject | undefined {
+  if (!trace && (!params || !isObject(params._meta))) return params;
+  const meta = ownMeta(params, trace);
+  // The spread's own _meta is replaced; only an empty one needs the key removed (a rest copy costs more).
+  if (trace || Object.keys(meta).length > 0) return { ...params, _meta: meta };
+  const { _meta: _drop, ...rest } = params ?? {};
+  return rest;
 }

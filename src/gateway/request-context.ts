@@ -9,6 +9,7 @@ import type { ContextMode } from '../config/model.js';
 import type { WorkingSetHome } from './context-service.js';
 import type { CancelSignal } from './cancellation.js';
 import type { Principal } from '../auth/principal.js';
+import type { TraceSpan } from '../observe/tracing.js';
 
 export interface RequestContext {
   readonly era: Era;
@@ -41,4 +42,6 @@ export interface RequestContext {
   readonly contextMode: ContextMode;
   /** Where this client's search-mode working set lives; undefined when it has none. */
   readonly workingSetHome: WorkingSetHome | undefined;
+  /** The request's span (or the client's trace context passed through); undefined when there is neither. */
+  readonly trace?: TraceSpan | undefined;
 }

@@ -17,11 +17,14 @@ import type { RemoteResume } from './remote-resume.js';
 import type { StateSealer, StatePayload } from './request-state.js';
 import type { LinkHooks } from '../backends/link.js';
 import type { CallContext } from '../backends/backend.js';
+import type { TraceCarrier } from '../observe/tracing.js';
 import type { ResourceSubscriptions } from './resource-subscriptions.js';
 import type { CircuitBreakers } from '../policy/circuit-breaker.js';
 import type { ContextService, ToolView } from './context-service.js';
 import { withBreaker } from '../policy/breaker-policy.js';
 import { withTiming } from '../policy/timing-policy.js';
+import { withAttemptSpan } from '../policy/trace-policy.js';
+import { routeSpan } from './route-span.js';
 import { CancelSource, forwardAbort, noop, type CancelSignal } from './cancellation.js';
 import { share } from '../mcp/shared-result.js';
 import { INPUT_STATE_TTL_MS } from '../config/defaults.js';
@@ -194,7 +197,11 @@ export class Router {
    * listed name must not fail because it landed on a newer worker). Known
    * names cost nothing extra; unknown ones wait only for fetches that are due.
    */
-  private async locate(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {
+  private locate(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {
+    return ctx.trace?.recording ? routeSpan(ctx.trace, method, params, () => this.lookup(ctx, method, params)) : this.lookup(ctx, method, params);
+  }
+
+  private async lookup(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {
     for (const kind of LOOKUP_KINDS[method]!) this.upstreams.markServed(kind);
     // A client with backend sessions of its own looks names up in its own lists, which may not be loaded yet:
     // a URI found in another server's lists meanwhile would go to the wrong backend.
@@ -289,12 +296,12 @@ export class Router {
           return Promise.reject(refusal(m, required));
         },
       };
-      const context: CallContext = { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx, credentials };
-      // Several replicas: the routing policies pick one per attempt (replica-routing.ts). One: straight to it.
+      const context = (trace: TraceCarrier | undefined): CallContext => ({ clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx, credentials, trace });
+      // Several replicas: the routing policies pick one per attempt (replica-routing.ts), under one span. One: straight to it.
       const routing = backend.routing;
       const send = routing
-        ? () => routing.call(method, params, context, target.tool)
-        : withTiming(target.backend, withBreaker(this.breakers, target.backend, () => backend.call(method, params, context)));
+        ? withAttemptSpan(ctx.trace, target.backend, method, params, (trace) => routing.call(method, params, context(trace), target.tool))
+        : withTiming(target.backend, withBreaker(this.breakers, target.backend, withAttemptSpan(ctx.trace, target.backend, method, params, (trace) => backend.call(method, params, context(trace)))));
       return send()
         .catch((err: unknown) => {
           if (needed) throw new GatewayError('GW_ERR_MISSING_CAPABILITY', `${method} needs client capabilities the request did not declare`, { requiredCapabilities: needed });

@@ -9,7 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { Backoff } from './backoff.js';
 import { ENV_WORKER_INDEX, type PrimaryToWorkerControl, type WorkerToPrimaryControl } from '../ipc/cluster-protocol.js';
 import type { GatewayConfig } from '../config/model.js';
-import type { Logger } from '../observe/log.js';
+import { LOG_FORMAT_ENV, logFormat, type Logger } from '../observe/log.js';
 import { aggregator, nodeMetrics } from '../observe/metrics.js';
 
 /** A worker that lived this long counts as healthy: its next crash is respawned at once again. */
@@ -108,7 +108,8 @@ export class WorkerPool {
   }
 
   private fork(slot: Slot): void {
-    const worker = cluster.fork({ [ENV_WORKER_INDEX]: String(slot.index), ONLY1MCP_LOG_LEVEL: this.config.logLevel });
+    // The primary's log format: workers write to its stderr, so a terminal never mixes pretty and JSON lines.
+    const worker = cluster.fork({ [ENV_WORKER_INDEX]: String(slot.index), ONLY1MCP_LOG_LEVEL: this.config.logLevel, [LOG_FORMAT_ENV]: logFormat() });
     slot.worker = worker;
     slot.port = undefined;
     slot.backoff.started();

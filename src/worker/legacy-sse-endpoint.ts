@@ -12,7 +12,8 @@ import { readHead, queryParam, type RequestHead } from './http/request-head.js';
 import { readBody } from './http/body.js';
 import { Reply } from './http/reply.js';
 import { accepts, rejectWith } from './http/transport-errors.js';
-import type { EndpointDeps } from './streamable-endpoint.js';
+import { headTrace, type EndpointDeps } from './streamable-endpoint.js';
+import type { TraceCarrier } from '../observe/trace-context.js';
 import type { LiveSession } from './session/live-session.js';
 import { StreamAttachment } from './session/stream-attachment.js';
 import type { Outlet } from './outlet.js';
@@ -53,7 +54,7 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
         rejectWith(reply, 'GW_ERR_BODY_TOO_LARGE', `Payload Too Large: the body exceeds ${deps.maxBodyBytes} bytes`, null, { connection: 'close' });
         return;
       }
-      void caller.then((who) => (who ? onMessage(deps, sessionId, reply, outcome.body, who) : undefined)).catch((err: unknown) => {
+      void caller.then((who) => (who ? onMessage(deps, sessionId, reply, outcome.body, who, headTrace(head)) : undefined)).catch((err: unknown) => {
         deps.logger.error({ err: String(err) }, 'unhandled error in legacy SSE POST');
         if (!reply.done) rejectWith(reply, 'GW_ERR_INTERNAL', 'Internal gateway error');
       });
@@ -99,7 +100,7 @@ async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, message
   });
 }
 
-async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, body: Buffer, caller: Principal): Promise<void> {
+async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, body: Buffer, caller: Principal, trace: TraceCarrier | undefined): Promise<void> {
   const session = sessionId === '' ? undefined : await deps.service.sessions.resolve(sessionId);
   // Another principal's session is answered as an unknown one.
   if (!session || session.record.transport !== 'sse' || session.record.principal !== caller.id) {
@@ -123,7 +124,7 @@ async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, bo
     await initializeInPlace(deps, session, message);
     return;
   }
-  await deps.service.onSessionMessage(session, message, streamOutlet(session), caller);
+  await deps.service.onSessionMessage(session, message, streamOutlet(session), caller, trace);
 }
 
 /** initialize on this transport fills in the session opened by GET /sse. */

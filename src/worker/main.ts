@@ -5,6 +5,7 @@
  * replaces it.
  */
 import { initLogger, flushLog } from '../observe/log.js';
+import { initTracing, shutdownTracing } from '../observe/tracing.js';
 import { startWorker, type RunningWorker } from './app.js';
 import { ENV_WORKER_INDEX, type PrimaryToWorkerControl, type WorkerToPrimaryControl } from '../ipc/cluster-protocol.js';
 
@@ -46,6 +47,8 @@ process.on('message', (raw: unknown) => {
     switch (message.t) {
       case 'config': {
         logger = initLogger(message.config.logLevel, `worker-${index}`);
+        // Workers export their own spans; OpenTelemetry is loaded only when OTEL_* asks for it.
+        await initTracing(`worker-${index}`, logger);
         worker = await startWorker({
           config: message.config,
           index: message.index,
@@ -68,6 +71,7 @@ process.on('message', (raw: unknown) => {
         return;
       case 'drain':
         await worker?.drain(message.timeoutMs);
+        await shutdownTracing();
         send({ t: 'drained' });
         flushLog();
         process.exit(0);
@@ -91,7 +95,7 @@ process.on('unhandledRejection', (err) => {
 process.on('SIGINT', () => undefined);
 // A SIGTERM aimed at one worker drains just that worker; the primary forks a replacement.
 process.on('SIGTERM', () => {
-  void (worker?.drain(WORKER_SIGTERM_DRAIN_MS) ?? Promise.resolve()).finally(() => {
+  void (worker?.drain(WORKER_SIGTERM_DRAIN_MS) ?? Promise.resolve()).then(shutdownTracing).finally(() => {
     flushLog();
     process.exit(0);
   });

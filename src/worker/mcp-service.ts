@@ -28,6 +28,9 @@ import type { ContextMode } from '../config/model.js';
 import type { WorkingSetHome } from '../gateway/context-service.js';
 import { SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
 import type { Logger } from '../observe/log.js';
+import { requestSpan, type TraceSpan } from '../observe/tracing.js';
+import { requestCarrier, type TraceCarrier } from '../observe/trace-context.js';
+import { errorOutcome, resultOutcome } from '../observe/span-attributes.js';
 
 /** Methods of the 2025 era that the 2026-07-28 revision removed. */
 const LEGACY_ONLY_METHODS = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
@@ -102,11 +105,11 @@ export class McpService {
     return this.router.context.modeFor(contextModeOrThrow(asked), stringOr(clientInfo.name), principal);
   }
 
-  /** One message posted on a 2025-era session (request, notification or answer) by its own principal. */
-  async onSessionMessage(session: LiveSession, message: Classified, outlet: Outlet, caller: Principal): Promise<void> {
+  /** One message posted on a 2025-era session (request, notification or answer) by its own principal; `trace`: the POST's trace context headers, validated. */
+  async onSessionMessage(session: LiveSession, message: Classified, outlet: Outlet, caller: Principal, trace?: TraceCarrier): Promise<void> {
     switch (message.kind) {
       case 'request':
-        await this.onSessionRequest(session, message.message, outlet, caller);
+        await this.onSessionRequest(session, message.message, outlet, caller, trace);
         return;
       case 'notification':
         await this.onSessionNotification(session, message.message.method, message.message.params);
@@ -120,12 +123,13 @@ export class McpService {
     }
   }
 
-  private async onSessionRequest(session: LiveSession, request: JsonRpcRequest, outlet: Outlet, caller: Principal): Promise<void> {
+  private async onSessionRequest(session: LiveSession, request: JsonRpcRequest, outlet: Outlet, caller: Principal, headerTrace: TraceCarrier | undefined): Promise<void> {
     const cancel = new CancelSource();
     const unlink = forwardAbort(outlet.signal, cancel);
     session.inflight.set(request.id, cancel);
     this.begin(request.method, 'legacy');
     const record = session.record;
+    const trace = requestSpan(request.method, request.params, requestCarrier(metaOf(request.params), headerTrace), record.protocolVersion, 'legacy');
     const ctx: RequestContext = {
       era: 'legacy',
       protocolVersion: record.protocolVersion,
@@ -145,13 +149,17 @@ export class McpService {
         save: (json) => this.sessions.update(session, { workingSet: json }),
         changed: () => session.notify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }),
       },
+      trace,
     };
     try {
       const result = await this.legacyMethod(session, request, ctx);
+      if (trace) noteResult(trace, result);
       outlet.respond(success(request.id, shapeLegacy(result)));
     } catch (err) {
+      trace?.fail(errorOutcome(err));
       outlet.respond(this.errorResponse(request.id, err));
     } finally {
+      trace?.end();
       session.inflight.delete(request.id);
       unlink();
       this.end();
@@ -210,14 +218,17 @@ export class McpService {
     }
   }
 
-  /** One modern (2026-07-28) request; headers were validated by the HTTP adapter. */
-  async onModernRequest(request: JsonRpcRequest, info: ModernRequestInfo, caller: Principal, outlet: Outlet, requestedMode?: string): Promise<void> {
+  /** One modern (2026-07-28) request; headers were validated by the HTTP adapter (`headerTrace`: the POST's trace context headers, validated). */
+  async onModernRequest(request: JsonRpcRequest, info: ModernRequestInfo, caller: Principal, outlet: Outlet, requestedMode?: string, headerTrace?: TraceCarrier): Promise<void> {
     const principal = caller.id;
     this.begin(request.method, 'modern');
+    const trace = requestSpan(request.method, request.params, requestCarrier(metaOf(request.params), headerTrace), info.protocolVersion, 'modern');
     let contextMode: ContextMode;
     try {
       contextMode = this.router.context.modeFor(contextModeOrThrow(requestedMode ?? metaOf(request.params)?.[CONTEXT_MODE_META_KEY]), stringOr(info.clientInfo?.name), principal);
     } catch (err) {
+      trace?.fail(errorOutcome(err));
+      trace?.end();
       outlet.respond(this.errorResponse(request.id, err), 400);
       this.end();
       return;
@@ -236,18 +247,22 @@ export class McpService {
       ask: undefined,
       contextMode,
       workingSetHome: contextMode === 'search' ? this.statelessWorkingSet(principal, stringOr(info.clientInfo?.name) ?? 'unknown-client') : undefined,
+      trace,
     };
     try {
       let result: JsonObject;
       if (request.method === 'server/discover') result = discoverResult(this.upstreams.all());
       else if (LEGACY_ONLY_METHODS.has(request.method)) throw new GatewayError('GW_ERR_METHOD_NOT_FOUND', `Method not found: ${request.method} is not part of protocol ${info.protocolVersion}`);
       else result = await this.router.handle(ctx, request.method, request.params);
+      if (trace) noteResult(trace, result);
       outlet.respond(success(request.id, sharedDerivative(result, (r) => shapeModern(request.method, r))));
     } catch (err) {
+      trace?.fail(errorOutcome(err));
       const response = this.errorResponse(request.id, modernError(err, request));
       const status = err instanceof GatewayError ? err.httpStatus('modern') : modernStatusForCode(response.error.code);
       outlet.respond(response, status);
     } finally {
+      trace?.end();
       this.end();
     }
   }
@@ -314,6 +329,12 @@ export function contextModeOrThrow(value: unknown): ContextMode | undefined {
   if (value === undefined || value === '') return undefined;
   if (value === 'full' || value === 'compact' || value === 'search') return value;
   throw new GatewayError('GW_ERR_INVALID_PARAMS', `context mode must be full, compact or search, got ${JSON.stringify(value)}`);
+}
+
+/** A tools/call the tool itself failed (`isError`) marks the request's span as failed too. */
+function noteResult(trace: TraceSpan, result: JsonObject): void {
+  const outcome = resultOutcome(result);
+  if (outcome) trace.fail(outcome);
 }
 
 function stringOr(value: unknown): string | undefined {

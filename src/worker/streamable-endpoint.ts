@@ -32,6 +32,7 @@ import type { Logger } from '../observe/log.js';
 import type { JsonOffload } from './offload/json-offload.js';
 import type { Authenticator } from './http/authenticate.js';
 import type { Principal } from '../auth/principal.js';
+import { readCarrier, type TraceCarrier } from '../observe/trace-context.js';
 
 export interface EndpointDeps {
   service: McpService;
@@ -190,7 +191,7 @@ class StreamableEndpoint {
       return;
     }
     const outlet = new PostOutlet(reply, accepts(head.accept, 'text/event-stream'), session, session.record.protocolVersion >= PRIMING_FROM_VERSION);
-    await this.deps.service.onSessionMessage(session, message, outlet, caller);
+    await this.deps.service.onSessionMessage(session, message, outlet, caller, headTrace(head));
   }
 
   private async onModern(head: RequestHead, reply: Reply, message: Classified, caller: Principal): Promise<void> {
@@ -216,7 +217,7 @@ class StreamableEndpoint {
       return;
     }
     const outlet = new PostOutlet(reply, accepts(head.accept, 'text/event-stream'), undefined, false);
-    await this.deps.service.onModernRequest(request, info, caller, outlet, head.contextMode);
+    await this.deps.service.onModernRequest(request, info, caller, outlet, head.contextMode, headTrace(head));
   }
 
   private async onListen(reply: Reply, request: JsonRpcRequest): Promise<void> {
@@ -259,7 +260,7 @@ class StreamableEndpoint {
     for (const value of values) {
       const message = classify(value);
       if (message.kind === 'invalid') responses.push(failure(message.id, new GatewayError('GW_ERR_INVALID_REQUEST', `Invalid Request: ${message.reason}`).toJsonRpc()));
-      else await this.deps.service.onSessionMessage(session, message, collect, caller);
+      else await this.deps.service.onSessionMessage(session, message, collect, caller, headTrace(head));
     }
     if (responses.length === 0) reply.empty(202);
     else reply.json(200, JSON.stringify(responses));
@@ -367,6 +368,11 @@ const NO_OUTLET: Outlet = {
   ask: undefined,
   respond: () => undefined,
 };
+
+/** The POST's trace context headers, when valid (a malformed traceparent is ignored, never an error). */
+export function headTrace(head: RequestHead): TraceCarrier | undefined {
+  return head.traceparent === '' ? undefined : readCarrier(head.traceparent, head.tracestate);
+}
 
 function modernHeader(head: RequestHead): boolean {
   return head.protocolVersion !== '' && !isLegacyVersion(head.protocolVersion);

@@ -251,3 +251,34 @@ describe('answerInputRequests', () => {
     await expect(answerInputRequests({ inputRequests: [], requestState: 7 }, hooks)).resolves.toEqual({ inputResponses: {} });
   });
 });
+
+describe('Backend: trace context in _meta', () => {
+  const trace = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, tracestate: 'k=v' };
+  const clients = { traceparent: `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`, tracestate: 'client=1', baggage: 'user=x' };
+
+  for (const era of ['legacy', 'modern'] as const) {
+    it(`${era}: the attempt's context replaces the client's traceparent and tracestate; other keys (baggage) stay`, async () => {
+      const link = new ScriptedLink(era);
+      await new Backend(config, link).call('tools/call', { name: 't', _meta: { ...clients, progressToken: 1 } }, context({ trace }));
+      expect(link.calls[0]!.params!._meta).toMatchObject({ traceparent: trace.traceparent, tracestate: 'k=v', baggage: 'user=x', progressToken: 1 });
+    });
+
+    it(`${era}: without a context for the attempt, a client's trace keys are not passed on as they came`, async () => {
+      const link = new ScriptedLink(era);
+      await new Backend(config, link).call('tools/call', { name: 't', _meta: clients }, context());
+      const meta = link.calls[0]!.params!._meta as JsonObject;
+      expect(meta.traceparent).toBeUndefined();
+      expect(meta.tracestate).toBeUndefined();
+      expect(meta.baggage).toBe('user=x');
+    });
+  }
+
+  it('legacy: a context is added to params that had no _meta (or no params), without a tracestate when there is none', async () => {
+    const link = new ScriptedLink('legacy');
+    const backend = new Backend(config, link);
+    await backend.call('tools/call', { name: 't' }, context({ trace: { traceparent: trace.traceparent } }));
+    await backend.call('tools/list', undefined, context({ trace }));
+    expect(link.calls[0]!.params).toEqual({ name: 't', _meta: { traceparent: trace.traceparent } });
+    expect(link.calls[1]!.params).toEqual({ _meta: trace });
+  });
+});

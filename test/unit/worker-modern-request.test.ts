@@ -26,6 +26,8 @@ function head(overrides: Partial<RequestHead> = {}): RequestHead {
     apiKey: '',
     contextMode: undefined,
     params: undefined,
+    traceparent: '',
+    tracestate: '',
     ...overrides,
   };
 }

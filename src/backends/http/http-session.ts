@@ -21,6 +21,7 @@ import { postMessage, startPost, type PostOutcome, type PostRequest } from './po
 import type { HttpServerConfig } from '../../config/model.js';
 import type { LinkCall, LinkHooks } from '../link.js';
 import type { Logger } from '../../observe/log.js';
+import { traceHeaders } from '../../observe/trace-context.js';
 
 /** How long ending a session waits for the backend to acknowledge it. */
 export const SESSION_DELETE_TIMEOUT_MS = 2_000;
@@ -96,7 +97,7 @@ export class HttpSession {
     const sessionAtSend = this.sid;
     inflight.request = startPost(this.backend.pool, {
       path: this.backend.path,
-      headers: call.headers || call.credentials ? { ...this.headersFor(call.method, call.routingName), ...call.headers, ...call.credentials?.headers } : this.headersFor(call.method, call.routingName),
+      headers: callHeaders(this.headersFor(call.method, call.routingName), call.headers, traceHeaders(call.params), call.credentials?.headers),
       body,
       expectId: id,
       onMessage: (m) => this.onCallMessage(m, call.hooks),
@@ -220,4 +221,14 @@ export class HttpSession {
     if ('method' in message && 'id' in message) this.answerRequest(message, (m, p) => hooks.onServerRequest(m, p));
     else if ('method' in message) hooks.onNotification(message);
   }
+}
+
+/** A call's headers: the session's, plus its `Mcp-Param-*` mirrors and its trace context (both rare: the common call copies nothing). */
+function callHeaders(
+  base: Readonly<Record<string, string>>,
+  params: Record<string, string> | undefined,
+  trace: Record<string, string> | undefined,
+  credentials: Readonly<Record<string, string>> | undefined,
+): Readonly<Record<string, string>> {
+  return params || trace || credentials ? { ...base, ...params, ...trace, ...credentials } : base;
 }

@@ -23,6 +23,7 @@ import { HTTP_BACKEND_CONNECTIONS, HTTP_RECONNECT_MAX_MS, HTTP_RECONNECT_MIN_MS 
 import type { HttpServerConfig } from '../../config/model.js';
 import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from '../link.js';
 import type { Logger } from '../../observe/log.js';
+import { traceHeaders } from '../../observe/trace-context.js';
 
 /** A client's own session of the backend (isolation): its capabilities, and where what it sends outside calls goes. */
 export interface SseSessionOwner {
@@ -211,7 +212,8 @@ export class LegacySseLink implements BackendLink {
     await sendAndForget(this.pool, {
       path: `${endpoint.pathname}${endpoint.search}`,
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...this.config.headers },
+      // A request's trace context (set in `_meta` for this attempt) also goes as headers, as on Streamable HTTP.
+      headers: { 'content-type': 'application/json', ...this.config.headers, ...('params' in message ? traceHeaders(message.params) : undefined) },
       body: JSON.stringify(message),
     }).catch((err: unknown) => this.logger.warn({ backend: this.name, err: String(err) }, 'POST to legacy SSE endpoint failed'));
   }

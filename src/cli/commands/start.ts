@@ -19,7 +19,7 @@ import { isRedisSetting, REDIS_SETTING_RULE } from '../../state/create-store.js'
 import { logFilePath, pidFilePath, readPidFile } from '../pid-file.js';
 import { runPrimary } from '../../primary/primary.js';
 import { assertPortFree, PortInUseError } from '../../primary/port-check.js';
-import { initLogger } from '../../observe/log.js';
+import { initLogger, isLogFormat, LOG_FORMAT_ENV } from '../../observe/log.js';
 import { watchConfig } from '../../config/watch.js';
 import { DEFAULT_PORT } from '../../config/defaults.js';
 import { MAIN_SCRIPT, selfCommand } from '../self-command.js';
@@ -29,7 +29,7 @@ import { explainLog, logSize } from '../log-tail.js';
 import { failedServers, failureDetails, serverHeading, type CatalogView } from '../server-report.js';
 import type { GatewayConfig } from '../../config/model.js';
 
-const FLAGS = { foreground: false, config: true, port: true, host: true, workers: true, 'log-level': true, redis: true, wait: true, 'allow-unauthenticated': false };
+const FLAGS = { foreground: false, config: true, port: true, host: true, workers: true, 'log-level': true, redis: true, wait: true, 'allow-unauthenticated': false, 'log-format': true };
 /**
  * How long `start` waits for a background gateway to become ready before it
  * ends it, at least. Ready means every server had its first chance to start,
@@ -50,6 +50,10 @@ export async function start(argv: readonly string[]): Promise<number> {
   if (logLevel !== undefined && !['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(logLevel)) {
     throw new UsageError('--log-level must be one of trace, debug, info, warn, error, fatal');
   }
+  const logFormat = stringFlag(parsed, 'log-format');
+  if (logFormat !== undefined && !isLogFormat(logFormat)) throw new UsageError('--log-format must be pretty or json');
+  const formatEnv = process.env[LOG_FORMAT_ENV];
+  if (logFormat === undefined && formatEnv && !isLogFormat(formatEnv.trim().toLowerCase())) throw new UsageError(`${LOG_FORMAT_ENV} must be pretty or json, got "${formatEnv}"`);
   const overrides = {
     host: stringFlag(parsed, 'host'),
     port: intFlag(parsed, 'port', 0, 65535),
@@ -75,7 +79,7 @@ export async function start(argv: readonly string[]): Promise<number> {
   if (parsed.flags.foreground) {
     const warnings: string[] = [];
     const config = exposed(await choice.load((w) => warnings.push(w)));
-    const logger = initLogger(config.logLevel, 'primary');
+    const logger = initLogger(config.logLevel, 'primary', logFormat);
     if (choice.note) logger.warn(choice.note);
     else logger.info({ config: choice.file }, `configuration: ${choice.file}`);
     for (const w of warnings) logger.warn(w);

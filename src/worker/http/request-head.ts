@@ -24,6 +24,9 @@ export interface RequestHead {
   contextMode: string | undefined;
   /** `Mcp-Param-*` headers, lower-cased names without the prefix. */
   params: Record<string, string> | undefined;
+  /** W3C trace context headers as received ('' when absent); validated where they are used (observe/trace-context.ts). */
+  traceparent: string;
+  tracestate: string;
 }
 
 export function readHead(req: HttpRequest): RequestHead {
@@ -46,7 +49,10 @@ export function readHead(req: HttpRequest): RequestHead {
     apiKey: req.getHeader('x-api-key'),
     contextMode: undefined,
     params: undefined,
+    traceparent: req.getHeader('traceparent'),
+    tracestate: '',
   };
+  if (head.traceparent !== '') head.tracestate = req.getHeader('tracestate');
   head.contextMode = req.getHeader('only1mcp-context-mode') || (head.query === '' ? undefined : queryParam(head.query, 'context'));
   if (head.mcpMethod === 'tools/call') {
     req.forEach((key, value) => {

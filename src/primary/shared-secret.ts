@@ -9,8 +9,9 @@
  * with the old key, which only this node issued).
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { redisOptions } from '../state/redis/redis-store.js';
+import { openRedis } from '../state/redis/connect.js';
+import { KeySpace, SCOPE } from '../state/redis/key-space.js';
+import { parseRedisUrl } from '../state/redis/redis-url.js';
 import { REDIS_KEY_PREFIX } from '../config/defaults.js';
 import type { Logger } from '../observe/log.js';
 
@@ -40,10 +41,9 @@ export interface SharedSecret {
 export async function sharedStateKey(redisUrl: string | undefined, logger: Logger, onChange: (key: Buffer) => void = () => undefined): Promise<SharedSecret> {
   const local = randomBytes(32);
   if (redisUrl === undefined) return { key: local, stop: () => undefined };
-  const { url, options } = redisOptions(redisUrl);
-  const redis = url ? new Redis(url, { ...options, enableOfflineQueue: true }) : new Redis({ ...options, enableOfflineQueue: true });
+  const redis = openRedis(parseRedisUrl(redisUrl), 'control');
   redis.on('error', () => undefined);
-  const name = `${REDIS_KEY_PREFIX}statekey`;
+  const name = new KeySpace(REDIS_KEY_PREFIX).key(SCOPE.gateway, 'statekey');
   let current = local;
   let shared = false;
   /** SET NX offers ours (current) in case the key is missing; GET says which one the cluster uses. */

@@ -157,16 +157,21 @@ export interface StateStore {
   close(): Promise<void>;
 }
 
+/*
+ * Logical channel names. A store maps them to its own names: RedisStore to
+ * `<prefix>{<name>}` (src/state/redis/key-space.ts, where the name is the
+ * cluster hash tag shared with the keys of the same scope).
+ */
 export function sessionChannel(sessionId: string): string {
-  return `o1m:s:${sessionId}`;
+  return `s:${sessionId}`;
 }
 
 export function workerChannel(workerId: string): string {
-  return `o1m:w:${workerId}`;
+  return `w:${workerId}`;
 }
 
-export const BREAKER_CHANNEL = 'o1m:breaker';
-export const LIST_CHANNEL = 'o1m:list';
+export const BREAKER_CHANNEL = 'br';
+export const LIST_CHANNEL = 'list';
 
 export function parseEventId(id: string): { streamId: string; position: string } | undefined {
   const cut = id.lastIndexOf('_');

@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, intFlag, stringFlag, UsageError } from '../args.js';
 import { chooseConfig } from '../config-source.js';
-import { isRedisSetting, REDIS_SETTING_RULE } from '../../state/create-store.js';
+import { storeSettingProblem } from '../../state/store-setting.js';
+import { checkRedisFiles } from '../../state/redis/check-files.js';
 import { logFilePath, pidFilePath, readPidFile } from '../pid-file.js';
 import { runPrimary } from '../../primary/primary.js';
 import { initLogger } from '../../observe/log.js';
@@ -34,11 +35,15 @@ export async function start(argv: readonly string[]): Promise<number> {
     logLevel: logLevel as GatewayConfig['logLevel'] | undefined,
     redisUrl: stringFlag(parsed, 'redis'),
   };
-  if (overrides.redisUrl !== undefined && !isRedisSetting(overrides.redisUrl)) throw new UsageError(`--redis must be ${REDIS_SETTING_RULE}`);
+  const flagProblem = overrides.redisUrl === undefined ? undefined : storeSettingProblem(overrides.redisUrl);
+  if (flagProblem !== undefined) throw new UsageError(`--redis: ${flagProblem}`);
   const fromEnv = process.env.REDIS_URL;
-  if (fromEnv && !isRedisSetting(fromEnv)) throw new UsageError(`REDIS_URL must be ${REDIS_SETTING_RULE}, got "${fromEnv}"`);
+  const envProblem = fromEnv ? storeSettingProblem(fromEnv) : undefined;
+  if (envProblem !== undefined) throw new UsageError(`REDIS_URL: ${envProblem}`);
   const choice = chooseConfig(stringFlag(parsed, 'config'), overrides);
   const config = await choice.load();
+  // TLS files named in the setting must be readable now, not in every worker that then crashes.
+  checkRedisFiles(config.redisUrl);
 
   if (parsed.flags.foreground) {
     const logger = initLogger(config.logLevel, 'primary');

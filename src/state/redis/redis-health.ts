@@ -1,0 +1,119 @@
+/**
+ * Whether the store's Redis can be reached, for /health, the metrics and
+ * the workers' resync (sessions written back when it returns).
+ *
+ * Connection events alone do not say it: a cluster that loses one master
+ * keeps its other connections and never closes, and a Sentinel master being
+ * demoted keeps its connection open for a while. So besides the events, a
+ * failed command or a cluster node error makes the store suspect: it counts
+ * as unreachable until a probe (PING; on a cluster, CLUSTER INFO reporting
+ * `cluster_state:ok` and a PING to every master) answers, tried every
+ * REDIS_HEALTH_PROBE_INTERVAL_MS. A false alarm costs one degraded report
+ * and one resync, both cheap; probes run only while suspect.
+ */
+import { Cluster } from 'ioredis';
+import type { RedisClient } from './connect.js';
+import { REDIS_HEALTH_PROBE_INTERVAL_MS } from './redis-defaults.js';
+
+export type HealthListener = (healthy: boolean, reason?: string) => void;
+
+export class RedisHealth {
+  private up = false;
+  private probing: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly listeners: HealthListener[] = [];
+
+  constructor(private readonly client: RedisClient) {
+    client.on('ready', () => this.reached());
+    client.on('close', () => this.lost('connection closed'));
+    client.on('error', (err: Error) => this.lost(err.message));
+    if (client instanceof Cluster) {
+      client.on('node error', (err: Error, node: string) => this.suspect(`cluster node ${node}: ${err.message}`));
+      client.on('-node', (node: { options?: { host?: string; port?: number } }) => this.suspect(`cluster node ${node.options?.host}:${node.options?.port} lost`));
+    }
+  }
+
+  get healthy(): boolean {
+    return this.up;
+  }
+
+  onChange(listener: HealthListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Resolves true once reachable, false if still not after `timeoutMs`. */
+  ready(timeoutMs: number): Promise<boolean> {
+    if (this.up) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const settle = (result: boolean) => {
+        clearTimeout(timer);
+        const at = this.listeners.indexOf(listener);
+        if (at >= 0) this.listeners.splice(at, 1);
+        resolve(result);
+      };
+      const listener: HealthListener = (healthy) => healthy && settle(true);
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      this.listeners.push(listener);
+    });
+  }
+
+  /** A command failed: unreachable until a probe answers. */
+  suspect(reason: string): void {
+    if (this.closed) return;
+    this.set(false, reason);
+    this.probeSoon();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.probing);
+  }
+
+  private reached(): void {
+    // A cluster is 'ready' while a node may still be missing: confirm with a probe.
+    if (this.client instanceof Cluster) this.probeSoon(0);
+    else this.set(true);
+  }
+
+  private lost(reason: string): void {
+    if (this.closed) return;
+    this.set(false, reason);
+    if (this.client instanceof Cluster) this.probeSoon();
+  }
+
+  private probeSoon(delayMs = REDIS_HEALTH_PROBE_INTERVAL_MS): void {
+    if (this.probing || this.closed) return;
+    this.probing = setTimeout(() => void this.probe(), delayMs);
+    this.probing.unref();
+  }
+
+  private async probe(): Promise<void> {
+    try {
+      await probe(this.client);
+      this.probing = undefined;
+      this.set(true);
+    } catch (err) {
+      this.probing = undefined;
+      this.set(false, (err as Error).message);
+      this.probeSoon();
+    }
+  }
+
+  private set(up: boolean, reason?: string): void {
+    if (this.up === up || this.closed) return;
+    this.up = up;
+    for (const listener of [...this.listeners]) listener(up, reason);
+  }
+}
+
+async function probe(client: RedisClient): Promise<void> {
+  if (!(client instanceof Cluster)) {
+    await client.ping();
+    return;
+  }
+  const info = await client.cluster('INFO');
+  if (!/cluster_state:ok/.test(String(info))) throw new Error('cluster state is not ok');
+  const masters = client.nodes('master');
+  if (masters.length === 0) throw new Error('no cluster master reachable');
+  await Promise.all(masters.map((m) => m.ping()));
+}

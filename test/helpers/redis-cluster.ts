@@ -6,6 +6,7 @@
  * its slots until it returns, and with full coverage required (the
  * default) the whole cluster refuses commands meanwhile.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { freePort } from './ports.js';
@@ -33,12 +34,11 @@ export async function planCluster(): Promise<PlannedRedis> {
 async function startCluster(nodes: Node[], url: string): Promise<TestRedis> {
   const dir = tempDir('only1mcp-cluster-');
   const launch = async (node: Node) => {
-    node.proc = await launchServer(node.port, [
+    node.proc = await launchServer(node.port, dir, [
       '--cluster-enabled', 'yes',
       '--cluster-config-file', path.join(dir, `nodes-${node.port}.conf`),
       '--cluster-port', String(node.bus),
       '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
-      '--dir', dir,
     ]);
   };
   await Promise.all(nodes.map(launch));
@@ -79,6 +79,7 @@ async function startCluster(nodes: Node[], url: string): Promise<TestRedis> {
       admin.disconnect();
       for (const client of direct) client.disconnect();
       await Promise.all(nodes.map((n) => n.proc?.stop()));
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

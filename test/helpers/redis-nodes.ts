@@ -54,8 +54,9 @@ export interface PlannedRedis {
   start(): Promise<TestRedis>;
 }
 
-export async function launchServer(port: number, extra: string[] = []): Promise<Proc> {
-  const proc = start('redis-server', ['--port', String(port), ...SERVER_ARGS, ...ACL_ARGS, ...extra]);
+/** Starts redis-server on `port` with its files in `dir` (a replica writes the RDB it receives there). */
+export async function launchServer(port: number, dir: string, extra: string[] = []): Promise<Proc> {
+  const proc = start('redis-server', ['--port', String(port), '--dir', dir, ...SERVER_ARGS, ...ACL_ARGS, ...extra]);
   await waitForLine(proc, /Ready to accept connections/);
   return proc;
 }

@@ -52,8 +52,10 @@ async function startSentinel([masterPort, replicaPort]: [number, number], sentin
   const dir = tempDir('only1mcp-sentinel-');
   // Both data nodes carry the replication credentials: after a failover the old master is the replica.
   const auth = ['--masteruser', REDIS_USER, '--masterauth', REDIS_PASSWORD];
-  const data: Proc[] = [await launchServer(masterPort, auth)];
-  data.push(await launchServer(replicaPort, [...auth, '--replicaof', '127.0.0.1', String(masterPort)]));
+  fs.mkdirSync(path.join(dir, 'master'));
+  fs.mkdirSync(path.join(dir, 'replica'));
+  const data: Proc[] = [await launchServer(masterPort, path.join(dir, 'master'), auth)];
+  data.push(await launchServer(replicaPort, path.join(dir, 'replica'), [...auth, '--replicaof', '127.0.0.1', String(masterPort)]));
   await waitForLine(data[1]!, /MASTER <-> REPLICA sync: Finished with success/);
 
   const sentinels: Proc[] = [];
@@ -121,6 +123,7 @@ async function startSentinel([masterPort, replicaPort]: [number, number], sentin
       admin.disconnect();
       sentinel.disconnect();
       await Promise.all([...sentinels, ...data].map((p) => p.stop()));
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

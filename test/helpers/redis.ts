@@ -14,7 +14,9 @@
  * with (`fault`), and a plan step that fixes the URL before anything runs
  * (a gateway pointed at a Redis that is not there yet).
  */
+import fs from 'node:fs';
 import { Redis } from 'ioredis';
+import { tempDir } from './gateway.js';
 import { freePort } from './ports.js';
 import { planCluster } from './redis-cluster.js';
 import { planSentinel } from './redis-sentinel.js';
@@ -51,7 +53,8 @@ async function planSingle(): Promise<PlannedRedis> {
     topology: 'single',
     url,
     async start() {
-      let proc = await launchServer(port);
+      const dir = tempDir('only1mcp-redis-');
+      let proc = await launchServer(port, dir);
       const admin = new Redis({ port, host: '127.0.0.1', username: REDIS_USER, password: REDIS_PASSWORD, retryStrategy: () => 100 });
       admin.on('error', () => undefined);
       return {
@@ -66,13 +69,14 @@ async function planSingle(): Promise<PlannedRedis> {
             await proc.exited;
           },
           async heal() {
-            proc = await launchServer(port);
+            proc = await launchServer(port, dir);
           },
         },
         scan: (prefix) => scanNodes([admin], prefix),
         async stop() {
           admin.disconnect();
           await proc.stop();
+          fs.rmSync(dir, { recursive: true, force: true });
         },
       };
     },

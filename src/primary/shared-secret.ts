@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { openRedis } from '../state/redis/connect.js';
 import { KeySpace, SCOPE } from '../state/redis/key-space.js';
 import { parseRedisUrl } from '../state/redis/redis-url.js';
+import { REDIS_CONNECT_TIMEOUT_MS } from '../state/redis/redis-defaults.js';
 import { REDIS_KEY_PREFIX } from '../config/defaults.js';
 import type { Logger } from '../observe/log.js';
 
@@ -41,8 +42,18 @@ export interface SharedSecret {
 export async function sharedStateKey(redisUrl: string | undefined, logger: Logger, onChange: (key: Buffer) => void = () => undefined): Promise<SharedSecret> {
   const local = randomBytes(32);
   if (redisUrl === undefined) return { key: local, stop: () => undefined };
-  const redis = openRedis(parseRedisUrl(redisUrl), 'control');
+  // No offline queue: while Redis is away a sync fails at once instead of queueing commands for
+  // however long the outage lasts (a cluster's queue waits for the cluster, unbounded). The first
+  // sync waits for the connection instead, bounded.
+  const redis = openRedis(parseRedisUrl(redisUrl), 'commands');
   redis.on('error', () => undefined);
+  const connected = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, REDIS_CONNECT_TIMEOUT_MS);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   const name = new KeySpace(REDIS_KEY_PREFIX).key(SCOPE.gateway, 'statekey');
   let current = local;
   let shared = false;
@@ -61,6 +72,7 @@ export async function sharedStateKey(redisUrl: string | undefined, logger: Logge
     }
   };
   try {
+    await connected;
     await sync();
   } catch (err) {
     logger.warn({ err: (err as Error).message }, 'could not read the shared requestState key from Redis; sealing with this node\'s own key until Redis answers (until then, retries of input_required rounds must come back to this node)');

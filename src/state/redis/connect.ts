@@ -3,15 +3,13 @@
  * socket), a Sentinel-managed master, or a Cluster, with ACL credentials
  * and TLS files.
  *
- * Three purposes, three behaviours while Redis is away:
- * - `commands` (the request path): no offline queue (a command while
- *   disconnected fails at once), a bounded command timeout, no retry;
+ * Two purposes, two behaviours while Redis is away:
+ * - `commands`: no offline queue (a command while disconnected fails at
+ *   once), a bounded command timeout, no retry;
  * - `subscriber`: subscribe commands wait for the connection however long,
  *   since they are on no request's path and must land once Redis is back;
- *   on a cluster, subscriptions are sharded (one connection per master);
- * - `control` (the primary's sealing-key sync): like commands, but queued
- *   while connecting, since the primary waits for its first answer.
- * All reconnect forever, every 50·2^n ms up to REDIS_RECONNECT_MAX_MS.
+ *   on a cluster, subscriptions are sharded (one connection per master).
+ * Both reconnect forever, every 50·2^n ms up to REDIS_RECONNECT_MAX_MS.
  */
 import fs from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
@@ -26,7 +24,7 @@ import {
 import { RedisUrlError, type RedisTarget, type RedisTlsFiles } from './redis-url.js';
 
 export type RedisClient = Redis | Cluster;
-export type ConnectionPurpose = 'commands' | 'subscriber' | 'control';
+export type ConnectionPurpose = 'commands' | 'subscriber';
 
 const backoff = (times: number): number => Math.min(50 * 2 ** times, REDIS_RECONNECT_MAX_MS);
 
@@ -61,7 +59,7 @@ function nodeOptions(target: RedisTarget, purpose: ConnectionPurpose, tls: Conne
     ...(tls ? { tls } : {}),
   };
   if (purpose === 'subscriber') return { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null };
-  return { ...options, enableOfflineQueue: purpose === 'control', commandTimeout: REDIS_COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 0 };
+  return { ...options, enableOfflineQueue: false, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 0 };
 }
 
 export function openRedis(target: RedisTarget, purpose: ConnectionPurpose): RedisClient {

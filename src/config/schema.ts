@@ -55,7 +55,7 @@ export const ConfigFileSchema = z
       .optional()
       .describe('Worker processes serving HTTP: "auto" (one per CPU core) or a number. Default auto.'),
     redis: z
-      .string({ error: 'expected a string: a Redis URL or "memory"' })
+      .string()
       .superRefine((value, ctx) => {
         const problem = storeSettingProblem(value);
         if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });

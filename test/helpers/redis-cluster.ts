@@ -12,7 +12,8 @@ import { Cluster, Redis } from 'ioredis';
 import { freePort } from './ports.js';
 import { start, type Proc } from './processes.js';
 import { tempDir } from './gateway.js';
-import { launchServer, scanNodes, waitUntil, REDIS_AUTH, REDIS_PASSWORD, REDIS_USER, type PlannedRedis, type TestRedis } from './redis-nodes.js';
+import { clientTls, launchServer, scanNodes, urlParts, waitUntil, REDIS_AUTH, REDIS_PASSWORD, REDIS_USER, type DeploymentOptions, type PlannedRedis, type TestRedis } from './redis-nodes.js';
+import type { TestCerts } from './tls.js';
 
 const MASTERS = 3;
 /** Short, so a lost node is declared failed (and a returning one cleared, 2× this) within seconds. */
@@ -24,14 +25,15 @@ interface Node {
   proc?: Proc;
 }
 
-export async function planCluster(): Promise<PlannedRedis> {
+export async function planCluster({ tls }: DeploymentOptions): Promise<PlannedRedis> {
   const nodes: Node[] = [];
   for (let i = 0; i < MASTERS; i++) nodes.push({ port: await freePort(), bus: await freePort() });
-  const url = `redis+cluster://${REDIS_AUTH}@${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`;
-  return { topology: 'cluster', url, start: () => startCluster(nodes, url) };
+  const { scheme, tlsQuery } = urlParts('redis+cluster', tls);
+  const url = `${scheme}://${REDIS_AUTH}@${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}${tlsQuery.length > 0 ? `?${tlsQuery.join('&')}` : ''}`;
+  return { topology: 'cluster', url, start: () => startCluster(nodes, url, tls) };
 }
 
-async function startCluster(nodes: Node[], url: string): Promise<TestRedis> {
+async function startCluster(nodes: Node[], url: string, tls: TestCerts | undefined): Promise<TestRedis> {
   const dir = tempDir('only1mcp-cluster-');
   const launch = async (node: Node) => {
     node.proc = await launchServer(node.port, dir, [
@@ -39,13 +41,14 @@ async function startCluster(nodes: Node[], url: string): Promise<TestRedis> {
       '--cluster-config-file', path.join(dir, `nodes-${node.port}.conf`),
       '--cluster-port', String(node.bus),
       '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
-    ]);
+    ], tls);
   };
   await Promise.all(nodes.map(launch));
-  const create = start('redis-cli', ['--user', REDIS_USER, '--pass', REDIS_PASSWORD, '--no-auth-warning', '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+  const cliTls = tls ? ['--tls', '--cacert', tls.ca, '--cert', tls.clientCert, '--key', tls.clientKey] : [];
+  const create = start('redis-cli', [...cliTls, '--user', REDIS_USER, '--pass', REDIS_PASSWORD, '--no-auth-warning', '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
   if ((await create.exited) !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.output()}`);
   const direct = nodes.map((n) => {
-    const client = new Redis({ port: n.port, host: '127.0.0.1', username: REDIS_USER, password: REDIS_PASSWORD, retryStrategy: () => 100, lazyConnect: true });
+    const client = new Redis({ port: n.port, host: '127.0.0.1', username: REDIS_USER, password: REDIS_PASSWORD, retryStrategy: () => 100, lazyConnect: true, tls: clientTls(tls) });
     client.on('error', () => undefined);
     return client;
   });
@@ -53,7 +56,7 @@ async function startCluster(nodes: Node[], url: string): Promise<TestRedis> {
   const allOk = async () => (await Promise.all(direct.map(state))).every((s) => s === 'ok');
   await waitUntil('the cluster to report cluster_state:ok on every node', allOk);
 
-  const admin = new Cluster(nodes.map((n) => ({ host: '127.0.0.1', port: n.port })), { redisOptions: { username: REDIS_USER, password: REDIS_PASSWORD } });
+  const admin = new Cluster(nodes.map((n) => ({ host: '127.0.0.1', port: n.port })), { redisOptions: { username: REDIS_USER, password: REDIS_PASSWORD, tls: clientTls(tls) } });
   admin.on('error', () => undefined);
   await waitUntil('the admin cluster client', async () => (await admin.ping()) === 'PONG');
   const victim = nodes[MASTERS - 1]!;

@@ -3,8 +3,11 @@
  * requires, the server arguments, the deployment and fault types, and small
  * helpers to launch a server, scan keys and wait.
  */
+import fs from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import type { Cluster, Redis } from 'ioredis';
 import { start, waitForLine, type Proc } from './processes.js';
+import type { TestCerts } from './tls.js';
 
 export type Topology = 'single' | 'cluster' | 'sentinel';
 export const TOPOLOGIES: readonly Topology[] = ['single', 'cluster', 'sentinel'];
@@ -54,9 +57,32 @@ export interface PlannedRedis {
   start(): Promise<TestRedis>;
 }
 
+/** Options of a deployment: TLS on every port (and between its nodes), clients required to show a certificate. */
+export interface DeploymentOptions {
+  tls?: TestCerts | undefined;
+}
+
+/** The server side of TLS: `port` becomes the TLS port, plain TCP is off. */
+export function serverTlsArgs(port: number, tls: TestCerts | undefined): string[] {
+  if (!tls) return ['--port', String(port)];
+  return ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.serverCert, '--tls-key-file', tls.serverKey, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'yes', '--tls-replication', 'yes', '--tls-cluster', 'yes'];
+}
+
+/** What a test's own clients (admin, redis-cli) use to reach a TLS deployment. */
+export function clientTls(tls: TestCerts | undefined): ConnectionOptions | undefined {
+  if (!tls) return undefined;
+  return { ca: fs.readFileSync(tls.ca), cert: fs.readFileSync(tls.clientCert), key: fs.readFileSync(tls.clientKey) };
+}
+
+/** The URL's scheme prefix and query for a deployment: rediss and the gateway's certificate files when TLS is on. */
+export function urlParts(plain: 'redis' | 'redis+cluster' | 'redis+sentinel', tls: TestCerts | undefined): { scheme: string; tlsQuery: string[] } {
+  if (!tls) return { scheme: plain, tlsQuery: [] };
+  return { scheme: plain.replace(/^redis/, 'rediss'), tlsQuery: [`ca=${encodeURIComponent(tls.ca)}`, `cert=${encodeURIComponent(tls.clientCert)}`, `key=${encodeURIComponent(tls.clientKey)}`] };
+}
+
 /** Starts redis-server on `port` with its files in `dir` (a replica writes the RDB it receives there). */
-export async function launchServer(port: number, dir: string, extra: string[] = []): Promise<Proc> {
-  const proc = start('redis-server', ['--port', String(port), '--dir', dir, ...SERVER_ARGS, ...ACL_ARGS, ...extra]);
+export async function launchServer(port: number, dir: string, extra: string[] = [], tls?: TestCerts): Promise<Proc> {
+  const proc = start('redis-server', [...serverTlsArgs(port, tls), '--dir', dir, ...SERVER_ARGS, ...ACL_ARGS, ...extra]);
   await waitForLine(proc, /Ready to accept connections/);
   return proc;
 }

@@ -12,26 +12,31 @@ import { Redis } from 'ioredis';
 import { freePort } from './ports.js';
 import { start, waitForLine, type Proc } from './processes.js';
 import { tempDir } from './gateway.js';
-import { launchServer, scanNodes, waitUntil, REDIS_AUTH, REDIS_PASSWORD, REDIS_USER, type PlannedRedis, type TestRedis } from './redis-nodes.js';
+import { clientTls, launchServer, scanNodes, urlParts, waitUntil, REDIS_AUTH, REDIS_PASSWORD, REDIS_USER, type DeploymentOptions, type PlannedRedis, type TestRedis } from './redis-nodes.js';
+import type { TestCerts } from './tls.js';
 
 export const MASTER_NAME = 'o1m-master';
 const SENTINEL_USER = 'sentinel-admin';
 const SENTINEL_PASSWORD = 'sentinel:pw/1';
 const SENTINELS = 3;
 
-export async function planSentinel(): Promise<PlannedRedis> {
+export async function planSentinel({ tls }: DeploymentOptions): Promise<PlannedRedis> {
   const data = [await freePort(), await freePort()];
   const sentinels: number[] = [];
   for (let i = 0; i < SENTINELS; i++) sentinels.push(await freePort());
+  const { scheme, tlsQuery } = urlParts('redis+sentinel', tls);
   const url =
-    `redis+sentinel://${REDIS_AUTH}@${sentinels.map((p) => `127.0.0.1:${p}`).join(',')}/${MASTER_NAME}` +
-    `?sentinelUser=${encodeURIComponent(SENTINEL_USER)}&sentinelPassword=${encodeURIComponent(SENTINEL_PASSWORD)}`;
-  return { topology: 'sentinel', url, start: () => startSentinel(data as [number, number], sentinels, url) };
+    `${scheme}://${REDIS_AUTH}@${sentinels.map((p) => `127.0.0.1:${p}`).join(',')}/${MASTER_NAME}` +
+    `?${[`sentinelUser=${encodeURIComponent(SENTINEL_USER)}`, `sentinelPassword=${encodeURIComponent(SENTINEL_PASSWORD)}`, ...tlsQuery].join('&')}`;
+  return { topology: 'sentinel', url, start: () => startSentinel(data as [number, number], sentinels, url, tls) };
 }
 
-function sentinelConfig(port: number, masterPort: number, dir: string): string {
+function sentinelConfig(port: number, masterPort: number, dir: string, tls: TestCerts | undefined): string {
+  const listen = tls
+    ? ['port 0', `tls-port ${port}`, `tls-cert-file ${tls.serverCert}`, `tls-key-file ${tls.serverKey}`, `tls-ca-cert-file ${tls.ca}`, 'tls-auth-clients yes', 'tls-replication yes']
+    : [`port ${port}`];
   return [
-    `port ${port}`,
+    ...listen,
     'bind 127.0.0.1',
     'protected-mode no',
     `dir ${dir}`,
@@ -48,25 +53,25 @@ function sentinelConfig(port: number, masterPort: number, dir: string): string {
   ].join('\n');
 }
 
-async function startSentinel([masterPort, replicaPort]: [number, number], sentinelPorts: number[], url: string): Promise<TestRedis> {
+async function startSentinel([masterPort, replicaPort]: [number, number], sentinelPorts: number[], url: string, tls: TestCerts | undefined): Promise<TestRedis> {
   const dir = tempDir('only1mcp-sentinel-');
   // Both data nodes carry the replication credentials: after a failover the old master is the replica.
   const auth = ['--masteruser', REDIS_USER, '--masterauth', REDIS_PASSWORD];
   fs.mkdirSync(path.join(dir, 'master'));
   fs.mkdirSync(path.join(dir, 'replica'));
-  const data: Proc[] = [await launchServer(masterPort, path.join(dir, 'master'), auth)];
-  data.push(await launchServer(replicaPort, path.join(dir, 'replica'), [...auth, '--replicaof', '127.0.0.1', String(masterPort)]));
+  const data: Proc[] = [await launchServer(masterPort, path.join(dir, 'master'), auth, tls)];
+  data.push(await launchServer(replicaPort, path.join(dir, 'replica'), [...auth, '--replicaof', '127.0.0.1', String(masterPort)], tls));
   await waitForLine(data[1]!, /MASTER <-> REPLICA sync: Finished with success/);
 
   const sentinels: Proc[] = [];
   for (const port of sentinelPorts) {
     const file = path.join(dir, `sentinel-${port}.conf`);
-    fs.writeFileSync(file, sentinelConfig(port, masterPort, dir));
+    fs.writeFileSync(file, sentinelConfig(port, masterPort, dir, tls));
     const proc = start('redis-server', [file, '--sentinel']);
     await waitForLine(proc, /\+monitor master/);
     sentinels.push(proc);
   }
-  const sentinel = new Redis({ port: sentinelPorts[0]!, host: '127.0.0.1', username: SENTINEL_USER, password: SENTINEL_PASSWORD });
+  const sentinel = new Redis({ port: sentinelPorts[0]!, host: '127.0.0.1', username: SENTINEL_USER, password: SENTINEL_PASSWORD, tls: clientTls(tls) });
   sentinel.on('error', () => undefined);
   const masterInfo = async (): Promise<Record<string, string>> => {
     const flat = (await sentinel.call('SENTINEL', 'MASTER', MASTER_NAME)) as string[];
@@ -89,6 +94,7 @@ async function startSentinel([masterPort, replicaPort]: [number, number], sentin
     sentinelUsername: SENTINEL_USER,
     sentinelPassword: SENTINEL_PASSWORD,
     failoverDetector: true,
+    ...(tls ? { tls: clientTls(tls), sentinelTLS: clientTls(tls), enableTLSForSentinelMode: true } : {}),
   });
   admin.on('error', () => undefined);
   await waitUntil('the admin client', async () => (await admin.ping()) === 'PONG');
@@ -106,7 +112,7 @@ async function startSentinel([masterPort, replicaPort]: [number, number], sentin
         await waitUntil('the sentinels to switch to the new master', async () => (await masterPortNow()) !== oldMaster);
       },
       async heal() {
-        const old = new Redis({ port: oldMaster, host: '127.0.0.1', username: REDIS_USER, password: REDIS_PASSWORD });
+        const old = new Redis({ port: oldMaster, host: '127.0.0.1', username: REDIS_USER, password: REDIS_PASSWORD, tls: clientTls(tls) });
         old.on('error', () => undefined);
         try {
           await waitUntil('the old master to replicate the new one', async () => {

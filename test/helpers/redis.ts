@@ -20,9 +20,9 @@ import { tempDir } from './gateway.js';
 import { freePort } from './ports.js';
 import { planCluster } from './redis-cluster.js';
 import { planSentinel } from './redis-sentinel.js';
-import { launchServer, scanNodes, REDIS_AUTH, REDIS_PASSWORD, REDIS_USER, TOPOLOGIES, type PlannedRedis, type TestRedis, type Topology } from './redis-nodes.js';
+import { clientTls, launchServer, scanNodes, urlParts, REDIS_AUTH, REDIS_PASSWORD, REDIS_USER, TOPOLOGIES, type DeploymentOptions, type PlannedRedis, type TestRedis, type Topology } from './redis-nodes.js';
 
-export { REDIS_AUTH, REDIS_PASSWORD, REDIS_USER, TOPOLOGIES, waitUntil, type Fault, type PlannedRedis, type TestRedis, type Topology } from './redis-nodes.js';
+export { REDIS_AUTH, REDIS_PASSWORD, REDIS_USER, TOPOLOGIES, waitUntil, type DeploymentOptions, type Fault, type PlannedRedis, type TestRedis, type Topology } from './redis-nodes.js';
 
 /**
  * The topologies a suite runs against: all three, or those named in
@@ -36,26 +36,27 @@ export function testTopologies(): Topology[] {
   return list;
 }
 
-export async function planRedis(topology: Topology): Promise<PlannedRedis> {
-  if (topology === 'cluster') return planCluster();
-  if (topology === 'sentinel') return planSentinel();
-  return planSingle();
+export async function planRedis(topology: Topology, options: DeploymentOptions = {}): Promise<PlannedRedis> {
+  if (topology === 'cluster') return planCluster(options);
+  if (topology === 'sentinel') return planSentinel(options);
+  return planSingle(options);
 }
 
-export async function startRedis(topology: Topology = 'single'): Promise<TestRedis> {
-  return (await planRedis(topology)).start();
+export async function startRedis(topology: Topology = 'single', options: DeploymentOptions = {}): Promise<TestRedis> {
+  return (await planRedis(topology, options)).start();
 }
 
-async function planSingle(): Promise<PlannedRedis> {
+async function planSingle({ tls }: DeploymentOptions): Promise<PlannedRedis> {
   const port = await freePort();
-  const url = `redis://${REDIS_AUTH}@127.0.0.1:${port}`;
+  const { scheme, tlsQuery } = urlParts('redis', tls);
+  const url = `${scheme}://${REDIS_AUTH}@127.0.0.1:${port}${tlsQuery.length > 0 ? `?${tlsQuery.join('&')}` : ''}`;
   return {
     topology: 'single',
     url,
     async start() {
       const dir = tempDir('only1mcp-redis-');
-      let proc = await launchServer(port, dir);
-      const admin = new Redis({ port, host: '127.0.0.1', username: REDIS_USER, password: REDIS_PASSWORD, retryStrategy: () => 100 });
+      let proc = await launchServer(port, dir, [], tls);
+      const admin = new Redis({ port, host: '127.0.0.1', username: REDIS_USER, password: REDIS_PASSWORD, retryStrategy: () => 100, tls: clientTls(tls) });
       admin.on('error', () => undefined);
       return {
         topology: 'single',
@@ -69,7 +70,7 @@ async function planSingle(): Promise<PlannedRedis> {
             await proc.exited;
           },
           async heal() {
-            proc = await launchServer(port, dir);
+            proc = await launchServer(port, dir, [], tls);
           },
         },
         scan: (prefix) => scanNodes([admin], prefix),

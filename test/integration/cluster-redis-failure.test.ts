@@ -120,7 +120,8 @@ describe.each(testTopologies())('Redis failures (%s)', (topology) => {
       }
     };
     const lanes = [...Array.from({ length: 6 }, (_, n) => lane(n)), churn(), churn()];
-    await new Promise((r) => setTimeout(r, 500));
+    // "Known" means known to both workers: each has served the session before the fault.
+    await until(async () => workersBefore.size === 2 && results.filter((r) => r.ok).length >= 20, 10_000);
     const faultAt = Date.now();
     await redis.fault.inject();
     const injectedAt = Date.now();
@@ -149,7 +150,7 @@ describe.each(testTopologies())('Redis failures (%s)', (topology) => {
     const failed = results.filter((r) => !r.ok);
     const churnFailed = churned.filter((c) => c.status !== 200);
     console.log(
-      `[${topology}] ${redis.fault.name}: ${results.length} calls on a known session, ${failed.length} failed; ` +
+      `[${topology}] ${redis.fault.name}: ${results.length} calls on a known session, ${failed.length} failed (${[...new Set(failed.map((r) => r.status))].join(', ') || 'none'}); ` +
         `${churned.length} new sessions each with a call, ${churnFailed.length} failed (${[...new Set(churnFailed.map((c) => c.status))].join(', ') || 'none'}); ` +
         `fault in place after ${injectedAt - faultAt} ms; Redis serving again ${servingAt - faultAt} ms after the fault; ` +
         `gateway recovered (health ok, sessions written back, new writes landing) ${recovered} ms after that`,

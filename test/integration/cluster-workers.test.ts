@@ -20,6 +20,14 @@ describe.each(testTopologies())('%s Redis', (topology) => {
   beforeAll(async () => {
     redis = await startRedis(topology);
     gateway = await startGateway(`servers:\n${fixtureServer('box', 'toolbox-server.js')}\n`, { workers: 2, extraArgs: ['--redis', redis.url] });
+    // /health answers once one worker listens; the tests need both (each waits for its store connection first).
+    const listening = new Set<string>();
+    for (let i = 0; i < 200 && listening.size < 2; i++) {
+      const res = await request(`${gateway.base}/health`, { headers: { connection: 'close' } });
+      await res.body.dump();
+      listening.add(String(res.headers['x-only1mcp-worker']));
+      if (listening.size < 2) await new Promise((r) => setTimeout(r, 50));
+    }
   }, 60_000);
 
   afterAll(async () => {

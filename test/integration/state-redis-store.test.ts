@@ -9,7 +9,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/state/redis/redis-store.js';
 import { BREAKER_CHANNEL, sessionChannel, type BusMessage, type SessionRecord } from '../../src/state/store.js';
 import { startRedis, testTopologies, waitUntil, type TestRedis } from '../helpers/redis.js';
+import { launchServer } from '../helpers/redis-nodes.js';
+import { freePort } from '../helpers/ports.js';
+import { tempDir } from '../helpers/gateway.js';
 import { stopAll } from '../helpers/processes.js';
+
+const record = (id: string): SessionRecord => ({
+  id,
+  protocolVersion: '2025-11-25',
+  capabilities: { sampling: {}, roots: { listChanged: true } },
+  clientInfo: { name: 'c', version: '1', icons: [] },
+  principal: 'alice',
+  transport: 'streamable',
+  logLevel: undefined,
+  initialized: false,
+  createdAt: 1_800_000_000_123,
+  standaloneStream: 'g1',
+  contextMode: 'search',
+  workingSet: { budget: 4000, entries: [] },
+});
 
 afterAll(stopAll);
 
@@ -34,20 +52,6 @@ describe.each(testTopologies())('%s', (topology) => {
     return [a, b];
   }
 
-  const record = (id: string): SessionRecord => ({
-    id,
-    protocolVersion: '2025-11-25',
-    capabilities: { sampling: {}, roots: { listChanged: true } },
-    clientInfo: { name: 'c', version: '1', icons: [] },
-    principal: 'alice',
-    transport: 'streamable',
-    logLevel: undefined,
-    initialized: false,
-    createdAt: 1_800_000_000_123,
-    standaloneStream: 'g1',
-    contextMode: 'search',
-    workingSet: { budget: 4000, entries: [] },
-  });
 
   beforeAll(async () => {
     redis = await startRedis(topology);
@@ -136,5 +140,29 @@ describe.each(testTopologies())('%s', (topology) => {
       expect(await a.getSession('multi')).toBeUndefined();
       expect(await a.keyNames()).toEqual([]);
     });
+  });
+});
+
+describe('a command Redis refuses', () => {
+  it('fails that call (StoreUnavailable) without making the store count as unreachable', async () => {
+    const port = await freePort();
+    // A user without scripting: every Lua write is refused with NOPERM, plain commands work.
+    const proc = await launchServer(port, tempDir('only1mcp-redis-'), ['--user', 'noscripts', 'on', '>pw', '~*', '&*', '+@all', '-@scripting']);
+    const s = new RedisStore(`redis://noscripts:pw@127.0.0.1:${port}`, 'np:');
+    try {
+      expect(await s.ready(5_000)).toBe(true);
+      const changes: boolean[] = [];
+      s.onHealth((healthy) => changes.push(healthy));
+      await expect(s.putSession(record('refused'), 60_000)).rejects.toThrow(/NOPERM/);
+      await s.setCached('plain', 'ok', 60_000);
+      expect(await s.getCached('plain')).toBe('ok');
+      // Long enough for a probe to have run, had the refusal counted as an outage.
+      await new Promise((r) => setTimeout(r, 700));
+      expect(s.healthy).toBe(true);
+      expect(changes).toEqual([]);
+    } finally {
+      await s.close();
+      await proc.stop();
+    }
   });
 });

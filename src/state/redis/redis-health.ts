@@ -5,7 +5,9 @@
  * Connection events alone do not say it: a cluster that loses one master
  * keeps its other connections and never closes, and a Sentinel master being
  * demoted keeps its connection open for a while. So besides the events, a
- * failed command or a cluster node error makes the store suspect: it counts
+ * command that failed for want of Redis (no connection, a timeout, the
+ * cluster down; not a refusal such as NOPERM, redis-store.ts) or a cluster
+ * node error makes the store suspect: it counts
  * as unreachable until a probe (PING; on a cluster, CLUSTER INFO reporting
  * `cluster_state:ok` and a PING to every master) answers, tried every
  * REDIS_HEALTH_PROBE_INTERVAL_MS. A false alarm costs one degraded report

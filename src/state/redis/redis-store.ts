@@ -50,7 +50,7 @@ interface Scripts {
 
 export class RedisStore implements StateStore {
   readonly kind = 'redis' as const;
-  readonly target: RedisTarget;
+  private readonly target: RedisTarget;
   private readonly redis: RedisClient & Scripts;
   private readonly bus: RedisBus;
   private readonly health: RedisHealth;
@@ -157,8 +157,9 @@ export class RedisStore implements StateStore {
   async publish(channel: string, message: BusMessage): Promise<number> {
     const name = this.keys.channel(channel);
     const payload = JSON.stringify(message);
+    if (this.publishCommand === 'PUBLISH') return this.run(() => this.redis.publish(name, payload));
     // ioredis types SPUBLISH's reply as unknown; it is the receiver count, as PUBLISH's.
-    return this.run(async () => (this.publishCommand === 'SPUBLISH' ? Number(await this.redis.spublish(name, payload)) : this.redis.publish(name, payload)));
+    return this.run(async () => Number(await this.redis.spublish(name, payload)));
   }
 
   subscribe(channel: string, handler: BusHandler): () => void {
@@ -251,10 +252,21 @@ export class RedisStore implements StateStore {
       return await command();
     } catch (err) {
       const reason = (err as Error).message;
-      this.health.suspect(reason);
+      if (reachabilityFault(err as Error)) this.health.suspect(reason);
       throw new StoreUnavailable(reason);
     }
   }
+}
+
+/**
+ * Whether a failed command says Redis may be out of reach (no connection, a
+ * timeout, a cluster or failover in progress), rather than that it refused
+ * this command (NOPERM, a script error): only the former is worth probing
+ * and resyncing for; the latter would repeat on every retry.
+ */
+function reachabilityFault(err: Error): boolean {
+  if (err.name !== 'ReplyError') return true;
+  return /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|MOVED|ASK)\b/.test(err.message);
 }
 
 /** A record as hash field/value pairs, each value JSON; with `keepUndefined`, an undefined value becomes '' (delete the field). */

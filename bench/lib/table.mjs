@@ -10,6 +10,10 @@ function rssText(rss = {}) {
 }
 
 export function printTable(record) {
+  if (record.columns) {
+    printColumns(record.rows, record.columns);
+    return;
+  }
   const head = ['system', 'via', 'c', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'RSS MB', 'CPU % of a core'];
   const lines = record.rows.map((r) =>
     r.failed
@@ -19,4 +23,12 @@ export function printTable(record) {
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
   const row = (cells) => cells.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ');
   process.stdout.write(`\n${row(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${lines.map(row).join('\n')}\n\n`);
+}
+
+/** Rows that are not load cells: the scenario names its columns. */
+function printColumns(rows, columns) {
+  const lines = rows.map((r) => columns.map((c) => r[c] ?? ''));
+  const widths = columns.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+  const row = (cells) => cells.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ');
+  process.stdout.write(`\n${row(columns)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${lines.map(row).join('\n')}\n\n`);
 }

@@ -16,6 +16,8 @@ import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
 import { META, type LogLevel } from '../mcp/versions.js';
 import { modernMeta } from './handshake.js';
 import type { BackendLink, LinkCall, LinkHooks, LinkStatus } from './link.js';
+import type { ScopedLinks } from './scoped-links.js';
+import { scopeFor, type ScopeClient, type UpstreamScope } from '../gateway/upstream-scope.js';
 import { paramHeaderValue, paramHeaders } from '../mcp/headers.js';
 import type { ServerConfig } from '../config/model.js';
 import type { CancelSignal } from '../gateway/cancellation.js';
@@ -33,14 +35,43 @@ export interface CallContext {
   acceptInputRequired: boolean;
   signal: CancelSignal | undefined;
   group: string;
-  /** Extra time budget override (ms); defaults to the server's callTimeoutMs. */
+  /** Extra time budget override (ms); defaults to the server's callTimeoutMs. Progress notifications restart it. */
   timeoutMs?: number;
+  /** The most the call may run while reporting progress (ms); defaults to the server's maxCallMs. */
+  maxTotalMs?: number;
   /** tools/call: the tool's input schema, whose `x-mcp-header` arguments a modern HTTP backend gets as headers. */
   toolSchema?: unknown;
+  /** The client behind the call: where the server's isolation says so, its own backend session serves it. */
+  client?: ScopeClient | undefined;
+  /** The scope itself, when the caller has it already (a scoped list fetch). */
+  scope?: UpstreamScope | undefined;
 }
 
 export class Backend {
-  constructor(readonly config: ServerConfig, readonly link: BackendLink) {}
+  constructor(
+    readonly config: ServerConfig,
+    /** The gateway's own (shared) backend session: `shared` servers, 2026-07-28 servers, the gateway's own list fetches. */
+    readonly link: BackendLink,
+    /** Per-client backend sessions, for servers whose isolation is not `shared`. */
+    readonly scoped: ScopedLinks | undefined = undefined,
+  ) {}
+
+  /** True when clients of this server get backend sessions of their own (a 2025-era server, isolation not `shared`). */
+  get isolated(): boolean {
+    return this.scoped !== undefined && this.era === 'legacy';
+  }
+
+  /** The client's scope on this server, or undefined when it shares the gateway's session. */
+  scopeOf(client: ScopeClient | undefined): UpstreamScope | undefined {
+    return client === undefined || !this.isolated ? undefined : scopeFor(this.config.common.isolation, client);
+  }
+
+  /** The link a call for this client goes through. */
+  linkFor(ctx: Pick<CallContext, 'client' | 'scope'>): BackendLink {
+    if (!this.scoped || this.era !== 'legacy') return this.link;
+    const scope = ctx.scope ?? this.scopeOf(ctx.client);
+    return scope ? this.scoped.get(scope) : this.link;
+  }
 
   get name(): string {
     return this.config.name;
@@ -64,7 +95,7 @@ export class Backend {
 
   async call(method: string, params: JsonObject | undefined, ctx: CallContext): Promise<JsonObject> {
     if (this.era !== 'modern') {
-      return this.link.call(this.linkCall(method, stripModernMeta(params), ctx));
+      return this.linkFor(ctx).call(this.linkCall(method, stripModernMeta(params), ctx));
     }
     const first = withModernMeta(params, ctx);
     let current = first;
@@ -90,10 +121,12 @@ export class Backend {
       params,
       hooks: ctx.hooks,
       timeoutMs: ctx.timeoutMs ?? this.config.common.callTimeoutMs,
+      maxTotalMs: ctx.maxTotalMs ?? this.config.common.maxCallMs,
       signal: ctx.signal,
       group: ctx.group,
       routingName: typeof name === 'string' ? name : undefined,
       headers: method === 'tools/call' && ctx.toolSchema !== undefined ? mirroredHeaders(ctx.toolSchema, params?.arguments) : undefined,
+      logLevel: ctx.logLevel,
     };
   }
 }

@@ -37,7 +37,8 @@ export interface BackendIdentity {
 }
 
 export type RequestFn = (method: string, params: JsonObject | undefined, timeoutMs: number) => Promise<JsonRpcResponse>;
-export type NotifyFn = (method: string, params?: JsonObject) => void;
+/** Sends a notification; a returned promise settles once the backend has taken it (initialize waits for that). */
+export type NotifyFn = (method: string, params?: JsonObject) => void | Promise<void>;
 
 /** Request `_meta` for a modern backend: the caller's capabilities, or the gateway's own. */
 export function modernMeta(capabilities: JsonObject = GATEWAY_CLIENT_CAPABILITIES, extra?: JsonObject): JsonObject {
@@ -49,7 +50,14 @@ export function modernMeta(capabilities: JsonObject = GATEWAY_CLIENT_CAPABILITIE
   };
 }
 
-export async function handshake(request: RequestFn, notify: NotifyFn, protocol: BackendProtocol, timeoutMs: number): Promise<BackendIdentity> {
+/**
+ * `capabilities`: what a legacy backend is told the client can do. The
+ * gateway's own (shared) sessions declare everything it can forward; a
+ * per-client session declares that client's own, because servers decide what
+ * they offer by it (a server may list a sampling tool only to clients that
+ * can sample).
+ */
+export async function handshake(request: RequestFn, notify: NotifyFn, protocol: BackendProtocol, timeoutMs: number, capabilities: JsonObject = GATEWAY_CLIENT_CAPABILITIES): Promise<BackendIdentity> {
   if (protocol !== 'legacy') {
     const modern = await probeModern(request, protocol === 'modern' ? timeoutMs : Math.min(timeoutMs, DISCOVER_PROBE_TIMEOUT_MS));
     if (modern) return modern;
@@ -57,7 +65,7 @@ export async function handshake(request: RequestFn, notify: NotifyFn, protocol: 
       throw new GatewayError('GW_ERR_BACKEND_PROTOCOL', 'backend is configured with protocol: modern but did not answer server/discover for 2026-07-28');
     }
   }
-  return initializeLegacy(request, notify, timeoutMs);
+  return initializeLegacy(request, notify, timeoutMs, capabilities);
 }
 
 async function probeModern(request: RequestFn, timeoutMs: number): Promise<BackendIdentity | undefined> {
@@ -83,10 +91,10 @@ async function probeModern(request: RequestFn, timeoutMs: number): Promise<Backe
   };
 }
 
-async function initializeLegacy(request: RequestFn, notify: NotifyFn, timeoutMs: number): Promise<BackendIdentity> {
+async function initializeLegacy(request: RequestFn, notify: NotifyFn, timeoutMs: number, capabilities: JsonObject): Promise<BackendIdentity> {
   const response = await request(
     'initialize',
-    { protocolVersion: LATEST_LEGACY_VERSION, capabilities: GATEWAY_CLIENT_CAPABILITIES, clientInfo: GATEWAY_INFO },
+    { protocolVersion: LATEST_LEGACY_VERSION, capabilities, clientInfo: GATEWAY_INFO },
     timeoutMs,
   );
   if (isFailure(response)) {
@@ -97,7 +105,9 @@ async function initializeLegacy(request: RequestFn, notify: NotifyFn, timeoutMs:
   if (!isLegacyVersion(version)) {
     throw new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend answered initialize with unsupported protocolVersion ${JSON.stringify(result.protocolVersion)}`);
   }
-  notify('notifications/initialized');
+  // Servers register what depends on the client's capabilities when they see this (before any later request on
+  // stdio, which is ordered; on HTTP a later POST may overtake it unless its acceptance is awaited).
+  await notify('notifications/initialized');
   return {
     era: 'legacy',
     protocolVersion: version,

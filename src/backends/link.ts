@@ -11,6 +11,7 @@ import type { JsonObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
 import type { BackendIdentity } from './handshake.js';
 import type { LogLevel } from '../mcp/versions.js';
 import type { CancelSignal } from '../gateway/cancellation.js';
+import type { UpstreamScope } from '../gateway/upstream-scope.js';
 
 export interface LinkHooks {
   /** A notification the backend sent about this call (progress, log message). */
@@ -23,7 +24,10 @@ export interface LinkCall {
   method: string;
   params: JsonObject | undefined;
   hooks: LinkHooks;
+  /** Bound on the call; restarted by each progress notification when maxTotalMs allows more. */
   timeoutMs: number;
+  /** The most the call may run while the backend keeps reporting progress (undefined: timeoutMs, no extension). */
+  maxTotalMs?: number | undefined;
   signal: CancelSignal | undefined;
   /** Calls in one group (a client session) may be attributed each other's unscoped messages. */
   group: string;
@@ -31,6 +35,8 @@ export interface LinkCall {
   routingName?: string | undefined;
   /** Modern backends on HTTP: `Mcp-Param-*` headers mirroring `x-mcp-header` arguments. */
   headers?: Record<string, string> | undefined;
+  /** The calling client's log level (legacy): a per-client backend session is set to it. */
+  logLevel?: LogLevel | undefined;
 }
 
 export type LinkState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
@@ -43,6 +49,10 @@ export interface LinkStatus {
   generation: number;
   /** Process facts for stdio backends (as of the last state change). */
   process?: { pid: number | undefined; restarts: number; invalidLines: number };
+  /** stdio backends: the child's last stderr lines as of the last state change, oldest first (operator views only). */
+  stderrTail?: readonly string[];
+  /** A URL-only server: the HTTP transport its probe found. */
+  transport?: 'streamable-http' | 'sse';
 }
 
 export interface LinkEvents {
@@ -50,6 +60,8 @@ export interface LinkEvents {
   onEvent(message: JsonRpcNotification): void;
   /** The link's state or identity changed. */
   onStatus(status: LinkStatus): void;
+  /** A shared backend session sent something that names no call: refused (a request) or dropped (a notification). */
+  onUnattributed(method: string, kind: 'request' | 'notification'): void;
 }
 
 export interface BackendLink {
@@ -73,4 +85,58 @@ export interface BackendLink {
   setLogLevel(level: LogLevel | undefined): void;
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Where a per-client backend session is remembered, so any worker or node
+ * reuses it: the client session's record for session scopes, the shared
+ * store for the others.
+ */
+export type UpstreamRef =
+  /** A stdio child in the pool of `node`'s primary; `worker` on that node relays for other nodes. */
+  | { k: 'stdio'; node: string; worker: string; inst: string }
+  /** A Streamable HTTP backend session, adopted by any worker without a new handshake. */
+  | { k: 'http'; sid: string; pv: string; caps: JsonObject; info: JsonObject }
+  /** A legacy HTTP+SSE session: its stream is held by `worker`, which relays for the others. */
+  | { k: 'sse'; node: string; worker: string; inst: string };
+
+export interface ScopeHome {
+  /** The scope's backend session of `server`, as last stored by any worker (`fresh`: read the store, not this worker's copy). */
+  ref(server: string, fresh?: boolean): Promise<UpstreamRef | undefined>;
+  saveRef(server: string, ref: UpstreamRef | undefined): void;
+  /** A new backend session replaced the one the client had: its backend state is gone, and it is told so. */
+  reset(server: string, why: string): void;
+}
+
+/** What the worker provides to per-client links: homes, and delivery of what their backend sessions send outside calls. */
+export interface ScopeServices {
+  home(scope: UpstreamScope): ScopeHome;
+  /** A notification a scope's backend session sent outside any call. */
+  deliver(scopeKey: string, server: string, message: JsonRpcNotification): void;
+  /** A request a scope's backend session sent outside any call (roots/list after initialize, for one). */
+  ask(scopeKey: string, server: string, method: string, params: JsonObject | undefined): Promise<JsonObject>;
+  /** Runs a call on the worker holding the scope's backend session (`owner`); rejects with OwnerGone when that worker is gone. */
+  relay(owner: string, server: string, scope: UpstreamScope, call: LinkCall): Promise<JsonObject>;
+  /** The same for a notification, a log level, a subscription change or the end of the backend session. */
+  relayOp(owner: string, server: string, scope: UpstreamScope, op: 'notify' | 'level' | 'sub' | 'unsub' | 'release', extra?: { m?: string; p?: JsonObject; lv?: string; uri?: string }): Promise<void>;
+  /** This worker's and this node's names, as UpstreamRefs record them. */
+  readonly workerId: string;
+  readonly nodeId: string;
+}
+
+/** One client's own backend session of a server, as seen from this worker. */
+export interface ScopedLink extends BackendLink {
+  readonly scope: UpstreamScope;
+  /** Last use on this worker (ms since epoch): idle objects are dropped here, the backend session kept. */
+  lastUsed: number;
+  /** Ends the backend session itself (the client session ended). */
+  release(): Promise<void>;
+}
+
+/** Nobody listens on the holder's channel: its worker (or node) is gone, and the backend session with it. */
+export class OwnerGone extends Error {
+  constructor(readonly owner: string) {
+    super(`the gateway worker ${owner} holding this backend session is gone`);
+    this.name = 'OwnerGone';
+  }
 }

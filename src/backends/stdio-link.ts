@@ -10,9 +10,10 @@ import type { JsonObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
 import type { FrameChannel } from '../ipc/frame-channel.js';
 import type { BackendStatusWire, PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
 import { UpstreamRpcError, toRpcError } from './rpc-connection.js';
-import { withDeadline } from './deadline.js';
-import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from './link.js';
+import { CallDeadline, withDeadline } from './deadline.js';
+import { OwnerGone, type BackendLink, type LinkCall, type LinkEvents, type LinkHooks, type LinkStatus, type ScopeHome, type ScopeServices, type ScopedLink, type UpstreamRef } from './link.js';
 import type { LogLevel } from '../mcp/versions.js';
+import type { UpstreamScope } from '../gateway/upstream-scope.js';
 
 const NO_HOOKS: LinkHooks = {
   onNotification: () => undefined,
@@ -20,10 +21,11 @@ const NO_HOOKS: LinkHooks = {
 };
 
 interface Waiting {
-  link: StdioLink;
   hooks: LinkHooks;
   resolve(result: JsonObject): void;
   reject(err: unknown): void;
+  /** Per-client calls: which child instance answered, and whether the client's state was lost. */
+  served?(inst: string | undefined, reset: boolean): void;
 }
 
 /** The worker's end of the channel to the primary, shared by every stdio backend. */
@@ -33,6 +35,7 @@ export class PrimaryChannel {
   private readonly links = new Map<string, StdioLink>();
   /** The primary's last word on each backend, for a link made after it arrived. */
   private readonly statuses = new Map<string, BackendStatusWire>();
+  private services: ScopeServices | undefined;
 
   constructor(private readonly channel: FrameChannel<PrimaryToWorker, WorkerToPrimary>) {
     channel.on('message', (m) => this.onMessage(m));
@@ -57,6 +60,59 @@ export class PrimaryChannel {
     this.links.delete(name);
   }
 
+  /** Where per-client children's out-of-call messages go (set once the worker's sessions exist). */
+  setScopeServices(services: ScopeServices): void {
+    this.services = services;
+  }
+
+  scopedLink(name: string, scope: UpstreamScope, services: ScopeServices): ScopedStdioLink {
+    return new ScopedStdioLink(name, scope, this, services.home(scope), services);
+  }
+
+  /** The server's state as its shared link knows it (a per-client child shares its server's state). */
+  statusOf(name: string): LinkStatus {
+    return this.links.get(name)?.status() ?? { state: 'stopped', identity: undefined, lastError: undefined, generation: 0 };
+  }
+
+  /** The primary keeps the per-node refcount (or the per-client child's own subscription); a worker only says whether it still needs the URI. */
+  subscription(name: string, uri: string, on: boolean, scoped?: { scope: UpstreamScope; expect: string | undefined; served: Waiting['served'] }): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const id = this.register({ hooks: NO_HOOKS, resolve: () => resolve(), reject, served: scoped?.served });
+      const message: Extract<WorkerToPrimary, { t: 'sub' }> = { t: 'sub', id, b: name, uri, on };
+      if (scoped) {
+        message.s = scoped.scope.key;
+        message.c = scoped.scope.capabilities;
+        if (scoped.expect !== undefined) message.x = scoped.expect;
+      }
+      if (!this.send(message)) {
+        this.forget(id);
+        reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process is closed'));
+      }
+    });
+  }
+
+  /** Sends a call and settles `waiting` with its answer; the registration is released on every path. */
+  /** `limit`: the call's timeout, or its CallDeadline (progress through `waiting.hooks` extends it: see deadline.ts). */
+  call(message: Omit<Extract<WorkerToPrimary, { t: 'call' }>, 'id'>, waiting: Waiting, limit: number | CallDeadline, signal: LinkCall['signal'], what: string): Promise<JsonObject> {
+    let id = 0;
+    const work = new Promise<JsonObject>((resolve, reject) => {
+      id = this.register({ ...waiting, resolve, reject });
+      let sent = false;
+      try {
+        sent = this.send({ ...message, id });
+      } finally {
+        if (!sent) {
+          this.forget(id);
+          reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process is closed'));
+        }
+      }
+    });
+    return withDeadline(work, limit, signal, (reason) => {
+      this.forget(id);
+      this.send({ t: 'cancel', id, reason });
+    }, what);
+  }
+
   send(message: WorkerToPrimary): boolean {
     return this.channel.send(message);
   }
@@ -77,6 +133,7 @@ export class PrimaryChannel {
         const w = this.waiting.get(message.id);
         if (!w) return;
         this.waiting.delete(message.id);
+        w.served?.(message.inst, message.reset === true);
         if (message.ge) w.reject(GatewayError.fromWire(message.ge));
         else if (message.e) w.reject(new UpstreamRpcError(message.e.code, message.e.message, message.e.data));
         else w.resolve(message.r ?? {});
@@ -85,14 +142,20 @@ export class PrimaryChannel {
       case 'event': {
         const w = message.rel === undefined ? undefined : this.waiting.get(message.rel);
         if (w) w.hooks.onNotification(message.n);
+        else if (message.s !== undefined) this.services?.deliver(message.s, message.b, message.n);
         else this.links.get(message.b)?.event(message.n);
         return;
       }
+      case 'unattributed':
+        this.links.get(message.b)?.unattributed(message.m, message.kind);
+        return;
       case 'ask': {
         const w = message.rel === undefined ? undefined : this.waiting.get(message.rel);
         const answer = w
           ? w.hooks.onServerRequest(message.m, message.p)
-          : Promise.reject(new UpstreamRpcError(-32603, `only1mcp: the call that caused ${message.m} is no longer in flight`));
+          : message.s !== undefined && this.services
+            ? this.services.ask(message.s, message.b, message.m, message.p)
+            : Promise.reject(new UpstreamRpcError(-32603, `only1mcp: the call that caused ${message.m} is no longer in flight`));
         answer.then(
           (r) => this.send({ t: 'answer', b: message.b, sid: message.sid, r }),
           (err: unknown) => this.send({ t: 'answer', b: message.b, sid: message.sid, e: toRpcError(err) }),
@@ -125,20 +188,10 @@ export class StdioLink implements BackendLink {
   }
 
   call(call: LinkCall): Promise<JsonObject> {
-    let id = 0;
-    const work = new Promise<JsonObject>((resolve, reject) => {
-      id = this.channel.register({ link: this, hooks: call.hooks, resolve, reject });
-      const message: WorkerToPrimary = { t: 'call', id, b: this.name, m: call.method, g: call.group };
-      if (call.params !== undefined) message.p = call.params;
-      if (!this.channel.send(message)) {
-        this.channel.forget(id);
-        reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process is closed'));
-      }
-    });
-    return withDeadline(work, call.timeoutMs, call.signal, (reason) => {
-      this.channel.forget(id);
-      this.channel.send({ t: 'cancel', id, reason });
-    }, `${this.name} ${call.method}`);
+    const message: Omit<Extract<WorkerToPrimary, { t: 'call' }>, 'id'> = { t: 'call', b: this.name, m: call.method, g: call.group };
+    if (call.params !== undefined) message.p = call.params;
+    const deadline = new CallDeadline(call.timeoutMs, call.maxTotalMs);
+    return this.channel.call(message, { hooks: deadline.watch(call.hooks), resolve: noop, reject: noop }, deadline, call.signal, `${this.name} ${call.method}`);
   }
 
   /** The primary combines the levels of all workers before it sets the child's. */
@@ -147,22 +200,11 @@ export class StdioLink implements BackendLink {
   }
 
   subscribe(uri: string): Promise<void> {
-    return this.subscription(uri, true);
+    return this.channel.subscription(this.name, uri, true);
   }
 
   unsubscribe(uri: string): Promise<void> {
-    return this.subscription(uri, false);
-  }
-
-  /** The primary keeps the per-node refcount; this worker only says whether it still needs the URI. */
-  private subscription(uri: string, on: boolean): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const id = this.channel.register({ link: this, hooks: NO_HOOKS, resolve: () => resolve(), reject });
-      if (!this.channel.send({ t: 'sub', id, b: this.name, uri, on })) {
-        this.channel.forget(id);
-        reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process is closed'));
-      }
-    });
+    return this.channel.subscription(this.name, uri, false);
   }
 
   notify(method: string, params?: JsonObject): void {
@@ -173,6 +215,10 @@ export class StdioLink implements BackendLink {
 
   event(message: JsonRpcNotification): void {
     this.events.onEvent(message);
+  }
+
+  unattributed(method: string, kind: 'request' | 'notification'): void {
+    this.events.onUnattributed(method, kind);
   }
 
   setStatus(s: BackendStatusWire): void {
@@ -192,6 +238,127 @@ export class StdioLink implements BackendLink {
       generation: s.generation,
       process: { pid: s.pid, restarts: s.restarts, invalidLines: s.invalidLines },
     };
+    if (s.stderrTail !== undefined) this.current.stderrTail = s.stderrTail;
     this.events.onStatus(this.current);
+  }
+}
+
+const noop = (): void => undefined;
+
+/**
+ * One client's own child of a stdio server (isolation session/principal),
+ * reached through this node's primary, which starts it on first use. A child
+ * on another node is reached through a worker of that node (scope-relay.ts);
+ * when that node is gone, a new child starts here and the client is told its
+ * backend state was reset.
+ */
+export class ScopedStdioLink implements ScopedLink {
+  lastUsed = Date.now();
+
+  constructor(
+    readonly name: string,
+    readonly scope: UpstreamScope,
+    private readonly channel: PrimaryChannel,
+    private readonly home: ScopeHome,
+    private readonly services: ScopeServices,
+  ) {}
+
+  status(): LinkStatus {
+    return this.channel.statusOf(this.name);
+  }
+
+  async start(): Promise<void> {
+    // Started by the primary on the first call.
+  }
+
+  async close(): Promise<void> {
+    // Nothing held here; the child lives in a primary until released or idle.
+  }
+
+  async release(): Promise<void> {
+    const remote = await this.remoteOwner();
+    if (remote === undefined) this.channel.send({ t: 'release', b: this.name, s: this.scope.key });
+    else await this.services.relayOp(remote, this.name, this.scope, 'release').catch(() => undefined);
+  }
+
+  async call(call: LinkCall): Promise<JsonObject> {
+    this.lastUsed = Date.now();
+    const ref = await this.ref();
+    if (ref?.k === 'stdio' && ref.node !== this.services.nodeId) {
+      try {
+        return await this.services.relay(ref.worker, this.name, this.scope, call);
+      } catch (err) {
+        if (!(err instanceof OwnerGone)) throw err;
+        // The child's node (or the worker relaying for it) is gone: a new child here, the client told.
+      }
+    }
+    const message: Omit<Extract<WorkerToPrimary, { t: 'call' }>, 'id'> = { t: 'call', b: this.name, m: call.method, g: call.group, s: this.scope.key, c: this.scope.capabilities };
+    if (call.params !== undefined) message.p = call.params;
+    if (call.logLevel !== undefined) message.lv = call.logLevel;
+    if (ref?.k === 'stdio') message.x = ref.inst;
+    const deadline = new CallDeadline(call.timeoutMs, call.maxTotalMs);
+    return this.channel.call(message, { hooks: deadline.watch(call.hooks), resolve: noop, reject: noop, served: this.served(ref) }, deadline, call.signal, `${this.name} ${call.method}`);
+  }
+
+  /** What a result says of the child that served it: remembered for every worker, and a reset told to the client. */
+  private served(ref: UpstreamRef | undefined): (inst: string | undefined, reset: boolean) => void {
+    return (inst, reset) => {
+      if (inst === undefined) return;
+      if (ref?.k !== 'stdio' || ref.inst !== inst || ref.node !== this.services.nodeId) {
+        this.home.saveRef(this.name, { k: 'stdio', node: this.services.nodeId, worker: this.services.workerId, inst });
+      }
+      if (reset) this.home.reset(this.name, 'its backend process was replaced (it sat idle too long, exited, or ran on a gateway node that is gone)');
+    };
+  }
+
+  notify(method: string, params?: JsonObject): void {
+    void this.remoteOwner().then((remote) => {
+      if (remote !== undefined) return this.services.relayOp(remote, this.name, this.scope, 'notify', params === undefined ? { m: method } : { m: method, p: params });
+      const message: WorkerToPrimary = { t: 'notify', b: this.name, m: method, s: this.scope.key };
+      if (params !== undefined) message.p = params;
+      this.channel.send(message);
+      return undefined;
+    }).catch(() => undefined);
+  }
+
+  setLogLevel(level: LogLevel | undefined): void {
+    void this.remoteOwner().then((remote) => {
+      if (remote !== undefined) return this.services.relayOp(remote, this.name, this.scope, 'level', level === undefined ? {} : { lv: level });
+      this.channel.send({ t: 'level', b: this.name, level: level ?? null, s: this.scope.key });
+      return undefined;
+    }).catch(() => undefined);
+  }
+
+  subscribe(uri: string): Promise<void> {
+    return this.subscription(uri, true);
+  }
+
+  unsubscribe(uri: string): Promise<void> {
+    return this.subscription(uri, false);
+  }
+
+  private async subscription(uri: string, on: boolean): Promise<void> {
+    const ref = await this.ref();
+    if (ref?.k === 'stdio' && ref.node !== this.services.nodeId) {
+      try {
+        await this.services.relayOp(ref.worker, this.name, this.scope, on ? 'sub' : 'unsub', { uri });
+        return;
+      } catch (err) {
+        if (!(err instanceof OwnerGone)) throw err;
+      }
+    }
+    const expect = ref?.k === 'stdio' ? ref.inst : undefined;
+    await this.channel.subscription(this.name, uri, on, { scope: this.scope, expect, served: this.served(ref) });
+  }
+
+  /** The client's last stored reference (shared by every worker through the scope's home). */
+  private ref(): Promise<UpstreamRef | undefined> {
+    return this.home.ref(this.name).catch(() => undefined);
+  }
+
+  /** The worker relaying for the child's node, when the child runs on another node. */
+  private async remoteOwner(): Promise<string | undefined> {
+    const ref = await this.ref();
+    return ref?.k === 'stdio' && ref.node !== this.services.nodeId ? ref.worker : undefined;
   }
 }

@@ -23,6 +23,21 @@ export interface BridgeIo {
   input: NodeJS.ReadableStream;
   write(line: string): void;
   log(message: string): void;
+  /** What the user can do when the gateway cannot be reached (e.g. the command that starts one). */
+  unreachableHint?: string;
+}
+
+/** Why a fetch failed, in a word (ECONNREFUSED, ENOTFOUND…): fetch itself only says "fetch failed". */
+export function fetchFailureReason(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A fetch that never got an HTTP answer (node's fetch rejects with a TypeError and the socket error as cause). */
+function isUnreachable(err: unknown): boolean {
+  return err instanceof TypeError && (err as { cause?: unknown }).cause !== undefined;
 }
 
 export class StdioBridge {
@@ -62,9 +77,18 @@ export class StdioBridge {
       return;
     }
     void this.send(c.message).catch((err: unknown) => {
-      if (c.kind === 'request') this.emit(failure(c.message.id, { code: BRIDGE_UNREACHABLE_CODE, message: `only1mcp bridge: ${(err as Error).message}` }));
-      else this.io.log(`could not deliver ${'method' in c.message ? c.message.method : 'a response'}: ${(err as Error).message}`);
+      const why = this.explain(err);
+      if (c.kind === 'request') this.emit(failure(c.message.id, { code: BRIDGE_UNREACHABLE_CODE, message: `only1mcp bridge: ${why}` }));
+      this.io.log(`could not deliver ${'method' in c.message ? c.message.method : 'a response'}: ${why}`);
     });
+  }
+
+  /** An error as the user should read it: which URL, what happened, what to do. */
+  private explain(err: unknown): string {
+    if (isUnreachable(err)) {
+      return `cannot reach the gateway at ${this.endpoint} (${fetchFailureReason(err)}): is it running?${this.io.unreachableHint ? ` ${this.io.unreachableHint}` : ''}`;
+    }
+    return err instanceof Error ? err.message : String(err);
   }
 
   private isModern(params: unknown): boolean {
@@ -118,15 +142,17 @@ export class StdioBridge {
       return;
     }
     const text = await res.text();
+    let value: unknown;
     try {
-      const value = JSON.parse(text) as unknown;
-      if (isObject(value) && isObject(value.result) && typeof value.result.protocolVersion === 'string' && isLegacyVersion(value.result.protocolVersion)) {
-        this.protocolVersion = value.result.protocolVersion;
-      }
-      this.emit(value);
+      value = JSON.parse(text) as unknown;
     } catch {
-      this.io.log(`gateway answered HTTP ${res.status} without JSON: ${text.slice(0, 200)}`);
+      // Not an only1mcp endpoint (a wrong path or port answers with HTML, say): the caller gets an error, not silence.
+      throw new Error(`${this.endpoint} answered HTTP ${res.status} without a JSON-RPC message (${text.slice(0, 200).trim() || 'empty body'}): is this the gateway's /mcp URL?`);
     }
+    if (isObject(value) && isObject(value.result) && typeof value.result.protocolVersion === 'string' && isLegacyVersion(value.result.protocolVersion)) {
+      this.protocolVersion = value.result.protocolVersion;
+    }
+    this.emit(value);
   }
 
   private async pump(body: ReadableStream<Uint8Array>): Promise<void> {

@@ -9,6 +9,7 @@ import { loadConfigFile, builtinDefaultConfig } from '../config/load.js';
 import { defaultConfigPath } from '../config/defaults.js';
 import { deepFreeze } from '../config/deep-freeze.js';
 import type { GatewayConfig } from '../config/model.js';
+import { selfCommand, shellQuote } from './self-command.js';
 
 export interface Overrides {
   host?: string | undefined;
@@ -24,7 +25,8 @@ export interface ConfigChoice {
   file: string | undefined;
   /** A note for the user when no file was found. */
   note: string | undefined;
-  load(): Promise<GatewayConfig>;
+  /** `onWarning` hears what the file holds that the gateway ignores (a client file's own settings). */
+  load(onWarning?: (message: string) => void): Promise<GatewayConfig>;
 }
 
 export function chooseConfig(explicit: string | undefined, overrides: Overrides): ConfigChoice {
@@ -34,11 +36,11 @@ export function chooseConfig(explicit: string | undefined, overrides: Overrides)
     return {
       file: undefined,
       note: `No configuration file found at ${defaultConfigPath()}; running on the built-in default (no backend servers). ` +
-        `Create one with: only1mcp config generate --template solo --out ${defaultConfigPath()}`,
+        `Create one with: ${selfCommand()} config generate --template solo --out ${shellQuote(defaultConfigPath())}`,
       load: async () => applyOverrides(builtinDefaultConfig(), overrides),
     };
   }
-  return { file, note: undefined, load: async () => applyOverrides(await loadConfigFile(file), overrides) };
+  return { file, note: undefined, load: async (onWarning) => applyOverrides(await loadConfigFile(file, onWarning ? { onWarning } : {}), overrides) };
 }
 
 export function applyOverrides(config: GatewayConfig, o: Overrides): GatewayConfig {

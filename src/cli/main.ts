@@ -14,28 +14,17 @@ import { importCommand } from './commands/import.js';
 import { list } from './commands/list.js';
 import { stdioBridge } from './commands/stdio.js';
 import { tokens } from './commands/tokens.js';
+import { authCommand } from './commands/auth.js';
 import { GATEWAY_VERSION } from '../mcp/identity.js';
+import { COMMAND_USAGE, generalUsage } from './usage.js';
+import { selfCommand } from './self-command.js';
 
-const USAGE = `only1mcp ${GATEWAY_VERSION}: one MCP endpoint in front of many MCP servers
-
-Usage:
-  only1mcp start [--foreground] [--config F] [--port N] [--host H] [--workers N] [--redis URL] [--log-level L]
-  only1mcp stop [--port N]
-  only1mcp status [--port N]
-  only1mcp validate [F]
-  only1mcp config generate --template solo|team|enterprise [--out F]
-  only1mcp config schema
-  only1mcp config path
-  only1mcp import <client-config-file> [--out F]
-  only1mcp list [--port N | --url URL]
-  only1mcp stdio [--port N | --url URL]
-  only1mcp tokens [--port N | --url URL] [--top N] [--json]
-  only1mcp --version | --help
-
-With no config file, 'start' runs on a built-in default and says where the file would live.
-`;
+const usage = (): string => generalUsage(GATEWAY_VERSION, selfCommand());
 
 type Command = (argv: readonly string[]) => Promise<number>;
+
+/** The command being run, so that a usage error shows that command's usage, not all of them. */
+let usageOf: string | undefined;
 
 const COMMANDS: Record<string, Command> = {
   start,
@@ -47,20 +36,33 @@ const COMMANDS: Record<string, Command> = {
   list,
   stdio: stdioBridge,
   tokens,
+  auth: authCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined && Object.hasOwn(COMMAND_USAGE, rest[0])) {
+    process.stdout.write(COMMAND_USAGE[rest[0]]!);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
     process.stdout.write(`${GATEWAY_VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  // Every command answers --help (before the end of options, so `import -- --help` is a file).
+  const end = rest.indexOf('--');
+  const flags = end === -1 ? rest : rest.slice(0, end);
+  if (flags.includes('--help') || flags.includes('-h')) {
+    process.stdout.write(COMMAND_USAGE[name]!);
+    return 0;
+  }
+  usageOf = name;
   return command(rest);
 }
 
@@ -71,7 +73,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof UsageError) {
-      process.stderr.write(`only1mcp: ${err.message}\n\n${USAGE}`);
+      process.stderr.write(`only1mcp: ${err.message}\n\n${usageOf === undefined ? usage() : COMMAND_USAGE[usageOf]}`);
       process.exitCode = 2;
     } else if (err instanceof ConfigError) {
       process.stderr.write(`${err.format()}\n`);

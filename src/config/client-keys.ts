@@ -9,6 +9,7 @@
  *   disabled (Cline, Windsurf, Roo Code)                          → enabled = !disabled
  *   timeout, seconds (Cline)                                      → timeoutMs = timeout × 1000
  *   envFile (VS Code, Cursor)                                     → read into env at load
+ *   disabledTools (Windsurf, Roo Code)                            → tools.deny (hidden from every client)
  *
  * Keys that only steer the client's own UI are accepted and ignored by name
  * (CLIENT_ONLY_SERVER_KEYS); anything else unknown is still an error.
@@ -37,7 +38,6 @@ export const TRANSPORT_TYPE_ALIASES = Object.freeze({
 export const CLIENT_ONLY_SERVER_KEYS = Object.freeze({
   autoApprove: 'Cline: tools run without asking the user',
   alwaysAllow: 'Cline, Roo Code: tools run without asking the user',
-  disabledTools: 'Windsurf, Roo Code: tools hidden by the client (only an empty list is accepted)',
   dev: 'VS Code: restart-on-change and debugging for server development',
   gallery: 'VS Code: where the server was installed from',
   version: 'VS Code: the installed gallery version',
@@ -79,7 +79,8 @@ export function resolveUrl(s: ClientServerKeys): string | undefined {
 
 /**
  * The stated type, else inferred: a command is stdio, a URL is streamable
- * HTTP (the current transport; legacy SSE servers need `type: sse`).
+ * HTTP at first (the worker then probes a URL-only server and falls back to
+ * legacy SSE when that is what answers: see backends/http/transport-probe.ts).
  */
 export function resolveType(s: ClientServerKeys): ServerType {
   return declaredType(s) ?? (s.command !== undefined ? 'stdio' : 'streamable-http');

@@ -5,13 +5,26 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import type { Isolation } from './model.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7323;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Node's timers overflow past this and fire at once: the largest timeout any setting may take. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const DEFAULT_NAME_SEPARATOR = '__';
+/** Who shares a 2025-era backend session unless the server says otherwise: each client session its own. */
+export const DEFAULT_ISOLATION: Isolation = 'session';
+/** stdio: per-session children one server may run on one node before new sessions are refused. */
+export const DEFAULT_MAX_PROCESSES = 32;
+/**
+ * A per-session backend session (a stdio child, an HTTP Mcp-Session-Id) idle
+ * this long is closed. Below SESSION_IDLE_TIMEOUT_MS, so a child never
+ * outlives the client session that expired without a DELETE by more than this.
+ */
+export const DEFAULT_UPSTREAM_IDLE_MS = 10 * 60_000;
 /** MCP clients (and the models behind them) commonly reject tool names longer than this. */
 export const MAX_TOOL_NAME_CHARS = 64;
 
@@ -23,6 +36,13 @@ export const STDIO_RESTART_MAX_MS = 30_000;
 /** After stdin EOF, how long a child gets before SIGTERM, then before SIGKILL. */
 export const STDIO_EXIT_GRACE_MS = 2_000;
 export const STDIO_KILL_GRACE_MS = 3_000;
+/**
+ * The last stderr lines of each stdio backend, kept to explain a failure
+ * (they travel in the backend's status to the admin view, `start`, `list` and
+ * `status`): at most this many lines and this many bytes, oldest dropped first.
+ */
+export const STDERR_TAIL_LINES = 20;
+export const STDERR_TAIL_BYTES = 4 * 1024;
 
 /** How long a client has to answer a sampling/elicitation/roots request. */
 export const DEFAULT_CLIENT_ANSWER_TIMEOUT_MS = 300_000;
@@ -36,6 +56,28 @@ export const SSE_KEEPALIVE_MS = 15_000;
 export const SSE_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Lifetime of a requestState the gateway mints for an input_required round trip. */
 export const INPUT_STATE_TTL_MS = 10 * 60_000;
+
+/** Routing (replicas, health checks, retries, long calls; docs/routing.md). */
+/** A call whose backend keeps reporting progress may run this long in all (unless the server sets maxCallMs). */
+export const DEFAULT_MAX_CALL_MS = 10 * 60_000;
+/** Copies of one stdio command a server may run (`replicas: N`): each is a child process. */
+export const MAX_STDIO_REPLICAS = 32;
+/** Entries in one server's `replicas:` list. */
+export const MAX_HTTP_REPLICAS = 64;
+/** Weights are shares relative to each other; past this ratio a share is a typo. */
+export const MAX_REPLICA_WEIGHT = 1_000;
+export const DEFAULT_HEALTH_INTERVAL_MS = 10_000;
+/** Probing faster than this is load, not health checking. */
+export const MIN_HEALTH_INTERVAL_MS = 100;
+export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
+export const DEFAULT_HEALTHY_THRESHOLD = 2;
+export const DEFAULT_UNHEALTHY_THRESHOLD = 3;
+export const MAX_HEALTH_THRESHOLD = 100;
+/** Attempts per call, the first included: one retry, on another replica. */
+export const DEFAULT_RETRY_ATTEMPTS = 2;
+export const MAX_RETRY_ATTEMPTS = 10;
+/** Retries may add at most this share of extra attempts (over the retry budget's window). */
+export const DEFAULT_RETRY_BUDGET_PERCENT = 20;
 
 /** Every Redis key and channel of the gateway starts with this. */
 export const REDIS_KEY_PREFIX = 'o1m:';

@@ -51,8 +51,11 @@ export function importServer(name: string, raw: Record<string, unknown>, urlMean
 
   for (const [k, v] of Object.entries(raw)) {
     if ((COPIED as readonly string[]).includes(k) || TRANSLATED.has(k)) continue;
-    if (k === 'disabledTools' && Array.isArray(v) && v.length > 0) {
-      warnings.push(`${where}: dropped disabledTools (${v.join(', ')}): the gateway exposes every tool of a server`);
+    if (k === 'disabledTools') {
+      // The client hid these tools from its model; the gateway hides them from every client.
+      const names = Array.isArray(v) ? v.filter((n): n is string => typeof n === 'string' && n.length > 0) : [];
+      if (names.length > 0) entry.tools = { deny: names };
+      if (!Array.isArray(v) || names.length !== v.length) warnings.push(`${where}: dropped disabledTools entries that are not tool names`);
     } else if (k in CLIENT_ONLY_SERVER_KEYS) {
       if (!isEmpty(v)) warnings.push(`${where}: dropped ${k} (${CLIENT_ONLY_SERVER_KEYS[k as ClientOnlyServerKey]})`);
     } else {

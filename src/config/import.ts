@@ -10,6 +10,7 @@ import { Document, isMap, isScalar } from 'yaml';
 import { ConfigError } from './config-error.js';
 import { importServer, serverName } from './import-server.js';
 import { parseSource } from './source.js';
+import { clientOfFile } from './client-file.js';
 
 export interface ImportResult {
   readonly yaml: string;
@@ -21,16 +22,9 @@ export interface ImportResult {
 /** Where each client keeps its servers, most specific first. */
 const SHAPES = [{ path: ['mcpServers'] }, { path: ['servers'] }, { path: ['mcp', 'servers'] }, { path: ['mcp.servers'] }] as const;
 
-/** Recognised by file name, for the header comment. */
-const CLIENT_FILES: Readonly<Record<string, string>> = {
-  'claude_desktop_config.json': 'Claude Desktop',
-  'cline_mcp_settings.json': 'Cline',
-  'mcp_config.json': 'Windsurf',
-  '.mcp.json': 'Claude Code',
-  'settings.json': 'VS Code settings',
-};
 
-export function importClientConfig(text: string, file: string): ImportResult {
+/** `validateCommand`: how the header comment tells the reader to check the result (the CLI names itself as it can be run). */
+export function importClientConfig(text: string, file: string, validateCommand = 'only1mcp validate'): ImportResult {
   const source = parseSource(text, file);
   const root = source.data;
   if (!isObject(root)) throw ConfigError.at(file, 1, 1, [], 'expected an object with the MCP servers');
@@ -69,7 +63,7 @@ export function importClientConfig(text: string, file: string): ImportResult {
     ` only1mcp configuration imported from ${file}`,
     ` ${count} ${count === 1 ? 'server' : 'servers'} from its "${shape.path.join('.')}"${client === undefined ? '' : ` (${client})`}.`,
     ' Only servers were imported; listen, workers, redis and the rest keep their',
-    ' defaults. Check the result with: only1mcp validate',
+    ` defaults. Check the result with: ${validateCommand}`,
   ].join('\n');
   const map = doc.get('servers', true);
   if (isMap(map)) {
@@ -81,13 +75,9 @@ export function importClientConfig(text: string, file: string): ImportResult {
   return { yaml: doc.toString({ lineWidth: 0 }), servers: count, warnings };
 }
 
+/** Recognised by file name, for the header comment; VS Code's settings.json only imports (it does not load as is). */
 function clientOf(file: string): string | undefined {
-  const base = path.basename(file);
-  if (base === 'mcp.json') {
-    const dir = path.basename(path.dirname(file));
-    return dir === '.cursor' ? 'Cursor' : dir === '.vscode' ? 'VS Code' : undefined;
-  }
-  return CLIENT_FILES[base];
+  return clientOfFile(file) ?? (path.basename(file) === 'settings.json' ? 'VS Code settings' : undefined);
 }
 
 function lookup(root: Record<string, unknown>, keys: readonly string[]): unknown {

@@ -2,6 +2,7 @@
  * Config loading, in the order a file goes through it:
  *
  *   text ─parse (by extension)→ data + key locator
+ *        ─a client's file (by name)? its own top-level keys left out, with warnings
  *        ─interpolate ${VAR}→ data
  *        ─validate (strict schema)→ ConfigFile
  *        ─normalise (defaults, client aliases)→ GatewayConfig, deeply frozen
@@ -10,7 +11,9 @@
  * the line and column of the key it is about.
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from './config-error.js';
+import { ConfigError, formatIssue } from './config-error.js';
+import { clientOfFile, clientView } from './client-file.js';
+import { ConfigFileSchema } from './schema.js';
 import { deepFreeze } from './deep-freeze.js';
 import { interpolateTree, type Env } from './interpolate.js';
 import type { GatewayConfig } from './model.js';
@@ -24,7 +27,15 @@ export { ConfigError } from './config-error.js';
 export interface LoadOptions {
   /** Where `${VAR}` references are read from. Default process.env. */
   readonly env?: Env;
+  /**
+   * Told about what was accepted but ignored (a client file's own settings),
+   * each as "file:line:col: key: message". Default: dropped.
+   */
+  readonly onWarning?: (message: string) => void;
 }
+
+/** The top-level keys of the gateway's own format; anything else in a client's file is the client's. */
+const GATEWAY_KEYS: ReadonlySet<string> = new Set(Object.keys(ConfigFileSchema.shape));
 
 export async function loadConfigFile(file: string, options: LoadOptions = {}): Promise<GatewayConfig> {
   let text: string;
@@ -38,7 +49,14 @@ export async function loadConfigFile(file: string, options: LoadOptions = {}): P
 
 /** `file` picks the format by extension and is named in every message; it is not read. */
 export function parseConfigText(text: string, file: string, options: LoadOptions = {}): GatewayConfig {
-  const source = parseSource(text, file);
+  const parsed = parseSource(text, file);
+  const client = clientOfFile(file);
+  let source: ParsedSource = parsed;
+  if (client !== undefined) {
+    const view = clientView(parsed, client, GATEWAY_KEYS);
+    source = view;
+    for (const n of view.notes) options.onWarning?.(formatIssue({ file, ...(n.keyPath.length > 0 ? parsed.locate(n.keyPath) : { line: 0, column: 0 }), keyPath: n.keyPath, message: n.message }));
+  }
   const refs = interpolateTree(source.data, options.env ?? process.env);
   const issues: PathIssue[] = [...refs.issues];
   const checked = validateConfigData(refs.value, refs.resolved);

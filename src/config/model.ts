@@ -3,10 +3,19 @@
  * Files on disk (YAML, TOML, JSON, or a client's `mcpServers` file) are
  * validated and turned into this shape once, in src/config/load.ts.
  */
+import type { AuthConfig } from './auth-model.js';
 
 export type NamingPolicy = 'prefix' | 'on-collision' | 'never';
 export type BackendProtocol = 'auto' | 'legacy' | 'modern';
 export type ContextMode = 'full' | 'compact' | 'search';
+/**
+ * Who shares one backend session of a 2025-era server: each client session
+ * its own (`session`), each authenticated principal its own (`principal`;
+ * unauthenticated clients fall back to `session`), or every client one
+ * (`shared`: only right for servers that keep no per-connection state).
+ * 2026-07-28 backends keep no sessions, so the policy changes nothing there.
+ */
+export type Isolation = 'session' | 'principal' | 'shared';
 
 export interface StdioServerConfig {
   readonly name: string;
@@ -16,6 +25,8 @@ export interface StdioServerConfig {
   /** Variables set for the child on top of the allow-listed parent environment. */
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string | undefined;
+  /** Copies of the command to run (`replicas: N`); one when the entry names none. */
+  readonly replicas: readonly StdioReplicaConfig[];
   readonly common: CommonServerConfig;
 }
 
@@ -23,9 +34,86 @@ export interface HttpServerConfig {
   readonly name: string;
   /** 'streamable-http' (2025-03-26 onwards, both eras) or 'sse' (legacy HTTP+SSE, 2024-11-05). */
   readonly type: 'streamable-http' | 'sse';
+  /** The first replica's URL (the only one, for an entry with `url`). */
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Every enabled replica, in file order; one (the url) when the entry lists none. */
+  readonly replicas: readonly HttpReplicaConfig[];
+  /**
+   * true when the file gave only a URL (no type): the worker probes which
+   * transport it speaks, Streamable HTTP first, then legacy SSE, and `type`
+   * is only the first guess.
+   */
+  readonly probeTransport?: boolean;
   readonly common: CommonServerConfig;
+}
+
+export interface StdioReplicaConfig {
+  /** "1".."N": keys the replica's breaker and health state and labels its metrics. */
+  readonly id: string;
+  readonly weight: number;
+}
+
+export interface HttpReplicaConfig {
+  /** The URL without credentials: keys the replica's breaker and health state and labels its metrics. */
+  readonly id: string;
+  readonly url: string;
+  /** The server's headers with the replica's own on top. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly weight: number;
+}
+
+export type BalanceAlgorithm = 'round-robin' | 'least-connections' | 'consistent-hash' | 'random' | 'weighted-random';
+
+/** What a consistent-hash balancer hashes: the client session, the principal, or one tool argument. */
+export type HashKey = { readonly from: 'session' } | { readonly from: 'principal' } | { readonly from: 'argument'; readonly name: string };
+
+export interface HealthCheckConfig {
+  /** ping: an MCP ping; http: GET `path` on the replica's origin, 2xx is healthy. */
+  readonly type: 'ping' | 'http';
+  readonly path: string | undefined;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+}
+
+export interface RetryConfig {
+  /** Attempts per call, the first included, each on another replica. */
+  readonly attempts: number;
+  /** Extra attempts allowed, as a percentage of calls over the budget's window. */
+  readonly budgetPercent: number;
+  /** tools/call of tools annotated readOnlyHint or idempotentHint may be retried. */
+  readonly idempotentTools: boolean;
+}
+
+export interface RoutingConfig {
+  readonly balance: BalanceAlgorithm;
+  /** Only read by consistent-hash. */
+  readonly hashKey: HashKey;
+  /** undefined: no active checks (calls alone judge the replicas). */
+  readonly health: HealthCheckConfig | undefined;
+  readonly retry: RetryConfig;
+}
+
+/** Globs on backend names (tools, prompts) or URIs and URI templates (resources). */
+export interface ItemFilter {
+  /** undefined: everything not denied. */
+  readonly allow: readonly string[] | undefined;
+  readonly deny: readonly string[];
+}
+
+export interface ToolShaping extends ItemFilter {
+  /** Backend name → the name clients see before the naming policy applies. */
+  readonly rename: Readonly<Record<string, string>>;
+  /** Backend name → the description clients see. */
+  readonly descriptions: Readonly<Record<string, string>>;
+}
+
+export interface ShapingConfig {
+  readonly tools: ToolShaping;
+  readonly prompts: ItemFilter;
+  readonly resources: ItemFilter;
 }
 
 export interface CommonServerConfig {
@@ -35,8 +123,19 @@ export interface CommonServerConfig {
   readonly prefix: string;
   /** Which protocol era to speak to this backend; 'auto' probes with server/discover. */
   readonly protocol: BackendProtocol;
+  /** Idle bound of a call: each progress notification from the backend restarts it. */
   readonly callTimeoutMs: number;
+  /** Total bound of a call, however much progress it reports (at least callTimeoutMs). */
+  readonly maxCallMs: number;
   readonly connectTimeoutMs: number;
+  readonly routing: RoutingConfig;
+  readonly shaping: ShapingConfig;
+  /** Who shares a backend session (see Isolation). */
+  readonly isolation: Isolation;
+  /** stdio: most child processes per node for per-session/per-principal backend sessions (the shared one not counted). */
+  readonly maxProcesses: number;
+  /** A per-session/per-principal backend session unused this long is closed (stdio: its child stopped). */
+  readonly idleTimeoutMs: number;
 }
 
 export type ServerConfig = StdioServerConfig | HttpServerConfig;
@@ -80,5 +179,7 @@ export interface GatewayConfig {
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   readonly naming: { readonly separator: string };
   readonly context: ContextConfig;
+  /** Identity: authentication, roles, rate limits, audit, upstream credentials (auth-model.ts). */
+  readonly auth: AuthConfig;
   readonly servers: readonly ServerConfig[];
 }

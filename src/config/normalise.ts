@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { resolveCallTimeoutMs, resolveEnabled, resolveType, resolveUrl } from './client-keys.js';
+import { declaredType, resolveCallTimeoutMs, resolveEnabled, resolveType, resolveUrl } from './client-keys.js';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -14,10 +14,15 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_NAME_SEPARATOR,
   DEFAULT_PORT,
+  DEFAULT_ISOLATION,
+  DEFAULT_MAX_PROCESSES,
+  DEFAULT_UPSTREAM_IDLE_MS,
 } from './defaults.js';
+import { normaliseAuth } from './auth-normalise.js';
 import { readEnvFile } from './env-file.js';
 import { DEFAULT_WORKING_SET_BUDGET_TOKENS } from '../context/working-set.js';
-import type { CommonServerConfig, GatewayConfig, NamingPolicy, ServerConfig } from './model.js';
+import type { CommonServerConfig, GatewayConfig, HttpReplicaConfig, NamingPolicy, ServerConfig } from './model.js';
+import { httpReplicas, normaliseRouting, normaliseShaping, resolveMaxCallMs, stdioReplicas } from './normalise-routing.js';
 import type { ConfigFile } from './schema.js';
 import type { ServerFileEntry } from './server-schema.js';
 import type { PathIssue } from './zod-issues.js';
@@ -56,6 +61,7 @@ export function normalise(c: ConfigFile, file: string | undefined, issues: PathI
       budgetTokens: c.context?.budgetTokens ?? DEFAULT_WORKING_SET_BUDGET_TOKENS,
       overrides: (c.context?.overrides ?? []).map((o) => ({ client: o.client, principal: o.principal, mode: o.mode })),
     },
+    auth: normaliseAuth(c.auth, { baseDir, servers, issues }),
     servers,
   };
 }
@@ -68,17 +74,28 @@ interface ServerContext {
 }
 
 function normaliseServer(name: string, s: ServerFileEntry, ctx: ServerContext): ServerConfig {
+  const callTimeoutMs = resolveCallTimeoutMs(s) ?? DEFAULT_CALL_TIMEOUT_MS;
   const common: CommonServerConfig = {
     enabled: resolveEnabled(s),
     naming: s.naming ?? ctx.defaultNaming,
     prefix: s.prefix ?? name,
     protocol: s.protocol ?? 'auto',
-    callTimeoutMs: resolveCallTimeoutMs(s) ?? DEFAULT_CALL_TIMEOUT_MS,
+    callTimeoutMs,
+    maxCallMs: resolveMaxCallMs(s, callTimeoutMs),
     connectTimeoutMs: s.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    routing: normaliseRouting(s),
+    shaping: normaliseShaping(s),
+    isolation: s.isolation ?? DEFAULT_ISOLATION,
+    maxProcesses: s.maxProcesses ?? DEFAULT_MAX_PROCESSES,
+    idleTimeoutMs: s.idleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_MS,
   };
   const type = resolveType(s);
   if (type !== 'stdio') {
-    return { name, type, url: resolveUrl(s) as string, headers: { ...s.headers }, common };
+    const headers = { ...s.headers };
+    const replicas = httpReplicas(s, resolveUrl(s), headers);
+    // Until replicas are wired into the links, code that reads one URL gets the first replica's.
+    const http = { name, type, url: (replicas[0] as HttpReplicaConfig).url, headers, replicas, common };
+    return declaredType(s) === undefined ? { ...http, probeTransport: true } : http;
   }
   let env: Record<string, string> = { ...s.env };
   if (s.envFile !== undefined) {
@@ -96,6 +113,7 @@ function normaliseServer(name: string, s: ServerFileEntry, ctx: ServerContext): 
     args: [...(s.args ?? [])],
     env,
     cwd: s.cwd === undefined ? undefined : resolvePath(s.cwd, ctx.baseDir),
+    replicas: stdioReplicas(s),
     common,
   };
 }

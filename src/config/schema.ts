@@ -11,6 +11,7 @@ import * as z from 'zod';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_NAME_SEPARATOR, DEFAULT_PORT } from './defaults.js';
 import { CONTEXT_MODES, LOG_LEVELS, NAMING_POLICIES, intInRange, nonEmptyString, urlString } from './schema-parts.js';
 import { storeSettingProblem } from '../state/store-setting.js';
+import { AuthSchema } from './auth-schema.js';
 import { RESERVED_NAME, SERVER_NAME_PATTERN, SERVER_NAME_RULE, ServerSchema, reservedNameRule } from './server-schema.js';
 
 /** A body larger than this is a mistake, not a limit. */
@@ -100,6 +101,7 @@ export const ConfigFileSchema = z
       })
       .optional()
       .describe('How much of the tool catalogue reaches the model.'),
+    auth: AuthSchema.optional(),
     servers: ServersSchema.optional().describe(`The MCP servers behind the gateway, by name (${SERVER_NAME_RULE}).`),
     mcpServers: ServersSchema.optional().describe('Same as servers: the key Claude Desktop, Cursor, Windsurf and Cline files use.'),
     inputs: z

@@ -90,6 +90,43 @@ context:
   # the tool list costs the model less context.
   mode: compact
 
+# Who may call, and what. Every request needs an API key: run
+#   only1mcp auth hash-key --principal alice
+# give alice the key it prints (once), and paste the hash below. Only hashes
+# are stored; a lost key is replaced, never recovered. Clients send the key
+# as "Authorization: Bearer <key>" (or "X-API-Key: <key>").
+auth:
+  apiKeys:
+    - principal: alice
+      hash: "sha256:PsJh8MwFRLCsS2skL5sxw9V1_N10s8ojtNn4IpEgeyk"
+      roles: [admin]
+    - principal: ci-bot
+      hash: "sha256:lyGh7ZtmgZvseGAn2tP-EIZAwzWKZQTLux7yEWJufpM"
+      roles: [developer]
+
+  roles:
+    # Everything, and the admin API (only1mcp list, status views).
+    admin:
+      servers: ["*"]
+      admin: true
+    # Read-only GitHub tools (globs on the names clients see), and every tool
+    # of the docs, tickets and fetch servers.
+    developer:
+      tools: ["github__get_*", "github__list_*", "github__search_*"]
+      servers: [docs, tickets, fetch]
+
+  # A runaway agent loop should not drain backend quotas: 120 tool calls a
+  # minute per person, counted across every worker through Redis.
+  rateLimits:
+    - name: per-person
+      per: principal
+      limit: 120
+      windowSeconds: 60
+
+  # One JSON line per call and per refusal on stdout (logs go to stderr).
+  audit:
+    stream: stdout
+
 servers:
   github:
     url: https://api.githubcopilot.com/mcp/
@@ -122,10 +159,9 @@ const ENTERPRISE = `# only1mcp - a gateway cluster for an organisation.
 #
 ${SYNTAX_NOTE}
 #
-# Authentication (API keys, JWT/JWKS, OAuth), role-based access per server and
-# tool, and rate limits will get their own top-level sections (auth:, rbac:,
-# limits:) in a later release. They are not accepted yet - an unknown key is an
-# error - so until then enforce access at the load balancer.
+# Identity comes from the organisation's identity provider (OAuth 2.1 / OIDC):
+# clients discover it from the gateway itself (401 + protected-resource
+# metadata), and the gateway verifies their JWT access tokens locally.
 
 listen:
   host: 0.0.0.0
@@ -154,11 +190,68 @@ context:
   # Hundreds of tools: clients get a search tool and pull in what they need.
   mode: search
 
+auth:
+  jwt:
+    # The identity provider's signing keys (fetched, cached, refreshed).
+    jwksUrl: "\${IDP_JWKS_URL}"
+    algorithms: [RS256, ES256]
+    # Roles from a claim the IdP fills from group membership.
+    rolesClaim: roles
+  oauth:
+    # This gateway as clients address it: tokens must be issued for exactly
+    # this resource (audience), by the issuer below.
+    resource: https://mcp.corp.example.com/mcp
+    authorizationServers: ["\${IDP_ISSUER}"]
+    scopesSupported: [mcp.tools]
+    requiredScopes: [mcp.tools]
+
+  roles:
+    platform-admin:
+      servers: ["*"]
+      admin: true
+    engineer:
+      servers: [jira, search]
+      # Warehouse tools by the server's own names: reads only.
+      originalTools:
+        warehouse: ["list_*", "describe_*", "query_readonly"]
+    analyst:
+      originalTools:
+        warehouse: ["list_*", "query_readonly"]
+
+  rateLimits:
+    # Each person: 300 tool calls a minute, across every node.
+    - name: per-user
+      per: principal
+      limit: 300
+      windowSeconds: 60
+    # The warehouse is expensive: 30 queries a minute per person and tool.
+    - name: warehouse-queries
+      tools: ["warehouse__query*"]
+      per: [principal, tool]
+      limit: 30
+      windowSeconds: 60
+
+  # Kept apart from the logs, with the arguments of each call (secrets under
+  # keys like password or token are redacted).
+  audit:
+    file: /var/log/only1mcp/audit.jsonl
+    arguments: true
+
+  upstream:
+    # Jira sees each caller as themselves: the gateway exchanges the caller's
+    # token for one minted for Jira (RFC 8693); the caller's own token never
+    # leaves the gateway.
+    jira:
+      tokenExchange:
+        tokenEndpoint: "\${IDP_TOKEN_ENDPOINT}"
+        clientId: only1mcp-gateway
+        clientSecret: "\${ONLY1MCP_CLIENT_SECRET}"
+        audience: https://mcp.atlassian.example.com
+
 servers:
   jira:
     url: https://mcp.atlassian.example.com/v1/mcp
-    headers:
-      Authorization: "Bearer \${JIRA_TOKEN}"
+    # Its Authorization header comes per caller from auth.upstream.jira.
     # Tighter than the defaults (60 s call, 30 s connect): fail fast, let the
     # breaker take a slow backend out of rotation.
     timeoutMs: 30000

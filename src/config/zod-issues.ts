@@ -26,6 +26,25 @@ const EXPECTED: Readonly<Record<string, string>> = {
 const SUGGEST_MAX_DISTANCE = 2;
 
 export function translateIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[]): PathIssue[] {
+  return translate(schema, unwrapUnions(issues));
+}
+
+/**
+ * A union (`replicas: 3` or `replicas: [{ url }]`) that failed in every
+ * branch is reported through the one branch whose type matched, when one
+ * did: its issues lie below the union's path. `replicas: [{ url: 5 }]` then
+ * reads "replicas[0].url: expected a string", not the union's summary.
+ */
+function unwrapUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((iss) => {
+    if (iss.code !== 'invalid_union') return [iss];
+    const matched = iss.errors.filter((branch) => branch.length > 0 && branch.every((b) => b.path.length > 0));
+    if (matched.length !== 1) return [iss];
+    return unwrapUnions((matched[0] as z.core.$ZodIssue[]).map((b) => ({ ...b, path: [...iss.path, ...b.path] })));
+  });
+}
+
+function translate(schema: z.ZodType, issues: readonly z.core.$ZodIssue[]): PathIssue[] {
   const out: PathIssue[] = [];
   const seen = new Set<string>();
   const add = (path: KeyPath, message: string): void => {
@@ -101,6 +120,8 @@ function schemaAt(schema: z.ZodType, path: KeyPath): unknown {
   for (const seg of [...path, undefined]) {
     while (node instanceof z.ZodOptional || node instanceof z.ZodDefault) node = node.unwrap();
     if (seg === undefined) break;
+    // A union: the branch that can hold this segment (a list for an index, an object for a key).
+    if (node instanceof z.ZodUnion) node = (node.options as unknown[]).find((o) => (typeof seg === 'number' ? o instanceof z.ZodArray : o instanceof z.ZodObject || o instanceof z.ZodRecord));
     if (node instanceof z.ZodObject) node = node.shape[String(seg)];
     else if (node instanceof z.ZodRecord) node = node.valueType;
     else if (node instanceof z.ZodArray) node = node.element;

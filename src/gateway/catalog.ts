@@ -6,10 +6,13 @@
  * `tools/list` is reading an array that already exists. Tools and prompts
  * are renamed by the naming policy; resource URIs are global identifiers and
  * are never rewritten (a URI offered by two backends goes to the first in
- * config order, with a warning).
+ * config order, with a warning). Each server's filters, renames and
+ * description overrides (catalog-shaping.ts) apply before naming: what a
+ * server hides is in no view and resolves to nothing.
  */
 import { isObject, type JsonObject } from '../mcp/jsonrpc.js';
 import { assignNames, type NamedItem } from './naming.js';
+import { ServerShaping } from './catalog-shaping.js';
 import { matchesTemplate } from './uri-template.js';
 import type { ServerConfig } from '../config/model.js';
 
@@ -40,7 +43,7 @@ export const KIND_CAPABILITY: Readonly<Record<ListKind, string>> = {
 };
 
 /** The key of an item: its name, or its URI / URI template. */
-const KEY_FIELD: Readonly<Record<ListKind, 'name' | 'uri' | 'uriTemplate'>> = {
+export const KEY_FIELD: Readonly<Record<ListKind, 'name' | 'uri' | 'uriTemplate'>> = {
   tools: 'name',
   prompts: 'name',
   resources: 'uri',
@@ -67,12 +70,18 @@ export interface CatalogWarning {
   keptBackend: string;
 }
 
+/** An item on its way into a view: named from its shaped base name, routed back by its backend key. */
+type Candidate = NamedItem & { item: JsonObject; key: string };
+
 export class Catalog {
   private readonly lists = new Map<string, Partial<Record<ListKind, JsonObject[]>>>();
   private readonly views = new Map<ListKind, View>();
+  private shapings = new Map<string, ServerShaping>();
   private version = 0;
 
-  constructor(private servers: readonly ServerConfig[], private separator: string, private readonly onWarning: (w: CatalogWarning) => void = () => undefined) {}
+  constructor(private servers: readonly ServerConfig[], private separator: string, private readonly onWarning: (w: CatalogWarning) => void = () => undefined) {
+    this.compileShapings();
+  }
 
   /** Bumps on every change; caches of rendered lists key on it. */
   get revision(): number {
@@ -82,6 +91,7 @@ export class Catalog {
   reconfigure(servers: readonly ServerConfig[], separator: string): void {
     this.servers = servers;
     this.separator = separator;
+    this.compileShapings();
     for (const name of [...this.lists.keys()]) {
       if (!servers.some((s) => s.name === name)) this.lists.delete(name);
     }
@@ -122,9 +132,15 @@ export class Catalog {
     const listed = this.resolve('resources', uri);
     if (listed) return listed.backend;
     for (const routed of this.view('resourceTemplates').index.values()) {
-      if (matchesTemplate(routed.original, uri)) return routed.backend;
+      // The URI itself may be one the server hides even though its template is shown.
+      if (matchesTemplate(routed.original, uri)) return this.shows(routed.backend, 'resources', uri) ? routed.backend : undefined;
     }
     return undefined;
+  }
+
+  /** Whether a server's config lets clients see the item it knows by `key`. */
+  shows(backend: string, kind: ListKind, key: string): boolean {
+    return this.shapings.get(backend)?.shows(kind, key) ?? true;
   }
 
   /** Backends of one kind as a per-backend map of their original items (for token accounting and search). */
@@ -132,9 +148,14 @@ export class Catalog {
     const out: Array<{ backend: string; items: JsonObject[] }> = [];
     for (const server of this.servers) {
       const items = this.lists.get(server.name)?.[kind];
-      if (items) out.push({ backend: server.name, items });
+      const field = KEY_FIELD[kind];
+      if (items) out.push({ backend: server.name, items: items.filter((i) => typeof i[field] === 'string' && this.shows(server.name, kind, i[field])) });
     }
     return out;
+  }
+
+  private compileShapings(): void {
+    this.shapings = new Map(this.servers.map((s) => [s.name, new ServerShaping(s.common.shaping)]));
   }
 
   private view(kind: ListKind): View {
@@ -153,17 +174,20 @@ export class Catalog {
   private rebuild(kind: ListKind): void {
     this.version++;
     const field = KEY_FIELD[kind];
-    const named: Array<NamedItem & { item: JsonObject }> = [];
+    const named: Candidate[] = [];
     for (const server of this.servers) {
       const items = this.lists.get(server.name)?.[kind];
       if (!items) continue;
-      for (const item of items) {
-        const key = item[field];
-        if (typeof key !== 'string') continue;
+      const shaping = this.shapings.get(server.name);
+      for (const source of items) {
+        const key = source[field];
+        if (typeof key !== 'string' || (shaping && !shaping.shows(kind, key))) continue;
+        const { base, item } = kind === 'tools' && shaping ? shaping.shapeTool(key, source) : { base: key, item: source };
         const renames = kind === 'tools' || kind === 'prompts';
         named.push({
           backend: server.name,
-          original: key,
+          original: base,
+          key,
           policy: renames ? server.common.naming : 'never',
           prefix: server.common.prefix,
           maxChars: renames ? undefined : Infinity,
@@ -176,9 +200,9 @@ export class Catalog {
     const index = new Map<string, Routed>();
     const items: JsonObject[] = [];
     for (const [name, n] of exposed) {
-      const source = (n as NamedItem & { item: JsonObject }).item;
-      const item = name === n.original ? source : { ...source, [field]: name };
-      index.set(name, { backend: n.backend, original: n.original, item });
+      const { item: source, key } = n as Candidate;
+      const item = name === key ? source : { ...source, [field]: name };
+      index.set(name, { backend: n.backend, original: key, item });
       items.push(item);
     }
     this.views.set(kind, { items, index });

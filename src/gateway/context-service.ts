@@ -24,6 +24,7 @@ import {
 } from '../context/meta-tools.js';
 import { listTokens, toolTokens } from '../context/tokens.js';
 import type { ContextConfig, ContextMode } from '../config/model.js';
+import { globMatch } from '../config/glob.js';
 import type { Catalog } from './catalog.js';
 import type { RequestContext } from './request-context.js';
 
@@ -39,8 +40,8 @@ export interface WorkingSetHome {
 export type CallTool = (name: string, args: JsonObject, extra: JsonObject) => Promise<JsonObject>;
 
 export class ContextService {
-  private index: ToolIndex | undefined;
-  private indexRevision = -1;
+  /** The search index of each catalog (clients with backend sessions of their own may see catalogs of their own). */
+  private readonly indexes = new WeakMap<Catalog, { revision: number; index: ToolIndex }>();
 
   constructor(private readonly catalog: Catalog, private config: ContextConfig) {}
 
@@ -71,22 +72,22 @@ export class ContextService {
   }
 
   /** A call of one of the meta-tools. Bad arguments are tool errors the model can read, not protocol errors. */
-  async callMeta(ctx: RequestContext, name: string, args: unknown, extra: JsonObject, call: CallTool): Promise<JsonObject> {
+  async callMeta(ctx: RequestContext, catalog: Catalog, name: string, args: unknown, extra: JsonObject, call: CallTool): Promise<JsonObject> {
     switch (name) {
       case FIND_TOOLS: {
         const parsed = parseFindArgs(args);
         if (!parsed.ok) return metaToolError(parsed.message);
-        const hits = this.search(parsed.value.query, parsed.value.limit);
+        const hits = this.search(parsed.value.query, parsed.value.limit, catalog);
         if (ctx.contextMode === 'search') {
           const set = await this.workingSet(ctx);
           if (hits.some((h) => set.touch(h.tool.name))) await this.save(ctx, set);
         }
-        return formatFindResult(hits, (n) => this.catalog.resolve('tools', n)?.item);
+        return formatFindResult(hits, (n) => catalog.resolve('tools', n)?.item);
       }
       case CALL_TOOL: {
         const parsed = parseCallArgs(args);
         if (!parsed.ok) return metaToolError(parsed.message);
-        if (!this.catalog.resolve('tools', parsed.value.name)) return metaToolError(`Unknown tool: ${parsed.value.name}. Use ${FIND_TOOLS} to find tools.`);
+        if (!catalog.resolve('tools', parsed.value.name)) return metaToolError(`Unknown tool: ${parsed.value.name}. Use ${FIND_TOOLS} to find tools.`);
         await this.used(ctx, parsed.value.name);
         return call(parsed.value.name, parsed.value.arguments, extra);
       }
@@ -95,7 +96,7 @@ export class ContextService {
         if (!parsed.ok) return metaToolError(parsed.message);
         const set = await this.workingSet(ctx);
         const result = set.load(parsed.value.names, (n) => {
-          const item = this.catalog.resolve('tools', n)?.item;
+          const item = catalog.resolve('tools', n)?.item;
           return item ? workingSetTokens(item) : undefined;
         });
         if (changedList(result)) {
@@ -118,18 +119,20 @@ export class ContextService {
     if (set.touch(name)) await this.save(ctx, set);
   }
 
-  /** Ranked tools for a query, over the whole catalog. */
-  search(query: string, limit: number) {
-    if (this.indexRevision !== this.catalog.revision || !this.index) {
-      this.index = new ToolIndex(
-        this.catalog.list('tools').map((item) => {
-          const routed = this.catalog.resolve('tools', String(item.name))!;
+  /** Ranked tools for a query, over a whole catalog (the reference one unless given). */
+  search(query: string, limit: number, catalog: Catalog = this.catalog) {
+    let built = this.indexes.get(catalog);
+    if (!built || built.revision !== catalog.revision) {
+      const index = new ToolIndex(
+        catalog.list('tools').map((item) => {
+          const routed = catalog.resolve('tools', String(item.name))!;
           return indexedToolOf(item, routed.backend, routed.original);
         }),
       );
-      this.indexRevision = this.catalog.revision;
+      built = { revision: catalog.revision, index };
+      this.indexes.set(catalog, built);
     }
-    return this.index.search(query, limit);
+    return built.index.search(query, limit);
   }
 
   /** Token counts per tool and per mode, for `only1mcp tokens` and the admin API. */
@@ -165,8 +168,5 @@ function tokensOf(value: unknown): number {
   return toolTokens(value);
 }
 
-/** `*` matches any run of characters; everything else literally (case-sensitive). */
-export function globMatch(glob: string, text: string): boolean {
-  const re = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return re.test(text);
-}
+/** Re-exported for callers that matched client names through this module. */
+export { globMatch };

@@ -9,8 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../mcp/errors.js';
-import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
-import { UpstreamRpcError, toRpcError } from '../backends/rpc-connection.js';
+import type { JsonObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
+import { fromWireError, wireError } from './wire-error.js';
 import { workerChannel, type BusMessage, type StateStore } from '../state/store.js';
 import type { HeldCalls, Notify } from './held-calls.js';
 import type { CancelSignal } from './cancellation.js';
@@ -104,15 +104,4 @@ export class RemoteResume {
     if (message.result) w.resolve(message.result);
     else w.reject(fromWireError(message.error));
   }
-}
-
-function wireError(err: unknown): JsonObject {
-  if (err instanceof GatewayError) return { gw: err.toWire() as unknown as JsonObject };
-  return { rpc: toRpcError(err) as unknown as JsonObject };
-}
-
-function fromWireError(error: JsonObject | undefined): Error {
-  if (error && isObject(error.gw)) return GatewayError.fromWire(error.gw as never);
-  const rpc = (error?.rpc ?? {}) as { code?: number; message?: string; data?: unknown };
-  return new UpstreamRpcError(rpc.code ?? -32603, rpc.message ?? 'remote resume failed', rpc.data);
 }

@@ -74,10 +74,10 @@ export class Router {
       case 'tools/call': {
         const name = params?.name;
         if (typeof name === 'string' && this.context.isMeta(name)) {
-          await this.upstreams.ensure('tools');
+          await this.upstreams.ensure('tools', ctx);
           this.upstreams.markServed('tools');
           const { name: _n, arguments: args, ...extra } = params ?? {};
-          return this.context.callMeta(ctx, name, args, extra, (tool, a, more) => this.handle(ctx, 'tools/call', { ...more, name: tool, arguments: a }));
+          return this.context.callMeta(ctx, this.upstreams.catalogFor(ctx), name, args, extra, (tool, a, more) => this.handle(ctx, 'tools/call', { ...more, name: tool, arguments: a }));
         }
         const target = await this.locate(ctx, method, params ?? {});
         if (typeof name === 'string') await this.context.used(ctx, name);
@@ -90,6 +90,14 @@ export class Router {
       case 'resources/subscribe':
       case 'resources/unsubscribe': {
         const target = await this.locate(ctx, method, params ?? {});
+        // A client's own backend session holds its own subscription (and sends the updates to that client alone).
+        const backend = this.upstreams.get(target.backend);
+        const scope = backend?.scopeOf(ctx);
+        if (backend?.scoped && scope) {
+          const link = backend.scoped.get(scope);
+          await (method === 'resources/subscribe' ? link.subscribe(target.name) : link.unsubscribe(target.name));
+          return {};
+        }
         const subscriber = ctx.sessionId ?? ctx.group;
         if (method === 'resources/subscribe') await this.subscriptions.subscribe(subscriber, target.backend, target.name);
         else await this.subscriptions.unsubscribe(subscriber, target.backend, target.name);
@@ -101,9 +109,9 @@ export class Router {
   }
 
   private async list(ctx: RequestContext, kind: ListKind): Promise<JsonObject> {
-    await this.upstreams.ensure(kind);
+    const catalog = await this.upstreams.readyCatalog(kind, ctx);
     this.upstreams.markServed(kind);
-    const items = this.upstreams.catalog.list(kind);
+    const items = catalog.list(kind);
     const shown = kind === 'tools' ? await this.context.listTools(ctx, items) : items;
     // The same array for every client until a list changes (search mode's working sets excepted): one shared result each.
     let result = this.listResults.get(shown);
@@ -123,18 +131,21 @@ export class Router {
    */
   private async locate(ctx: RequestContext, method: string, params: JsonObject): Promise<Target> {
     for (const kind of LOOKUP_KINDS[method]!) this.upstreams.markServed(kind);
+    // A client with backend sessions of its own looks names up in its own lists, which may not be loaded yet:
+    // a URI found in another server's lists meanwhile would go to the wrong backend.
+    if (this.upstreams.hasOwnLists(ctx)) await Promise.all(LOOKUP_KINDS[method]!.map((kind) => this.upstreams.readyCatalog(kind, ctx)));
     try {
       return this.target(ctx, method, params);
     } catch (err) {
       if (!(err instanceof GatewayError) || !UNKNOWN_NAME_ERRORS.has(err.errorName)) throw err;
-      await Promise.all(LOOKUP_KINDS[method]!.map((kind) => this.upstreams.ensure(kind)));
+      await Promise.all(LOOKUP_KINDS[method]!.map((kind) => this.upstreams.readyCatalog(kind, ctx)));
       return this.target(ctx, method, params);
     }
   }
 
   /** Resolves the owning backend and rewrites the name back to the backend's own. */
   target(ctx: RequestContext, method: string, params: JsonObject): Target {
-    const catalog = this.upstreams.catalog;
+    const catalog = this.upstreams.catalogFor(ctx);
     switch (method) {
       case 'tools/call':
       case 'prompts/get': {
@@ -211,7 +222,7 @@ export class Router {
         },
       };
       const send = withTiming(target.backend, withBreaker(this.breakers, target.backend, () =>
-        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema }),
+        backend.call(method, params, { clientCapabilities: ctx.clientCapabilities, logLevel: ctx.logLevel, hooks, acceptInputRequired: modernInput, signal: local?.signal ?? signal, group: ctx.group, toolSchema: target.schema, client: ctx }),
       ));
       return send()
         .catch((err: unknown) => {

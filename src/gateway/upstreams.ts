@@ -11,9 +11,14 @@ import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/json
 import { Backend, type CallContext } from '../backends/backend.js';
 import { StreamableHttpLink } from '../backends/http/streamable-http-link.js';
 import { LegacySseLink } from '../backends/http/legacy-sse-link.js';
+import { ScopedSseLink } from '../backends/http/scoped-sse-link.js';
+import { ProbedHttpLink } from '../backends/http/probed-http-link.js';
 import type { PrimaryChannel } from '../backends/stdio-link.js';
-import type { BackendLink, LinkEvents, LinkStatus } from '../backends/link.js';
+import type { BackendLink, LinkEvents, LinkStatus, ScopeServices, ScopedLink } from '../backends/link.js';
+import { ScopedLinks } from '../backends/scoped-links.js';
 import { Catalog, KIND_METHOD, LIST_KINDS, servesKind, type ListKind } from './catalog.js';
+import { ScopedCatalogs, type ScopedServer } from './scoped-catalogs.js';
+import type { ScopeClient, UpstreamScope } from './upstream-scope.js';
 import type { GatewayConfig, ServerConfig } from '../config/model.js';
 import type { Logger } from '../observe/log.js';
 import type { LogLevel } from '../mcp/versions.js';
@@ -22,6 +27,9 @@ import { serverFingerprint, type ListCache } from '../policy/list-cache.js';
 /** A list fetched by another worker this long before this worker saw the backend start still counts as fresh. */
 export const LIST_CACHE_SKEW_MS = 5_000;
 
+/** Times a client's lists are refetched when its backend sessions change them during the fetch. */
+export const MAX_LIST_KEY_ROUNDS = 3;
+
 /** Pages followed per list before the gateway stops (a backend looping on cursors). */
 export const MAX_LIST_PAGES = 100;
 
@@ -29,8 +37,8 @@ export interface UpstreamEvents {
   /** The merged list of this kind changed. */
   listChanged(kind: ListKind): void;
   resourceUpdated(backend: string, params: JsonObject): void;
-  /** A log message no call claims. */
-  unscopedLog(backend: string, message: JsonRpcNotification): void;
+  /** A shared backend session sent something no call claims: refused (a request) or dropped (a notification). */
+  unattributed(backend: string, method: string, kind: 'request' | 'notification'): void;
   status(backend: string, status: LinkStatus): void;
 }
 
@@ -40,7 +48,9 @@ const REFUSE_ALL = {
 };
 
 export class Upstreams {
+  /** The reference catalog: every server's lists as the gateway's own sessions see them. */
   readonly catalog: Catalog;
+  private readonly scopedCatalogs: ScopedCatalogs;
   private readonly backends = new Map<string, Backend>();
   private readonly fetches = new Map<string, Promise<void>>();
   private readonly stale = new Set<string>();
@@ -63,9 +73,14 @@ export class Upstreams {
     private readonly logger: Logger,
     private readonly events: UpstreamEvents,
     private readonly lists: ListCache | undefined = undefined,
+    /** What per-client links need from the worker; without it every server is served shared. */
+    private readonly scopes: ScopeServices | undefined = undefined,
   ) {
     this.catalog = new Catalog(this.enabled(config), config.naming.separator, (w) =>
       logger.warn(w, `${w.kind} "${w.key}" of ${w.hiddenBackend} is hidden: ${w.keptBackend} offers the same name and naming is 'never'`),
+    );
+    this.scopedCatalogs = new ScopedCatalogs(this.catalog, this.enabled(config), config.naming.separator, (server, kind, scope, key) =>
+      this.fetchScoped(server, kind, scope, key),
     );
   }
 
@@ -82,9 +97,98 @@ export class Upstreams {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.all().map((b) => b.link.close()));
+    await Promise.all(this.all().map((b) => Promise.all([b.link.close(), b.scoped?.close()])));
     this.backends.clear();
+    this.isolated = 0;
   }
+
+  /**
+   * The catalog a client sees: the reference one, unless some server gives
+   * it a backend session of its own (then that session's lists for those).
+   */
+  catalogFor(client: ScopeClient | undefined): Catalog {
+    const scoped = this.scopedServers(client);
+    return scoped === undefined ? this.catalog : this.scopedCatalogs.catalogFor(scoped);
+  }
+
+  /**
+   * ensure() then catalogFor(), on the same lists: a client's backend
+   * session may say its list changed while the fetch ran (servers register
+   * tools right after initialize), which turns its list key to its own;
+   * that list is then fetched too, a bounded number of times.
+   */
+  async readyCatalog(kind: ListKind, client: ScopeClient): Promise<Catalog> {
+    for (let round = 0; ; round++) {
+      const before = this.scopeVector(client);
+      await this.ensure(kind, client);
+      if (round >= MAX_LIST_KEY_ROUNDS || this.scopeVector(client) === before) return this.catalogFor(client);
+    }
+  }
+
+  /** True when some server gives this client a backend session (and so lists) of its own. */
+  hasOwnLists(client: ScopeClient): boolean {
+    return this.scopedServers(client) !== undefined;
+  }
+
+  /** The list keys a client's catalog is built from now (empty when it has no isolated server). */
+  private scopeVector(client: ScopeClient): string {
+    const scoped = this.scopedServers(client);
+    return scoped ? scoped.map((s) => this.scopedCatalogs.listKey(s.name, s.scope)).join('\n') : '';
+  }
+
+  /**
+   * The isolated servers of a client with their scopes; undefined when there
+   * are none (the common, cheap case). Computed once per request: the router
+   * asks several times (lookup, lists, call), and the request context object
+   * lives exactly as long as the request.
+   */
+  private scopedServers(client: ScopeClient | undefined): ScopedServer[] | undefined {
+    if (client === undefined || this.isolated === 0) return undefined;
+    const known = this.scopedByClient.get(client);
+    if (known !== undefined) return known ?? undefined;
+    let out: ScopedServer[] | undefined;
+    for (const backend of this.backends.values()) {
+      if (!backend.ready) continue;
+      const scope = backend.scopeOf(client);
+      if (scope) (out ??= []).push({ name: backend.name, capabilities: backend.capabilities, scope });
+    }
+    this.scopedByClient.set(client, out ?? null);
+    return out;
+  }
+
+  private readonly scopedByClient = new WeakMap<ScopeClient, ScopedServer[] | null>();
+
+  /** The client's session ended: the backend sessions it had of its own end too (`principal` ones stay: other sessions share them). */
+  async releaseScope(client: ScopeClient): Promise<void> {
+    await Promise.all(
+      this.all().map((backend) => {
+        const scope = backend.scopeOf(client);
+        if (!scope || !backend.scoped || scope.sessionId === undefined) return undefined;
+        this.scopedCatalogs.release(scope.key);
+        return backend.scoped.release(scope);
+      }),
+    );
+  }
+
+  /** A client's own backend session said its list changed: that client's lists of the server are its own from now on. */
+  scopedListChanged(server: string, scopeKey: string, kind: ListKind): void {
+    this.scopedCatalogs.scopeChanged(server, scopeKey, kind, this.backends.get(server)?.scoped?.find(scopeKey)?.scope.signature);
+  }
+
+  /**
+   * Something for every backend session of this client (logging/setLevel,
+   * notifications/roots/list_changed): isolated servers get it on the
+   * client's own session; `shared` ones are not touched.
+   */
+  eachScopedLink(client: ScopeClient, act: (link: ScopedLink) => void): void {
+    for (const backend of this.backends.values()) {
+      const scope = backend.scopeOf(client);
+      if (scope && backend.scoped) act(backend.scoped.get(scope));
+    }
+  }
+
+  /** Servers whose clients may get sessions of their own, counted so the common all-shared case skips the per-request walk. */
+  private isolated = 0;
 
   /** Applies a new configuration: removed servers close, added ones start, changed ones restart. */
   async reconfigure(next: GatewayConfig): Promise<void> {
@@ -96,6 +200,7 @@ export class Upstreams {
       if (!now || JSON.stringify(now) !== fingerprint) await this.remove(name);
     }
     this.catalog.reconfigure(after, next.naming.separator);
+    this.scopedCatalogs.reconfigure(after, next.naming.separator);
     for (const server of after) if (!this.backends.has(server.name)) this.add(server);
     for (const kind of LIST_KINDS) this.events.listChanged(kind);
   }
@@ -112,9 +217,10 @@ export class Upstreams {
     this.servedKinds.add(kind);
   }
 
-  /** Waits until every ready backend serving `kind` has its list in the catalog. */
-  async ensure(kind: ListKind): Promise<void> {
-    const waits: Promise<void>[] = [];
+  /** Waits until every ready backend serving `kind` has its list in the catalog (and the client's own lists, where it has them). */
+  async ensure(kind: ListKind, client?: ScopeClient): Promise<void> {
+    const scoped = this.scopedServers(client);
+    const waits: Promise<void>[] = scoped ? [this.scopedCatalogs.ensure(kind, scoped)] : [];
     for (const backend of this.backends.values()) {
       if (!backend.ready || !servesKind(backend.capabilities, kind)) continue;
       const key = `${backend.name}\0${kind}`;
@@ -133,28 +239,57 @@ export class Upstreams {
     const events: LinkEvents = {
       onEvent: (m) => this.onEvent(server.name, m),
       onStatus: (s) => this.onStatus(server.name, s),
+      onUnattributed: (method, kind) => this.onUnattributed(server.name, method, kind),
     };
     let link: BackendLink;
     if (server.type === 'stdio') {
       if (!this.primary) throw new Error(`stdio backend ${server.name} needs the primary process`);
       link = this.primary.link(server.name, events);
+    } else if (server.probeTransport) {
+      link = new ProbedHttpLink(server, events, this.logger);
     } else if (server.type === 'sse') {
       link = new LegacySseLink(server, events, this.logger);
     } else {
       link = new StreamableHttpLink(server, events, this.logger);
     }
-    this.backends.set(server.name, new Backend(server, link));
+    const scoped = this.scopedLinks(server, link);
+    if (scoped) this.isolated++;
+    this.backends.set(server.name, new Backend(server, link, scoped));
     void link.start();
     if (this.logLevel !== undefined) link.setLogLevel(this.logLevel);
+  }
+
+  /** Per-client links of a server whose isolation is not `shared` (used while it speaks a 2025 revision). */
+  private scopedLinks(server: ServerConfig, link: BackendLink): ScopedLinks | undefined {
+    const services = this.scopes;
+    if (!services || server.common.isolation === 'shared') return undefined;
+    let create: ((scope: UpstreamScope) => ScopedLink) | undefined;
+    if (server.type === 'stdio') create = (scope) => this.primary!.scopedLink(server.name, scope, services);
+    else if (link instanceof StreamableHttpLink || link instanceof ProbedHttpLink) create = (scope) => link.scoped(scope, services);
+    else if (server.type === 'sse') create = (scope) => new ScopedSseLink(server, scope, services.home(scope), services, this.logger, () => link.status());
+    return create ? new ScopedLinks(create, server.common.idleTimeoutMs) : undefined;
   }
 
   private async remove(name: string): Promise<void> {
     const backend = this.backends.get(name);
     if (!backend) return;
     this.backends.delete(name);
+    if (backend.scoped) this.isolated--;
     this.generations.delete(name);
     this.catalog.drop(name);
-    await backend.link.close();
+    this.scopedCatalogs.serverChanged(name);
+    await Promise.all([backend.link.close(), backend.scoped?.close()]);
+  }
+
+  /**
+   * The gateway's own session of an isolated server serves only its lists, so
+   * what that server asks of "the client" there (a roots/list right after
+   * initialize) is expected and refused quietly; on a shared server it is a
+   * client's message that cannot be routed, counted and reported.
+   */
+  private onUnattributed(name: string, method: string, kind: 'request' | 'notification'): void {
+    if (this.backends.get(name)?.isolated) this.logger.debug({ backend: name, method }, 'refused a request to the gateway\'s own session of an isolated server');
+    else this.events.unattributed(name, method, kind);
   }
 
   private onStatus(name: string, status: LinkStatus): void {
@@ -164,6 +299,7 @@ export class Upstreams {
     if (this.generations.get(name) === status.generation) return;
     this.generations.set(name, status.generation);
     this.readyAt.set(name, Date.now());
+    this.scopedCatalogs.serverChanged(name);
     for (const kind of LIST_KINDS) {
       if (servesKind(backend.capabilities, kind)) void this.refresh(backend, kind);
       else if (this.catalog.has(name, kind)) this.catalog.set(name, kind, []);
@@ -178,12 +314,15 @@ export class Upstreams {
       // The backend says its list changed: clients hear it even if the merged view
       // compares equal (a backend may change what the gateway does not inspect).
       case 'notifications/tools/list_changed':
+        this.scopedCatalogs.serverChanged(name, 'tools');
         void this.refresh(backend, 'tools', true);
         return;
       case 'notifications/prompts/list_changed':
+        this.scopedCatalogs.serverChanged(name, 'prompts');
         void this.refresh(backend, 'prompts', true);
         return;
       case 'notifications/resources/list_changed':
+        this.scopedCatalogs.serverChanged(name, 'resources');
         void this.refresh(backend, 'resources', true);
         void this.refresh(backend, 'resourceTemplates');
         return;
@@ -191,10 +330,30 @@ export class Upstreams {
         this.events.resourceUpdated(name, params);
         return;
       case 'notifications/message':
-        this.events.unscopedLog(name, message);
+        // A shared session's log line outside any call belongs to no one client.
+        this.onUnattributed(name, message.method, 'notification');
         return;
       default:
         return;
+    }
+  }
+
+  /**
+   * A client's list of an isolated server, through its own backend session.
+   * Lists keyed by capabilities are shared with other workers (a list cache
+   * entry per server, key and kind); a scope's own lists are not.
+   */
+  private async fetchScoped(server: string, kind: ListKind, scope: UpstreamScope, key: string): Promise<JsonObject[]> {
+    const backend = this.backends.get(server);
+    if (!backend) return [];
+    const load = () => fetchAllPages(backend, kind, scope);
+    try {
+      if (!this.lists || key.startsWith('own:')) return await load();
+      const since = Math.max((this.readyAt.get(server) ?? 0) - LIST_CACHE_SKEW_MS, this.changedAt.get(`${server}\0${kind}`) ?? 0);
+      return await this.lists.fetch(`${serverFingerprint(backend.config)}:${key}:${kind}`, since, load);
+    } catch (err) {
+      this.logger.warn({ backend: server, method: KIND_METHOD[kind], err: err instanceof Error ? err.message : String(err) }, 'could not fetch a client\'s list of a backend');
+      throw err;
     }
   }
 
@@ -228,21 +387,8 @@ export class Upstreams {
   private async fetchInto(backend: Backend, kind: ListKind): Promise<boolean> {
     if (!backend.ready) return false;
     const method = KIND_METHOD[kind];
-    const field = kind;
     const items: JsonObject[] = [];
-    const ctx: CallContext = { clientCapabilities: {}, logLevel: undefined, hooks: REFUSE_ALL, acceptInputRequired: false, signal: undefined, group: 'gateway' };
-    const load = async () => {
-      const out: JsonObject[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const result = await backend.call(method, cursor === undefined ? undefined : { cursor }, ctx);
-        const list = result[field];
-        if (Array.isArray(list)) for (const item of list) if (isObject(item)) out.push(item);
-        cursor = typeof result.nextCursor === 'string' && result.nextCursor.length > 0 ? result.nextCursor : undefined;
-        if (cursor === undefined) break;
-      }
-      return out;
-    };
+    const load = () => fetchAllPages(backend, kind, undefined);
     try {
       const key = `${backend.name}\0${kind}`;
       // Another worker's copy counts if it was fetched after this backend (re)started here
@@ -261,4 +407,19 @@ export class Upstreams {
     this.catalog.set(backend.name, kind, items);
     return !had ? items.length > 0 : JSON.stringify(items) !== before;
   }
+}
+
+/** Every page of one list, through the gateway's session or (with `scope`) a client's own. */
+async function fetchAllPages(backend: Backend, kind: ListKind, scope: UpstreamScope | undefined): Promise<JsonObject[]> {
+  const ctx: CallContext = { clientCapabilities: {}, logLevel: undefined, hooks: REFUSE_ALL, acceptInputRequired: false, signal: undefined, group: scope?.key ?? 'gateway', scope };
+  const out: JsonObject[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+    const result = await backend.call(KIND_METHOD[kind], cursor === undefined ? undefined : { cursor }, ctx);
+    const list = result[kind];
+    if (Array.isArray(list)) for (const item of list) if (isObject(item)) out.push(item);
+    cursor = typeof result.nextCursor === 'string' && result.nextCursor.length > 0 ? result.nextCursor : undefined;
+    if (cursor === undefined) break;
+  }
+  return out;
 }

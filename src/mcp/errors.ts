@@ -78,9 +78,18 @@ export const ERRORS = Object.freeze({
   GW_ERR_BACKEND_CRASHED: spec(-31003, 502, 'rpc', 'backend', 'The backend process exited or its connection dropped while the call was in flight.'),
   GW_ERR_BACKEND_PROTOCOL: spec(-31004, 502, 'rpc', 'backend', 'The backend answered with something that is not valid MCP.'),
 
+  // Identity (src/auth/): the gate refuses before any session is touched; the others inside an exchange.
+  GW_ERR_UNAUTHENTICATED: spec(-31050, 401, 'transport', 'client', 'No credentials, or credentials that are not valid (an unknown API key; a token that is malformed, expired, not yet valid, from another issuer, for another audience or badly signed). WWW-Authenticate says how to get one.'),
+  GW_ERR_FORBIDDEN: spec(-31051, 403, 'transport', 'client', 'Authenticated but refused at the door: a token without a required scope (WWW-Authenticate error="insufficient_scope"), the admin API without an admin role, or a session that belongs to another principal.'),
+  GW_ERR_PERMISSION_DENIED: spec(-31052, 403, 'rpc', 'client', 'The caller\'s roles do not grant this tool, resource or prompt; data.permission names the missing permission. Nothing was forwarded.'),
+  GW_ERR_RATE_LIMITED: spec(-31053, 429, 'rpc', 'client', 'A rate limit refused the call; data.retryAfterMs says when one can pass again, data.limit names the limit. Nothing was forwarded.'),
+  GW_ERR_AUTH_UNAVAILABLE: spec(-31054, 503, 'transport', 'gateway', 'Tokens cannot be verified now: the signing keys (JWKS) could not be fetched. Retry later.'),
+  GW_ERR_UPSTREAM_CREDENTIALS: spec(-31055, 502, 'rpc', 'gateway', 'The backend\'s credentials for this caller could not be obtained (the token exchange failed); nothing was forwarded.'),
+
   // Gateway state.
   GW_ERR_SHUTTING_DOWN: spec(-31020, 503, 'rpc', 'gateway', 'The gateway is draining for shutdown; retry on another instance.'),
   GW_ERR_OVERLOADED: spec(-31021, 503, 'rpc', 'gateway', 'A bounded queue is full; retry later.'),
+  GW_ERR_PROCESS_CAP: spec(-31040, 503, 'rpc', 'gateway', 'A stdio server already runs its cap of per-client processes on this node (maxProcesses); retry when another client session ends, or raise the cap.'),
   GW_ERR_STATE_UNAVAILABLE: spec(-31022, 503, 'transport', 'gateway', 'The shared state store is unreachable, or has just come back and may not hold yet what workers are writing back, and this request cannot be answered correctly from local state (an unknown session, a stream resumed elsewhere).'),
 });
 

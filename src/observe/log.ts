@@ -27,6 +27,11 @@ export function log(): Logger {
   return root;
 }
 
+/** A logger that writes nothing: for code the CLI runs briefly whose log lines would only be noise. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
 /** Flushes buffered lines; call before process.exit. */
 export function flushLog(): void {
   try {

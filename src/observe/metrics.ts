@@ -59,6 +59,12 @@ export function observeBackendCall(backend: string, outcome: CallOutcome, second
   child.observe(seconds);
 }
 
+export const unattributedMessages = new client.Counter({
+  name: 'only1mcp_unattributed_messages_total',
+  help: 'Messages a shared backend session sent outside any call that belong to no one client: requests refused, notifications dropped (by backend, kind).',
+  labelNames: ['backend', 'kind'] as const,
+});
+
 export const offloadedTasks = new client.Counter({ name: 'only1mcp_offloaded_tasks_total', help: 'JSON parse/hash tasks run in the piscina pool (bodies above the offload threshold).' });
 
 /** Read at scrape time rather than set on every change, so no path that changes them can forget to. */
@@ -101,6 +107,59 @@ export const degraded = new client.Gauge({
     this.set(sources.degraded() ? 1 : 0);
   },
 });
+
+/** Routing, recorded by the workers (each judges the calls it makes). */
+export const retries = new client.Counter({
+  name: 'only1mcp_retries_total',
+  help: 'Attempts retried on another replica, by server.',
+  labelNames: ['server'] as const,
+});
+export const replicaEjections = new client.Counter({
+  name: 'only1mcp_replica_ejections_total',
+  help: 'Replicas taken out of rotation by outlier detection (consecutive backend faults), by server and replica.',
+  labelNames: ['server', 'replica'] as const,
+});
+
+export function countRetry(server: string): void {
+  retries.labels(server).inc();
+}
+
+export function countEjection(server: string, replica: string): void {
+  replicaEjections.labels(server, replica).inc();
+}
+
+/**
+ * Metrics the primary records itself: health probes run there, once per
+ * node. A registry of their own, served after the workers' merged ones, so
+ * the primary's process metrics never mix with the workers'.
+ */
+export const primaryRegistry = new client.Registry();
+
+export const replicaUp = new client.Gauge({
+  name: 'only1mcp_replica_up',
+  help: 'Active health checks: 1 while the replica is healthy, 0 while unhealthy (absent until first judged), by server and replica.',
+  labelNames: ['server', 'replica'] as const,
+  registers: [primaryRegistry],
+});
+export const replicaHealthTransitions = new client.Counter({
+  name: 'only1mcp_replica_health_transitions_total',
+  help: 'Changes of a replica\'s health seen by this node\'s prober, by server, replica and new state.',
+  labelNames: ['server', 'replica', 'to'] as const,
+  registers: [primaryRegistry],
+});
+export const healthProbeSeconds = new client.Histogram({
+  name: 'only1mcp_health_probe_seconds',
+  help: 'Duration of active health probes, by server, replica and outcome (pass, fail).',
+  labelNames: ['server', 'replica', 'outcome'] as const,
+  buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+  registers: [primaryRegistry],
+});
+
+/** The node's metrics: every worker's, merged, then the primary's own. */
+export async function nodeMetrics(workers: client.AggregatorRegistry<client.PrometheusContentType>): Promise<string> {
+  const [merged, own] = await Promise.all([workers.clusterMetrics(), primaryRegistry.metrics()]);
+  return own.length > 0 ? `${merged.trimEnd()}\n${own}` : merged;
+}
 
 client.collectDefaultMetrics({ prefix: 'only1mcp_' });
 

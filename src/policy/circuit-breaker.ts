@@ -1,5 +1,8 @@
 /**
- * Circuit breakers per backend, shared by every worker and node.
+ * Circuit breakers per backend, shared by every worker and node. The key is
+ * opaque: a server name, or a replica key (src/policy/replica-set.ts
+ * replicaKey) for a breaker per replica; it names the store record
+ * (`br:<key>`) and rides the bus message (`{ t: 'breaker', backend: key }`).
  *
  * Transitions are atomic in the store (a Lua script on Redis); every worker
  * keeps a snapshot, updated from the bus when any worker changes a state, so
@@ -31,6 +34,18 @@ export class CircuitBreakers {
 
   snapshot(backend: string): BreakerSnapshot {
     return this.snapshots.get(backend) ?? CLOSED;
+  }
+
+  /**
+   * Whether a call may be sent now, from this worker's snapshot alone (no
+   * store round trip, nothing claimed): false while the circuit is open, or
+   * half-open with another caller's probe under way. A replica set uses it
+   * to leave such a replica out of the balancer's choice; admit() still
+   * decides (and claims the probe) when the call is made.
+   */
+  admits(backend: string, now = Date.now()): boolean {
+    const s = this.snapshot(backend);
+    return s.state === 'closed' || now >= s.until;
   }
 
   /** Throws GW_ERR_BACKEND_UNAVAILABLE while the circuit is open; lets one probe through when it may close. */

@@ -17,6 +17,7 @@ import { flushLog, type Logger } from '../observe/log.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { sharedStateKey } from './shared-secret.js';
 import { IN_PROCESS_REDIS_URL, redactStoreSetting } from '../state/store-setting.js';
+import { assertPortFree } from './port-check.js';
 import type { GatewayConfig, StdioServerConfig } from '../config/model.js';
 
 /** How long a drain lets in-flight requests run before workers are killed. */
@@ -57,6 +58,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const { logger } = options;
   let config = options.config;
   const port = await concretePort(config.listen.host, config.listen.port);
+  // Before anything starts: the workers' SO_REUSEPORT bind would share a taken port silently.
+  if (config.listen.port !== 0) await assertPortFree(config.listen.host, port);
   const state = await sharedState(config, logger);
   config = { ...config, redisUrl: state.url, workers: state.url === undefined ? 1 : config.workers, listen: { ...config.listen, port } };
 
@@ -144,11 +147,13 @@ function writePidFile(file: string | undefined, config: GatewayConfig): void {
   fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: config.listen.host, port: config.listen.port, config: config.source ?? null }));
 }
 
+/** Only this process's own PID file: another gateway may have written the file since. */
 function removePidFile(file: string | undefined): void {
   if (!file) return;
   try {
-    fs.unlinkSync(file);
+    const owner = (JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown }).pid;
+    if (owner === process.pid) fs.unlinkSync(file);
   } catch {
-    // Already gone.
+    // Already gone, or not a PID file of ours.
   }
 }

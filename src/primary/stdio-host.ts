@@ -1,5 +1,5 @@
 /**
- * Serves one stdio backend to every worker on this node.
+ * Serves the node's shared child of one stdio backend to every worker.
  *
  * The primary owns the child (one stdin, one stdout) and the handshake;
  * workers send calls over their frame channel. Each worker call gets a fresh
@@ -7,66 +7,72 @@
  * the child without seeing each other's traffic. The host restarts a crashed
  * child with backoff and fails the calls that were in flight with a clear
  * backend error; the next call after the restart works.
+ *
+ * Per-client children of the same server (isolation session/principal) live
+ * in stdio-pool.ts; this one is what `shared` servers use, what 2026-07-28
+ * servers use for everyone, and what the gateway itself lists from.
  */
 import { GatewayError, NOT_READY } from '../mcp/errors.js';
-import { type JsonObject, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../mcp/jsonrpc.js';
-import { RpcConnection, UpstreamRpcError } from '../backends/rpc-connection.js';
-import { handshake, modernMeta, type BackendIdentity } from '../backends/handshake.js';
+import { type JsonObject, type JsonRpcNotification, type JsonRpcRequest } from '../mcp/jsonrpc.js';
+import { UpstreamRpcError } from '../backends/rpc-connection.js';
+import { modernMeta, type BackendIdentity } from '../backends/handshake.js';
 import { listenFilter } from '../backends/listen-filter.js';
 import { LevelForwarder, mostVerbose } from '../backends/log-level.js';
 import type { LogLevel } from '../mcp/versions.js';
-import { StdioChild } from './stdio-child.js';
+import { ChildSession } from './child-session.js';
 import { Backoff } from './backoff.js';
+import { HOST_OWNER, failResult, type Owner, type WorkerCalls, type WorkerPort } from './worker-calls.js';
+import type { ClientAsks } from './client-asks.js';
+import { StderrTail } from './stderr-tail.js';
 import { STDIO_RESTART_MAX_MS, STDIO_RESTART_MIN_MS } from '../config/defaults.js';
 import type { StdioServerConfig } from '../config/model.js';
-import type { BackendStatusWire, PrimaryToWorker } from '../ipc/stdio-protocol.js';
+import type { BackendStatusWire } from '../ipc/stdio-protocol.js';
 import type { Logger } from '../observe/log.js';
+
+export type { WorkerPort } from './worker-calls.js';
 
 /** A child that stayed up this long has its restart backoff reset. */
 export const STDIO_HEALTHY_RESET_MS = 30_000;
 
-export interface WorkerPort {
-  readonly index: number;
-  send(message: PrimaryToWorker): void;
+/** What a host and a pool of one primary share. */
+export interface StdioDeps {
+  workers(): Iterable<WorkerPort>;
+  calls: WorkerCalls;
+  asks: ClientAsks;
+  logger: Logger;
 }
 
-/** Who is waiting for a call on the child: a worker's call, or the host itself (handshake). */
-type Owner = { worker: WorkerPort; id: number } | { worker: undefined; id: number };
-
 export class StdioHost {
-  private child: StdioChild | undefined;
-  private conn: RpcConnection<Owner> | undefined;
-  private identity: BackendIdentity | undefined;
+  private session: ChildSession<Owner> | undefined;
   private state: BackendStatusWire['state'] = 'stopped';
   private generation = 0;
   private restarts = 0;
   private lastError: string | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopping = false;
-  private nextAsk = 1;
-  private readonly asks = new Map<number, { resolve(r: JsonObject): void; reject(e: unknown): void; worker: WorkerPort }>();
-  /** (worker index, worker call id) → child request id, for cancellation. */
-  private readonly calls = new Map<string, number>();
-  private readonly exitHandled = new WeakSet<StdioChild>();
   /** uri → indexes of the workers that follow it. */
   private readonly subscribers = new Map<string, Set<number>>();
   private listenId: number | undefined;
   /** Worker index → the most verbose level its clients asked for. */
   private readonly workerLevels = new Map<number, LogLevel>();
   private readonly level = new LevelForwarder(
-    (level) => (this.conn ? this.hostRequest(this.conn, 'logging/setLevel', { level }, this.config.common.callTimeoutMs) : Promise.resolve()),
-    (err) => this.logger.warn({ backend: this.name, err: String(err) }, 'backend refused logging/setLevel'),
+    (level) => (this.session ? this.session.hostRequest('logging/setLevel', { level }, this.config.common.callTimeoutMs) : Promise.resolve()),
+    (err) => this.deps.logger.warn({ backend: this.name, err: String(err) }, 'backend refused logging/setLevel'),
   );
   private readonly backoff = new Backoff(STDIO_RESTART_MIN_MS, STDIO_RESTART_MAX_MS, STDIO_HEALTHY_RESET_MS);
+  /** The current child's last stderr lines; the previous child's until the current one writes any. */
+  private stderrTail = new StderrTail();
+  private previousTail: string[] = [];
 
-  constructor(
-    readonly config: StdioServerConfig,
-    private readonly workers: () => Iterable<WorkerPort>,
-    private readonly logger: Logger,
-  ) {}
+  constructor(readonly config: StdioServerConfig, private readonly deps: StdioDeps) {}
 
   get name(): string {
     return this.config.name;
+  }
+
+  /** The era of the running child, once it answered its handshake. */
+  get identity(): BackendIdentity | undefined {
+    return this.state === 'ready' ? this.session?.identity : undefined;
   }
 
   status(): BackendStatusWire {
@@ -75,18 +81,20 @@ export class StdioHost {
       name: this.name,
       state: this.state,
       restarts: this.restarts,
-      invalidLines: this.child?.invalidLines ?? 0,
+      invalidLines: this.session?.child.invalidLines ?? 0,
       generation: this.generation,
     };
-    if (id && this.state === 'ready') {
+    if (id) {
       s.era = id.era;
       s.protocolVersion = id.protocolVersion;
       s.capabilities = id.capabilities;
       s.serverInfo = id.serverInfo;
       if (id.instructions !== undefined) s.instructions = id.instructions;
     }
-    if (this.child?.pid !== undefined) s.pid = this.child.pid;
+    if (this.session?.pid !== undefined) s.pid = this.session.pid;
     if (this.lastError !== undefined) s.lastError = this.lastError;
+    const tail = this.stderrTail.size > 0 ? this.stderrTail.snapshot() : this.previousTail;
+    if (tail.length > 0) s.stderrTail = tail;
     return s;
   }
 
@@ -99,54 +107,28 @@ export class StdioHost {
     this.stopping = true;
     clearTimeout(this.restartTimer);
     this.setState('stopped');
-    const child = this.child;
-    this.conn?.failAll(new GatewayError('GW_ERR_SHUTTING_DOWN', `backend ${this.name} is stopping`));
-    if (child) await child.stop();
+    await this.session?.stop(new GatewayError('GW_ERR_SHUTTING_DOWN', `backend ${this.name} is stopping`));
   }
 
   /** SIGKILL without ceremony, for a primary that must exit now. */
   kill(): void {
     this.stopping = true;
     clearTimeout(this.restartTimer);
-    this.child?.kill();
+    this.session?.kill();
   }
 
   /** A worker's call. The answer (or a gateway error) is sent back on its port. */
   call(worker: WorkerPort, id: number, method: string, params: JsonObject | undefined, group: string): void {
-    const conn = this.conn;
-    if (!conn || this.state !== 'ready') {
-      const err = new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}`, NOT_READY);
-      worker.send({ t: 'result', id, ge: err.toWire() });
+    const session = this.session;
+    if (!session || this.state !== 'ready') {
+      failResult(worker, id, new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}`, NOT_READY));
       return;
     }
-    const sent = conn.request(method, params, { worker, id }, group);
-    const key = `${worker.index}:${id}`;
-    this.calls.set(key, sent.id);
-    void sent.response.then((response) => {
-      this.calls.delete(key);
-      if ('error' in response) worker.send({ t: 'result', id, e: response.error });
-      else worker.send({ t: 'result', id, r: response.result });
-    });
-  }
-
-  cancel(worker: WorkerPort, id: number, reason: string): void {
-    const key = `${worker.index}:${id}`;
-    const childId = this.calls.get(key);
-    if (childId === undefined) return;
-    this.calls.delete(key);
-    this.conn?.cancel(childId, reason);
+    this.deps.calls.run(session, worker, id, method, params, group);
   }
 
   notify(method: string, params: JsonObject | undefined): void {
-    if (this.state === 'ready') this.conn?.notify(method, params);
-  }
-
-  answer(sid: number, result: JsonObject | undefined, error: { code: number; message: string; data?: unknown } | undefined): void {
-    const ask = this.asks.get(sid);
-    if (!ask) return;
-    this.asks.delete(sid);
-    if (error) ask.reject(new UpstreamRpcError(error.code, error.message, error.data));
-    else ask.resolve(result ?? {});
+    if (this.state === 'ready') this.session?.conn.notify(method, params);
   }
 
   /**
@@ -168,29 +150,28 @@ export class StdioHost {
     }
     void this.applySubscription(uri, has).then(
       () => worker.send({ t: 'result', id, r: {} }),
-      (err: unknown) => worker.send({ t: 'result', id, ge: (err instanceof GatewayError ? err : new GatewayError('GW_ERR_BACKEND_PROTOCOL', String(err))).toWire() }),
+      (err: unknown) => failResult(worker, id, err instanceof GatewayError ? err : new GatewayError('GW_ERR_BACKEND_PROTOCOL', String(err))),
     );
   }
 
   private async applySubscription(uri: string, on: boolean): Promise<void> {
-    const conn = this.conn;
+    const session = this.session;
     const identity = this.identity;
-    if (!conn || !identity) return;
+    if (!session || !identity) return;
     if (identity.era === 'modern') {
-      this.listen(conn, identity);
+      this.listen(session, identity);
       return;
     }
-    const response = await this.hostRequest(conn, on ? 'resources/subscribe' : 'resources/unsubscribe', { uri }, this.config.common.callTimeoutMs);
-    if ('error' in response) throw new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend ${this.name} refused ${on ? 'subscribe' : 'unsubscribe'} for ${uri}: ${response.error.message}`);
+    await subscribeOnChild(session, uri, on, this.config.common.callTimeoutMs);
   }
 
   setWorkerLevel(worker: WorkerPort, level: LogLevel | undefined): void {
     if (level === undefined) this.workerLevels.delete(worker.index);
     else this.workerLevels.set(worker.index, level);
-    this.level.set(mostVerbose(this.workerLevels.values()), this.state === 'ready' ? this.identity : undefined);
+    this.level.set(mostVerbose(this.workerLevels.values()), this.identity);
   }
 
-  /** A worker went away: its calls are cancelled on the child and its pending asks refused. */
+  /** A worker went away: its subscriptions and level no longer count. */
   workerGone(worker: WorkerPort): void {
     this.workerLevels.delete(worker.index);
     for (const [uri, holders] of this.subscribers) {
@@ -199,59 +180,42 @@ export class StdioHost {
         void this.applySubscription(uri, false).catch(() => undefined);
       }
     }
-    for (const [key, childId] of this.calls) {
-      if (key.startsWith(`${worker.index}:`)) {
-        this.calls.delete(key);
-        this.conn?.cancel(childId, 'worker exited');
-      }
-    }
-    for (const [sid, ask] of this.asks) {
-      if (ask.worker === worker) {
-        this.asks.delete(sid);
-        ask.reject(new GatewayError('GW_ERR_CLIENT_NO_ANSWER', 'the worker holding the client went away'));
-      }
-    }
   }
 
   private launch(): void {
     this.generation++;
     this.setState(this.restarts > 0 ? 'restarting' : 'starting');
-    const child = new StdioChild(this.config);
-    this.child = child;
-    const conn = new RpcConnection<Owner>((m) => child.send(m), {
+    if (this.stderrTail.size > 0) this.previousTail = this.stderrTail.snapshot();
+    const tail = new StderrTail();
+    this.stderrTail = tail;
+    const session: ChildSession<Owner> = new ChildSession<Owner>(this.config, {
       onNotification: (n, owner) => this.onNotification(n, owner),
-      onServerRequest: (r, owner) => this.onServerRequest(r, owner),
-      onInvalid: (reason) => this.logger.warn({ backend: this.name, reason }, 'backend sent an invalid JSON-RPC message'),
-    }, `o1m-${this.name}-`);
-    this.conn = conn;
-    child.on('message', (m) => conn.receive(m));
-    child.on('invalidLine', (reason) => this.logger.debug({ backend: this.name, reason }, 'skipped a non-JSON stdout line'));
-    child.on('stderr', (line) => this.logger.info({ backend: this.name, stderr: line }, 'backend stderr'));
-    child.on('exit', (code, signal) => this.onExit(child, `exited with ${signal ?? `code ${code}`}`));
-    child.on('spawnError', (err) => this.onExit(child, `could not start: ${err.message}`));
-    child.start();
+      onServerRequest: (r, owner) => this.onServerRequest(session, r, owner),
+      onExit: (why) => this.onExit(session, why),
+      onStderr: (line) => tail.push(line),
+    }, this.deps.logger, HOST_OWNER, `o1m-${this.name}-`);
+    this.session = session;
     this.backoff.started();
-    void this.open(child, conn);
+    void this.open(session);
   }
 
-  private async open(child: StdioChild, conn: RpcConnection<Owner>): Promise<void> {
-    const request = (method: string, params: JsonObject | undefined, timeoutMs: number) => this.hostRequest(conn, method, params, timeoutMs);
+  private async open(session: ChildSession<Owner>): Promise<void> {
     try {
-      const identity = await handshake(request, (m, p) => conn.notify(m, p), this.config.common.protocol, this.config.common.connectTimeoutMs);
-      if (this.child !== child) return;
-      this.identity = identity;
+      const identity = await session.open(this.config.common.protocol, undefined, this.config.common.connectTimeoutMs);
+      if (this.session !== session) return;
       this.lastError = undefined;
-      this.logger.info({ backend: this.name, era: identity.era, protocolVersion: identity.protocolVersion, pid: child.pid, server: identity.serverInfo }, 'stdio backend ready');
+      this.deps.logger.info({ backend: this.name, era: identity.era, protocolVersion: identity.protocolVersion, pid: session.pid, server: identity.serverInfo }, 'stdio backend ready');
       this.setState('ready');
       this.level.reset(identity);
-      if (identity.era === 'modern') this.listen(conn, identity);
+      if (identity.era === 'modern') this.listen(session, identity);
       // A new process holds no subscriptions: renew those workers still want.
       else for (const uri of this.subscribers.keys()) void this.applySubscription(uri, true).catch(() => undefined);
     } catch (err) {
-      if (this.child !== child) return;
+      // A child that already exited failed the handshake because it died: its exit is the reason shown.
+      if (this.session !== session || !session.alive) return;
       this.lastError = err instanceof Error ? err.message : String(err);
-      this.logger.error({ backend: this.name, err: this.lastError }, 'stdio backend handshake failed');
-      void child.stop();
+      this.deps.logger.error({ backend: this.name, err: this.lastError }, 'stdio backend handshake failed');
+      void session.child.stop();
     }
   }
 
@@ -260,50 +224,31 @@ export class StdioHost {
    * request; the host keeps one open for the child's lifetime and its
    * notifications reach every worker like any unscoped event.
    */
-  private listen(conn: RpcConnection<Owner>, identity: BackendIdentity): void {
-    if (this.listenId !== undefined) conn.cancel(this.listenId, 'subscription set changed');
+  private listen(session: ChildSession<Owner>, identity: BackendIdentity): void {
+    if (this.listenId !== undefined) session.conn.cancel(this.listenId, 'subscription set changed');
     this.listenId = undefined;
     const filter: JsonObject = { ...listenFilter(identity.capabilities) };
     if (this.subscribers.size > 0) filter.resourceSubscriptions = [...this.subscribers.keys()];
     if (Object.keys(filter).length === 0) return;
-    const sent = conn.request('subscriptions/listen', { notifications: filter, _meta: modernMeta() }, { worker: undefined, id: 0 }, 'host', false);
+    const sent = session.conn.request('subscriptions/listen', { notifications: filter, _meta: modernMeta() }, HOST_OWNER, 'host', false);
     this.listenId = sent.id;
     void sent.response.then((r) => {
-      if ('error' in r) this.logger.warn({ backend: this.name, error: r.error }, 'backend refused subscriptions/listen; list changes will not be seen');
+      if ('error' in r) this.deps.logger.warn({ backend: this.name, error: r.error }, 'backend refused subscriptions/listen; list changes will not be seen');
     });
   }
 
-  private hostRequest(conn: RpcConnection<Owner>, method: string, params: JsonObject | undefined, timeoutMs: number): Promise<JsonRpcResponse> {
-    const sent = conn.request(method, params, { worker: undefined, id: 0 }, 'host');
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        conn.cancel(sent.id, 'handshake timeout');
-        reject(new GatewayError('GW_ERR_BACKEND_TIMEOUT', `${method} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      void sent.response.then((r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-    });
-  }
-
-  private onExit(child: StdioChild, why: string): void {
-    // 'spawnError' and 'exit' can both fire for one child; handle it once.
-    if (this.child !== child || this.exitHandled.has(child)) return;
-    this.exitHandled.add(child);
-    this.conn?.failAll(new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name} ${why} while the call was in flight`));
-    for (const [sid, ask] of this.asks) {
-      this.asks.delete(sid);
-      ask.reject(new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name} ${why}`));
-    }
-    this.calls.clear();
-    this.identity = undefined;
+  private onExit(session: ChildSession<Owner>, why: string): void {
+    if (this.session !== session) return;
+    const crashed = new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name} ${why} while the call was in flight`);
+    session.conn.failAll(crashed);
+    this.deps.calls.forget(session);
+    this.deps.asks.sessionGone(session, new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name} ${why}`));
     this.listenId = undefined;
     if (this.stopping) return;
     this.lastError = why;
     const delay = this.backoff.failed();
     this.restarts++;
-    this.logger.warn({ backend: this.name, why, restartInMs: delay, restarts: this.restarts }, 'stdio backend exited; restarting');
+    this.deps.logger.warn({ backend: this.name, why, restartInMs: delay, restarts: this.restarts }, 'stdio backend exited; restarting');
     this.setState('restarting');
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
@@ -317,28 +262,43 @@ export class StdioHost {
       if (owner.worker) owner.worker.send({ t: 'event', b: this.name, n: message, rel: owner.id });
       return;
     }
-    for (const worker of this.workers()) worker.send({ t: 'event', b: this.name, n: message });
+    if (message.method === 'notifications/message') {
+      unattributed(this.deps, this.name, message.method, 'notification');
+      return;
+    }
+    for (const worker of this.deps.workers()) worker.send({ t: 'event', b: this.name, n: message });
   }
 
-  private onServerRequest(message: JsonRpcRequest, owner: Owner | undefined): Promise<JsonObject> {
+  private onServerRequest(session: ChildSession<Owner>, message: JsonRpcRequest, owner: Owner | undefined): Promise<JsonObject> {
     if (message.method === 'ping') return Promise.resolve({});
     const worker = owner?.worker;
-    if (!owner || !worker) {
-      return Promise.reject(new UpstreamRpcError(-32603, `only1mcp cannot attribute ${message.method} to one client: it arrived while no single client session had a call in flight on this backend`));
-    }
-    const sid = this.nextAsk++;
-    return new Promise<JsonObject>((resolve, reject) => {
-      this.asks.set(sid, { resolve, reject, worker });
-      const ask: PrimaryToWorker = { t: 'ask', sid, b: this.name, m: message.method, rel: owner.id };
-      if (message.params !== undefined) ask.p = message.params;
-      worker.send(ask);
-    });
+    if (!owner || !worker) return Promise.reject(unattributed(this.deps, this.name, message.method, 'request'));
+    const ask = { t: 'ask' as const, b: this.name, m: message.method, rel: owner.id, ...(message.params === undefined ? {} : { p: message.params }) };
+    return this.deps.asks.ask(worker, session, ask);
   }
 
   private setState(state: BackendStatusWire['state']): void {
     this.state = state;
     const s = this.status();
-    for (const worker of this.workers()) worker.send({ t: 'status', s });
+    for (const worker of this.deps.workers()) worker.send({ t: 'status', s });
   }
 }
 
+/** resources/subscribe or unsubscribe on one child, refused with a backend-protocol error. */
+export async function subscribeOnChild(session: ChildSession<Owner>, uri: string, on: boolean, timeoutMs: number): Promise<void> {
+  const response = await session.hostRequest(on ? 'resources/subscribe' : 'resources/unsubscribe', { uri }, timeoutMs);
+  if ('error' in response) throw new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend ${session.name} refused ${on ? 'subscribe' : 'unsubscribe'} for ${uri}: ${response.error.message}`);
+}
+
+/**
+ * A message from a shared child that names no call and so belongs to no one
+ * client: it is refused (a request) or dropped (a log message), never guessed
+ * onto a client. One worker is told, so that it counts it and logs it once.
+ */
+export function unattributed(deps: StdioDeps, backend: string, method: string, kind: 'request' | 'notification'): UpstreamRpcError {
+  for (const worker of deps.workers()) {
+    worker.send({ t: 'unattributed', b: backend, m: method, kind });
+    break;
+  }
+  return new UpstreamRpcError(-32603, `only1mcp cannot attribute ${method} to one client: it arrived while no single client session had a call in flight on this backend`);
+}

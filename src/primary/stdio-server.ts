@@ -6,7 +6,10 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { FrameChannel } from '../ipc/frame-channel.js';
-import { StdioHost, type WorkerPort } from './stdio-host.js';
+import { StdioHost, type StdioDeps, type WorkerPort } from './stdio-host.js';
+import { StdioPool } from './stdio-pool.js';
+import { WorkerCalls, failResult } from './worker-calls.js';
+import { ClientAsks } from './client-asks.js';
 import { GatewayError } from '../mcp/errors.js';
 import type { PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
 import type { StdioServerConfig } from '../config/model.js';
@@ -17,9 +20,13 @@ export class StdioServer {
   private readonly server: net.Server;
   private readonly ports = new Set<WorkerPort>();
   private readonly hosts = new Map<string, StdioHost>();
+  /** Per-client children, for servers whose isolation is not `shared`. */
+  private readonly pools = new Map<string, StdioPool>();
+  private readonly deps: StdioDeps;
 
   constructor(private readonly logger: Logger) {
     this.server = net.createServer((socket) => this.accept(socket));
+    this.deps = { workers: () => this.ports, calls: new WorkerCalls(), asks: new ClientAsks(), logger };
   }
 
   listen(): Promise<void> {
@@ -36,13 +43,16 @@ export class StdioServer {
       const next = wanted.get(name);
       if (!next || JSON.stringify(next) !== JSON.stringify(host.config)) {
         this.hosts.delete(name);
-        await host.stop();
+        const pool = this.pools.get(name);
+        this.pools.delete(name);
+        await Promise.all([host.stop(), pool?.stop()]);
       }
     }
     for (const config of configs) {
       if (this.hosts.has(config.name)) continue;
-      const host = new StdioHost(config, () => this.ports, this.logger);
+      const host = new StdioHost(config, this.deps);
       this.hosts.set(config.name, host);
+      if (config.common.isolation !== 'shared') this.pools.set(config.name, new StdioPool(config, this.deps));
       host.start();
     }
   }
@@ -51,14 +61,21 @@ export class StdioServer {
     return [...this.hosts.values()].map((h) => h.status());
   }
 
+  /** Per-client processes running now, by server (for tests and the admin view). */
+  poolSizes(): Record<string, number> {
+    return Object.fromEntries([...this.pools].map(([name, pool]) => [name, pool.size]));
+  }
+
   async stop(): Promise<void> {
     this.server.close();
-    await Promise.all([...this.hosts.values()].map((h) => h.stop()));
+    await Promise.all([...this.hosts.values(), ...this.pools.values()].map((h) => h.stop()));
     this.hosts.clear();
+    this.pools.clear();
   }
 
   killAll(): void {
     for (const host of this.hosts.values()) host.kill();
+    for (const pool of this.pools.values()) pool.kill();
   }
 
   private accept(socket: net.Socket): void {
@@ -77,6 +94,8 @@ export class StdioServer {
     channel.on('close', () => {
       if (!port) return;
       this.ports.delete(port);
+      this.deps.calls.workerGone(port);
+      this.deps.asks.workerGone(port);
       for (const host of this.hosts.values()) host.workerGone(port);
     });
   }
@@ -84,37 +103,57 @@ export class StdioServer {
   private route(port: WorkerPort, m: WorkerToPrimary): void {
     switch (m.t) {
       case 'call': {
+        if (m.s !== undefined) {
+          const pool = this.pools.get(m.b);
+          if (pool) {
+            pool.call(port, m.id, { scope: m.s, capabilities: m.c ?? {}, level: m.lv, expect: m.x }, m.m, m.p, m.g);
+            return;
+          }
+        }
         const host = this.hosts.get(m.b);
         if (!host) {
-          port.send({ t: 'result', id: m.id, ge: new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `no stdio backend named ${m.b} runs on this node`).toWire() });
+          failResult(port, m.id, noBackend(m.b));
           return;
         }
         host.call(port, m.id, m.m, m.p, m.g);
         return;
       }
       case 'cancel':
-        for (const host of this.hosts.values()) host.cancel(port, m.id, m.reason);
+        this.deps.calls.cancel(port, m.id, m.reason);
         return;
       case 'notify':
-        this.hosts.get(m.b)?.notify(m.m, m.p);
+        if (m.s !== undefined) this.pools.get(m.b)?.notify(m.s, m.m, m.p);
+        else this.hosts.get(m.b)?.notify(m.m, m.p);
         return;
       case 'answer':
-        this.hosts.get(m.b)?.answer(m.sid, m.r, m.e);
+        this.deps.asks.answer(m.sid, m.r, m.e);
         return;
       case 'sub': {
+        if (m.s !== undefined && this.pools.has(m.b)) {
+          this.pools.get(m.b)!.subscription(port, m.id, { scope: m.s, capabilities: m.c ?? {}, level: undefined, expect: m.x }, m.uri, m.on);
+          return;
+        }
         const host = this.hosts.get(m.b);
         if (!host) {
-          port.send({ t: 'result', id: m.id, ge: new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `no stdio backend named ${m.b} runs on this node`).toWire() });
+          failResult(port, m.id, noBackend(m.b));
           return;
         }
         host.subscription(port, m.id, m.uri, m.on);
         return;
       }
       case 'level':
-        this.hosts.get(m.b)?.setWorkerLevel(port, m.level ?? undefined);
+        if (m.s !== undefined) this.pools.get(m.b)?.setLevel(m.s, m.level ?? undefined);
+        else this.hosts.get(m.b)?.setWorkerLevel(port, m.level ?? undefined);
+        return;
+      case 'release':
+        this.pools.get(m.b)?.release(m.s);
         return;
       case 'hello':
         return;
     }
   }
+}
+
+function noBackend(name: string): GatewayError {
+  return new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `no stdio backend named ${name} runs on this node`);
 }

@@ -10,7 +10,7 @@ import { Backoff } from './backoff.js';
 import { ENV_WORKER_INDEX, type PrimaryToWorkerControl, type WorkerToPrimaryControl } from '../ipc/cluster-protocol.js';
 import type { GatewayConfig } from '../config/model.js';
 import type { Logger } from '../observe/log.js';
-import { aggregator } from '../observe/metrics.js';
+import { aggregator, nodeMetrics } from '../observe/metrics.js';
 
 /** A worker that lived this long counts as healthy: its next crash is respawned at once again. */
 export const WORKER_HEALTHY_MS = 10_000;
@@ -116,7 +116,7 @@ export class WorkerPool {
       if (message.t === 'want-config') {
         this.send(slot, { t: 'config', config: this.config, stateKey: this.context.stateKey, ipcPath: this.context.ipcPath, index: slot.index });
       } else if (message.t === 'metrics-req') {
-        void this.metrics.clusterMetrics().then(
+        void nodeMetrics(this.metrics).then(
           (text) => this.send(slot, { t: 'metrics', id: message.id, text, contentType: this.metrics.contentType }),
           (err: unknown) => this.send(slot, { t: 'metrics', id: message.id, text: `# metrics unavailable: ${String(err)}\n`, contentType: 'text/plain' }),
         );

@@ -5,11 +5,17 @@
  */
 import { SESSION_EVENT_LOG_MAX_EVENTS } from '../config/defaults.js';
 import { nextBreakerState } from './breaker-rules.js';
+import { fullAfterMs, takeFromBucket, type BucketState } from './token-bucket.js';
+import { UNKNOWN_HEALTH, nextHealthState } from './health-rules.js';
 import {
   comparePositions,
   parseEventId,
   sessionChannel,
+  BREAKER_CHANNEL,
+  HEALTH_CHANNEL,
   type BreakerPolicy,
+  type HealthPolicy,
+  type HealthSnapshot,
   type BreakerSnapshot,
   type BusHandler,
   type BusMessage,
@@ -17,6 +23,8 @@ import {
   type StateStore,
   type StoredEvent,
   type Replay,
+  type TokenBucketResult,
+  type TokenBucketSpec,
 } from './store.js';
 
 interface LogEntry {
@@ -37,6 +45,8 @@ export class MemoryStore implements StateStore {
   private readonly cache = new Map<string, { value: string; expires: number }>();
   private readonly locks = new Map<string, number>();
   private readonly breakers = new Map<string, BreakerSnapshot>();
+  private readonly buckets = new Map<string, BucketState & { expires: number }>();
+  private readonly healths = new Map<string, { snapshot: HealthSnapshot; expires: number }>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly maxEvents = SESSION_EVENT_LOG_MAX_EVENTS) {
@@ -176,8 +186,36 @@ export class MemoryStore implements StateStore {
   async breaker(backend: string, event: 'failure' | 'success' | 'probe', policy: BreakerPolicy, now: number): Promise<BreakerSnapshot & { granted?: boolean }> {
     const current = this.breakers.get(backend) ?? { state: 'closed', until: 0, failures: 0 };
     const next = nextBreakerState(current, event, policy, now);
-    this.breakers.set(backend, { state: next.state, until: next.until, failures: next.failures });
+    const state = { state: next.state, until: next.until, failures: next.failures };
+    this.breakers.set(backend, state);
+    // As the Redis script does: every breaker in the process hears a change of state.
+    if (next.state !== current.state) this.emit(BREAKER_CHANNEL, { t: 'breaker', backend, state });
     return next;
+  }
+
+  async takeTokens(key: string, spec: TokenBucketSpec, want: number, need = want): Promise<TokenBucketResult> {
+    const now = Date.now();
+    const held = this.buckets.get(key);
+    const { state, result } = takeFromBucket(held !== undefined && held.expires >= now ? held : undefined, spec, want, need, now);
+    this.buckets.set(key, { ...state, expires: now + fullAfterMs(spec) });
+    return result;
+  }
+
+  async healthProbe(replica: string, ok: boolean, policy: HealthPolicy, now: number): Promise<HealthSnapshot & { changed: boolean }> {
+    const [current] = await this.health([replica]);
+    const next = nextHealthState(current as HealthSnapshot, ok, policy, now);
+    this.healths.set(replica, { snapshot: next, expires: Date.now() + policy.ttlMs });
+    const changed = next.state !== (current as HealthSnapshot).state;
+    if (changed) this.emit(HEALTH_CHANNEL, { t: 'health', replica, state: next });
+    return { ...next, changed };
+  }
+
+  async health(replicas: readonly string[]): Promise<HealthSnapshot[]> {
+    const now = Date.now();
+    return replicas.map((r) => {
+      const held = this.healths.get(r);
+      return held && held.expires >= now ? { ...held.snapshot } : { ...UNKNOWN_HEALTH };
+    });
   }
 
   async close(): Promise<void> {
@@ -204,5 +242,7 @@ export class MemoryStore implements StateStore {
     }
     for (const [key, entry] of this.cache) if (entry.expires < now) this.cache.delete(key);
     for (const [key, expires] of this.locks) if (expires < now) this.locks.delete(key);
+    for (const [key, bucket] of this.buckets) if (bucket.expires < now) this.buckets.delete(key);
+    for (const [key, entry] of this.healths) if (entry.expires < now) this.healths.delete(key);
   }
 }

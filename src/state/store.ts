@@ -8,7 +8,9 @@
  *   stream for whoever holds it, clients' answers for whoever asked,
  *   cancellations for whoever runs the request;
  * - cached values with locks for coalescing (list cache);
- * - circuit-breaker state per backend.
+ * - circuit-breaker state per backend (or per replica);
+ * - health of replicas, as the active probes of every node judged it;
+ * - rate-limit token buckets.
  *
  * Every key carries a TTL set in the same command that writes it, so a
  * crash between two commands never leaves a key behind forever.
@@ -41,6 +43,12 @@ export interface SessionRecord {
   askedContextMode?: ContextMode | undefined;
   /** The search-mode working set (src/context/working-set.ts JSON), kept with the session so any worker has it. */
   workingSet?: unknown;
+  /**
+   * The client's own backend session of each isolated server (an UpstreamRef,
+   * src/backends/link.ts). One field per server, so workers opening different
+   * servers for one client at once never overwrite each other.
+   */
+  [upstream: `up:${string}`]: JsonObject | undefined;
 }
 
 export interface StoredEvent {
@@ -80,7 +88,15 @@ export type BusMessage =
   | { t: 'resumed'; rid: string; result?: JsonObject; error?: JsonObject; notification?: JsonObject }
   | { t: 'resume-cancel'; rid: string }
   | { t: 'breaker'; backend: string; state: BreakerSnapshot }
-  | { t: 'list'; key: string };
+  | { t: 'health'; replica: string; state: HealthSnapshot }
+  | { t: 'list'; key: string }
+  /** A scoped backend operation for the worker that holds the scope's backend session (src/gateway/scope-relay.ts). */
+  | { t: 'rcall'; rid: string; replyTo: string; b: string; scope: JsonObject; op: 'call' | 'notify' | 'level' | 'sub' | 'unsub' | 'release'; m?: string; p?: JsonObject; g?: string; lv?: string; timeoutMs?: number; mt?: number; uri?: string }
+  | { t: 'rnote'; rid: string; n: JsonObject }
+  | { t: 'rask'; rid: string; aid: number; m: string; p?: JsonObject }
+  | { t: 'ranswer'; rid: string; aid: number; r?: JsonObject; e?: JsonObject }
+  | { t: 'rdone'; rid: string; r?: JsonObject; e?: JsonObject }
+  | { t: 'rcancel'; rid: string };
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -96,6 +112,44 @@ export interface BreakerPolicy {
   threshold: number;
   /** How long the circuit stays open before one probe is let through. */
   openMs: number;
+}
+
+/** A token bucket's shape: at most `capacity` tokens, refilled continuously at `refillPerMs`. */
+export interface TokenBucketSpec {
+  readonly capacity: number;
+  readonly refillPerMs: number;
+}
+
+export interface TokenBucketResult {
+  readonly allowed: boolean;
+  /** Tokens taken: between `need` and `want` when allowed, else 0. */
+  readonly taken: number;
+  /** Whole tokens left after this take. */
+  readonly remaining: number;
+  /** When refused: how long until the bucket holds the cost. 0 when allowed. */
+  readonly retryAfterMs: number;
+}
+
+/** unknown: never probed (or its record expired); routing treats it as healthy. */
+export type HealthState = 'unknown' | 'healthy' | 'unhealthy';
+
+export interface HealthSnapshot {
+  state: HealthState;
+  /** Consecutive passing probes (0 after a failure). */
+  passes: number;
+  /** Consecutive failing probes (0 after a pass). */
+  failures: number;
+  /** When the state last changed (ms since epoch; 0 for unknown). */
+  since: number;
+}
+
+export interface HealthPolicy {
+  /** Passes in a row that bring an unhealthy replica back (an unknown one needs one). */
+  healthyThreshold: number;
+  /** Failures in a row that take a replica out. */
+  unhealthyThreshold: number;
+  /** The record expires this long after the last probe (probers gone: back to unknown). */
+  ttlMs: number;
 }
 
 export interface StateStore {
@@ -154,6 +208,25 @@ export interface StateStore {
   /** Applies a breaker event atomically and returns the new state. */
   breaker(backend: string, event: 'failure' | 'success' | 'probe', policy: BreakerPolicy, now: number): Promise<BreakerSnapshot & { granted?: boolean }>;
 
+  /**
+   * Takes up to `want` tokens, at least `need` (default: want), from the
+   * bucket `key`, or none; a negative `want` gives tokens back. Atomic, one
+   * round trip, one key (so one Redis Cluster slot). The store's clock times
+   * refills, so nodes with skewed clocks share one bucket. Rules:
+   * src/state/token-bucket.ts.
+   */
+  takeTokens(key: string, spec: TokenBucketSpec, want: number, need?: number): Promise<TokenBucketResult>;
+
+  /**
+   * Applies one probe result to a replica's health atomically (every node's
+   * prober writes to the same record) and, when the state changed, publishes
+   * the new snapshot on HEALTH_CHANNEL. `replica` is the replica key
+   * (src/policy/replica-set.ts replicaKey).
+   */
+  healthProbe(replica: string, ok: boolean, policy: HealthPolicy, now: number): Promise<HealthSnapshot & { changed: boolean }>;
+  /** The snapshots of these replicas, in order (unknown where none is kept). */
+  health(replicas: readonly string[]): Promise<HealthSnapshot[]>;
+
   close(): Promise<void>;
 }
 
@@ -172,6 +245,7 @@ export function workerChannel(workerId: string): string {
 
 export const BREAKER_CHANNEL = 'br';
 export const LIST_CHANNEL = 'list';
+export const HEALTH_CHANNEL = 'hc';
 
 export function parseEventId(id: string): { streamId: string; position: string } | undefined {
   const cut = id.lastIndexOf('_');

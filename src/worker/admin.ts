@@ -5,7 +5,7 @@
  */
 import { Reply } from './http/reply.js';
 import { rejectWith } from './http/transport-errors.js';
-import { LIST_KINDS } from '../gateway/catalog.js';
+import { KEY_FIELD, LIST_KINDS } from '../gateway/catalog.js';
 import type { Upstreams } from '../gateway/upstreams.js';
 import type { OriginGuard } from './http/origin-guard.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './http/uws.js';
@@ -36,20 +36,27 @@ export function mountAdmin(app: TemplatedApp, upstreams: Upstreams, guard: Origi
       const s = b.status();
       return {
         name: b.name,
-        type: b.config.type,
+        // A URL-only server reports the transport its probe found.
+        type: s.transport ?? b.config.type,
         state: s.state,
         era: s.identity?.era,
         protocolVersion: s.identity?.protocolVersion,
         serverInfo: s.identity?.serverInfo,
         lastError: s.lastError,
+        restarts: s.process?.restarts,
+        stderr: s.stderrTail,
       };
     });
     const catalog: Record<string, unknown> = { servers };
     for (const kind of LIST_KINDS) {
+      // Items are routed by their key: a tool's or prompt's name, a resource's URI, a template's URI template.
+      const field = KEY_FIELD[kind];
       const view = upstreams.catalog.list(kind).map((item) => {
-        const key = String(item.name ?? item.uri ?? item.uriTemplate);
+        const key = String(item[field]);
         const routed = upstreams.catalog.resolve(kind, key);
-        return { name: key, backend: routed?.backend, original: routed?.original, description: item.description };
+        const entry: Record<string, unknown> = { name: item.name ?? key, backend: routed?.backend, original: routed?.original, description: item.description };
+        if (field !== 'name') entry[field] = key;
+        return entry;
       });
       catalog[kind] = view;
     }

@@ -9,6 +9,9 @@ import net from 'node:net';
 import { FrameChannel } from '../ipc/frame-channel.js';
 import { PrimaryChannel } from '../backends/stdio-link.js';
 import { Upstreams } from '../gateway/upstreams.js';
+import { ScopeRelay } from '../gateway/scope-relay.js';
+import { WorkerScopeServices } from './scope-services.js';
+import { unattributedMessages } from '../observe/metrics.js';
 import { Router } from '../gateway/router.js';
 import { HeldCalls } from '../gateway/held-calls.js';
 import { RemoteResume } from '../gateway/remote-resume.js';
@@ -83,12 +86,24 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       .then((h) => hub.listChanged(kind, h.slice(0, 16)))
       .catch((err: unknown) => logger.error({ err: String(err), kind }, 'could not announce a list change')),
   );
-  const upstreams = new Upstreams(config, primary, logger, {
+  const workerId = `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const relay = new ScopeRelay(store, workerId, (server, scope) => upstreams.get(server)?.scoped?.get(scope), logger);
+  const unattributed = unattributedLog(logger);
+  const scopeServices = new WorkerScopeServices({
+    sessions,
+    relay,
+    nodeId: options.ipcPath.replace(/^\0/, ''),
+    logger,
+    scopedListChanged: (server, scopeKey, kind) => upstreams.scopedListChanged(server, scopeKey, kind),
+    unattributed,
+  });
+  primary.setScopeServices(scopeServices);
+  const upstreams: Upstreams = new Upstreams(config, primary, logger, {
     listChanged: (kind) => announcer.changed(kind),
     resourceUpdated: (_backend, params) => hub.resourceUpdated(params),
-    unscopedLog: (backend, message) => logger.debug({ backend, message }, 'backend log message outside any call (not forwarded)'),
+    unattributed,
     status: (name, status) => health?.onBackendStatus(name, status),
-  }, lists);
+  }, lists, scopeServices);
   health = new Health(() => upstreams.all());
   const h0 = health;
   if (store.kind === 'redis') {
@@ -104,7 +119,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     void subscriptions.drop(id);
     upstreams.setLogLevel(mostVerbose([...sessions.all()].map((s) => s.record.logLevel)));
   });
-  const workerId = `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  sessions.onRelease((record) => {
+    void upstreams.releaseScope({ sessionId: record.id, principal: record.principal, clientCapabilities: record.capabilities }).catch((err: unknown) =>
+      logger.warn({ err: String(err) }, 'could not release a client\'s backend sessions'),
+    );
+  });
   const held = new HeldCalls(sealer, workerId);
   const breakers = new CircuitBreakers(store, logger);
   const router = new Router(upstreams, held, new RemoteResume(held, store), sealer, subscriptions, breakers, new ContextService(upstreams.catalog, config.context));
@@ -174,6 +193,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       }
       hub.closeAll();
       announcer.close();
+      relay.close();
       await offload.close();
       sessions.close();
       await upstreams.close();
@@ -190,4 +210,25 @@ async function connectPrimary(ipcPath: string, index: number): Promise<PrimaryCh
   const channel = new FrameChannel<PrimaryToWorker, WorkerToPrimary>(socket);
   channel.send({ t: 'hello', worker: index });
   return new PrimaryChannel(channel);
+}
+
+/**
+ * Counts what shared backend sessions sent that belongs to no one client, and
+ * logs each kind once per backend and method: a chatty backend must not
+ * flood the log with one line per dropped message.
+ */
+function unattributedLog(logger: Logger): (backend: string, method: string, kind: 'request' | 'notification') => void {
+  const logged = new Set<string>();
+  return (backend, method, kind) => {
+    unattributedMessages.labels(backend, kind).inc();
+    const key = `${backend}\0${method}\0${kind}`;
+    if (logged.has(key) || logged.size >= 1_000) return;
+    logged.add(key);
+    logger.warn(
+      { backend, method },
+      kind === 'request'
+        ? `backend ${backend} sent ${method} outside any call on a session all clients share: refused, since no one client can be named (counted in only1mcp_unattributed_messages_total; logged once). Give the server isolation: session to route it.`
+        : `backend ${backend} sent ${method} outside any call on a session all clients share: dropped, since no one client can be named (counted in only1mcp_unattributed_messages_total; logged once). Give the server isolation: session to route it.`,
+    );
+  };
 }

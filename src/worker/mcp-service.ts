@@ -165,6 +165,8 @@ export class McpService {
         if (!isLogLevel(level)) throw new GatewayError('GW_ERR_INVALID_PARAMS', `logging/setLevel needs params.level, one of debug, info, notice, warning, error, critical, alert, emergency`);
         await this.sessions.update(session, { logLevel: level });
         this.upstreams.setLogLevel(mostVerbose([...this.sessions.all()].map((s) => s.record.logLevel)));
+        // Servers where this client has a backend session of its own get its level as it is.
+        this.upstreams.eachScopedLink(ctx, (link) => link.setLogLevel(level));
         return {};
       }
       case 'resources/subscribe':
@@ -193,9 +195,13 @@ export class McpService {
         if (typeof id === 'string' || typeof id === 'number') session.cancel(id);
         return;
       }
-      case 'notifications/roots/list_changed':
-        for (const backend of this.upstreams.all()) if (backend.ready && backend.era === 'legacy') backend.notify(method, params);
+      case 'notifications/roots/list_changed': {
+        // Its own backend sessions hear it; shared 2025 sessions too (they ask whoever calls next).
+        const client = { sessionId: session.id, principal: session.record.principal, clientCapabilities: session.record.capabilities };
+        this.upstreams.eachScopedLink(client, (link) => link.notify(method, params));
+        for (const backend of this.upstreams.all()) if (backend.ready && backend.era === 'legacy' && !backend.isolated) backend.notify(method, params);
         return;
+      }
       default:
         return;
     }

@@ -9,6 +9,17 @@ import { freePort } from './ports.js';
 import { ROOT, start, waitForHttp, type Proc } from './processes.js';
 import { tempDir } from './gateway.js';
 
+/**
+ * The nginx binary: on PATH, else Debian's /usr/sbin, which a non-root
+ * user's PATH often lacks (test/ensure-system-packages.mjs looks there too).
+ */
+export function nginxBinary(): string {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir !== '' && fs.existsSync(path.join(dir, 'nginx'))) return 'nginx';
+  }
+  return fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+}
+
 export interface TestNginx {
   port: number;
   base: string;
@@ -42,7 +53,7 @@ ${proxy}
 }
 `,
   );
-  const proc = start('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-g', 'daemon off;']);
+  const proc = start(nginxBinary(), ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-g', 'daemon off;']);
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/health`, proc);
   return { port, base, proc, stop: () => proc.stop() };

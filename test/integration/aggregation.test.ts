@@ -44,6 +44,7 @@ ${npmServer('memory', '@modelcontextprotocol/server-memory', [], `    env: { MEM
     url: http://127.0.0.1:${httpPort}/mcp
 ${fixtureServer('toolbox', 'toolbox-server.js', ['--noisy'])}
 ${fixtureServer('oldbox', 'toolbox-server.js', ['--era', 'legacy', '--name', 'oldbox'])}
+${fixtureServer('sharedbox', 'toolbox-server.js', ['--era', 'legacy', '--name', 'sharedbox'], '    isolation: shared\n')}
 `);
 }, 60_000);
 
@@ -77,15 +78,27 @@ describe('aggregation', () => {
   });
 
   // Runs before any other test sets a level, so only these two sessions have one.
-  it('forwards logging/setLevel to 2025-era backends as the most verbose level any client asked for', async () => {
+  it('forwards logging/setLevel to a shared 2025-era backend as the most verbose level any client asked for', async () => {
     const a = await client();
     const b = await client();
     await a.setLoggingLevel('error');
-    expect(text(await a.callTool({ name: 'oldbox__log_level', arguments: {} }))).toBe('error');
+    expect(text(await a.callTool({ name: 'sharedbox__log_level', arguments: {} }))).toBe('error');
     await b.setLoggingLevel('debug');
-    expect(text(await a.callTool({ name: 'oldbox__log_level', arguments: {} }))).toBe('debug');
+    expect(text(await a.callTool({ name: 'sharedbox__log_level', arguments: {} }))).toBe('debug');
     await a.setLoggingLevel('critical');
-    expect(text(await a.callTool({ name: 'oldbox__log_level', arguments: {} }))).toBe('debug');
+    expect(text(await a.callTool({ name: 'sharedbox__log_level', arguments: {} }))).toBe('debug');
+  });
+
+  it('gives each client\'s own backend session of an isolated 2025-era server exactly that client\'s level', async () => {
+    const a = await client();
+    const b = await client();
+    await a.setLoggingLevel('error');
+    await b.setLoggingLevel('debug');
+    expect(text(await a.callTool({ name: 'oldbox__log_level', arguments: {} }))).toBe('error');
+    expect(text(await b.callTool({ name: 'oldbox__log_level', arguments: {} }))).toBe('debug');
+    await a.setLoggingLevel('critical');
+    expect(text(await a.callTool({ name: 'oldbox__log_level', arguments: {} }))).toBe('critical');
+    expect(text(await b.callTool({ name: 'oldbox__log_level', arguments: {} }))).toBe('debug');
   });
 
   it('answers an unknown tool with invalid params, naming it', async () => {
@@ -153,8 +166,11 @@ describe('aggregation', () => {
   });
 
   it('a modern client without the sampling capability gets MissingRequiredClientCapability', async () => {
+    // An unauthenticated stateless client shares the gateway's own session of a 2025 server, which was told the
+    // client can sample; the gateway refuses the request on the client's behalf.
     const c = await client('modern', {});
     await expect(c.callTool({ name: 'http__trigger-sampling-request', arguments: { prompt: 'hi', maxTokens: 10 } })).rejects.toThrow(/capabilit/i);
+    await expect(c.callTool({ name: 'oldbox__ask_llm', arguments: { prompt: 'hi' } })).rejects.toThrow(/capabilit/i);
   });
 
   it('elicitation and roots reach the client that made the call, from modern and legacy backends, in both eras', async () => {

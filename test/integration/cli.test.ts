@@ -4,32 +4,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, FIXTURES, tempDir } from '../helpers/gateway.js';
 import { freePort } from '../helpers/ports.js';
-import { ROOT, start, stopAll, waitForHttp, waitForLine } from '../helpers/processes.js';
+import { start, stopAll, waitForHttp, waitForLine } from '../helpers/processes.js';
+import { isolatedEnv, runCli, runCliAsync } from '../helpers/cli.js';
 
-function isolatedEnv(dir: string): NodeJS.ProcessEnv {
-  return { ...process.env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_STATE_HOME: path.join(dir, 'state'), ONLY1MCP_CONFIG: '', ONLY1MCP_ROOT: ROOT };
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 90_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Like run(), without blocking this process: needed while a gateway started from this test keeps writing to our pipes. */
-function runAsync(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
+const runAsync = runCliAsync;
 
 afterAll(stopAll);
 
@@ -50,8 +32,9 @@ describe('only1mcp CLI', () => {
       const out = path.join(dir, `${template}.yaml`);
       const gen = run(['config', 'generate', '--template', template, '--out', out], isolatedEnv(dir));
       expect(gen.code).toBe(0);
-      // Templates reference secrets by ${VAR}; give every referenced variable a value.
-      const vars = Object.fromEntries([...fs.readFileSync(out, 'utf8').matchAll(/\$\{(?:env:)?([A-Z0-9_]+)\}/g)].map((m) => [m[1]!, 'redis://127.0.0.1:6379']));
+      // Templates reference secrets and endpoints by ${VAR}; give every referenced variable a value of its kind.
+      const value = (name: string) => (name === 'REDIS_URL' ? 'redis://127.0.0.1:6379' : /(_URL|_ISSUER|_ENDPOINT)$/.test(name) ? 'https://idp.example.com/x' : 'secret-value');
+      const vars = Object.fromEntries([...fs.readFileSync(out, 'utf8').matchAll(/\$\{(?:env:)?([A-Z0-9_]+)\}/g)].map((m) => [m[1]!, value(m[1]!)]));
       const val = run(['validate', out], { ...isolatedEnv(dir), ...vars });
       expect(val.stderr).toBe('');
       expect(val.code).toBe(0);

@@ -17,7 +17,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { listTokens } from '../../src/context/tokens.js';
 
-const CATALOG = path.resolve(import.meta.dirname, '../../../shared/data/context/livemcpbench-tools.json');
+// Vendored with its licence and NOTICE: tests read only files inside the repository.
+const CATALOG = path.resolve(import.meta.dirname, '../fixtures/livemcpbench/livemcpbench-tools.json');
 const CATALOG_SERVERS = ['word-document-server', 'mcp-server-chart', 'trends-hub', 'searxng'];
 // The five word-document tools cost ~390 tokens and the word-cloud tool ~240,
 // so loading all six must unload the oldest ones.

@@ -18,6 +18,7 @@ import { CLI, startGateway, tempDir, type Gateway } from '../helpers/gateway.js'
 import { freePort } from '../helpers/ports.js';
 import { ROOT, start, stopAll, waitForHttp, waitForLine } from '../helpers/processes.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { nginxBinary } from '../helpers/nginx.js';
 import { DRAIN_TIMEOUT_MS } from '../../src/primary/primary.js';
 
 const GATEWAY_PORT = 7323;
@@ -38,7 +39,7 @@ function compose(): Json {
   delete env.ONLY1MCP_PUBLIC_HOST; // The file's default, not this machine's.
   const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, env, encoding: 'utf8' });
   if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-    throw new Error('docker-compose is not installed: it parses docker-compose.yml for these tests. Install it (Debian: apt-get install docker-compose); .ci/run does.');
+    throw new Error('docker-compose is not installed: it parses docker-compose.yml for these tests; the pretest of npm test (test/ensure-system-packages.mjs) installs it, or says how.');
   }
   if (r.status !== 0) throw new Error(`docker-compose config failed (${r.status}):\n${r.stderr}`);
   composeCache = parse(r.stdout) as Json;
@@ -251,7 +252,7 @@ describe('deploy/nginx/nginx.conf', () => {
   it('nginx -t accepts it with the upstreams on loopback and the real proxy file included', async () => {
     const prefix = tempDir('only1mcp-nginx-t-');
     fs.writeFileSync(path.join(prefix, 'nginx.conf'), await localNginxConf(prefix, [await freePort(), await freePort()], await freePort()));
-    const r = spawnSync('nginx', ['-t', '-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', 'stderr', '-g', `pid ${prefix}/nginx.pid;`], { encoding: 'utf8' });
+    const r = spawnSync(nginxBinary(), ['-t', '-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', 'stderr', '-g', `pid ${prefix}/nginx.pid;`], { encoding: 'utf8' });
     if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new Error('nginx is not installed (Debian: apt-get install nginx); .ci/run installs it');
     expect(r.stderr).toContain('test is successful');
     expect(r.status).toBe(0);
@@ -404,9 +405,10 @@ describe('deploy/kubernetes', () => {
 
 describe('deploy/grafana', () => {
   it('every metric a dashboard queries is one the gateway exports, and every gateway metric has a panel', async () => {
-    const { registry } = await import('../../src/observe/metrics.js');
+    const { registry, primaryRegistry } = await import('../../src/observe/metrics.js');
     const exported = new Set<string>();
-    for (const m of await registry.getMetricsAsJSON()) {
+    // The workers' metrics, and the primary's own (health probes), served together on /metrics.
+    for (const m of [...(await registry.getMetricsAsJSON()), ...(await primaryRegistry.getMetricsAsJSON())]) {
       exported.add(m.name);
       if (String(m.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(m.name + suffix);
     }
@@ -460,7 +462,7 @@ describe('the compose topology as processes: nginx.conf and gateway.yaml in fron
     const prefix = tempDir('only1mcp-nginx-');
     nginxPort = await freePort();
     fs.writeFileSync(path.join(prefix, 'nginx.conf'), await localNginxConf(prefix, gateways.map((g) => g.port), nginxPort));
-    const nginx = start('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', 'stderr', '-g', `daemon off; pid ${prefix}/nginx.pid;`]);
+    const nginx = start(nginxBinary(), ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', 'stderr', '-g', `daemon off; pid ${prefix}/nginx.pid;`]);
     await waitForHttp(`http://127.0.0.1:${nginxPort}/health`, nginx);
   }, 90_000);
 

@@ -15,7 +15,7 @@ beforeAll(async () => {
   gateway = await startGateway(`
 servers:
 ${fixtureServer('box', 'toolbox-server.js')}
-${fixtureServer('old', 'toolbox-server.js', ['--era', 'legacy', '--name', 'old'])}
+${fixtureServer('old', 'toolbox-server.js', ['--era', 'legacy', '--name', 'old'], '    isolation: shared\n')}
 ${fixtureServer('slow', 'toolbox-server.js', ['--name', 'slow'], '    timeoutMs: 300\n')}
 `);
 }, 60_000);

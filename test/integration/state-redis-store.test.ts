@@ -3,11 +3,14 @@
  * cluster, a Sentinel-managed master): session records written field by
  * field (concurrent changes of different fields by two workers both land),
  * restored only where missing, the event log's cap reported as a gap rather
- * than replayed around it, and the bus and breakers working across stores.
+ * than replayed around it, the bus, breakers, replica health and token
+ * buckets working across stores.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/state/redis/redis-store.js';
-import { BREAKER_CHANNEL, sessionChannel, type BusMessage, type SessionRecord } from '../../src/state/store.js';
+import { BREAKER_CHANNEL, HEALTH_CHANNEL, sessionChannel, type BusMessage, type SessionRecord } from '../../src/state/store.js';
+import { MemoryStore } from '../../src/state/memory-store.js';
+import { UNKNOWN_HEALTH } from '../../src/state/health-rules.js';
 import { startRedis, testTopologies, waitUntil, type TestRedis } from '../helpers/redis.js';
 import { launchServer } from '../helpers/redis-nodes.js';
 import { freePort } from '../helpers/ports.js';
@@ -139,6 +142,61 @@ describe.each(testTopologies())('%s', (topology) => {
       await a.deleteSession('multi');
       expect(await a.getSession('multi')).toBeUndefined();
       expect(await a.keyNames()).toEqual([]);
+    });
+  });
+
+  describe('RedisStore replica health, breakers and token buckets (routing, auth)', () => {
+    it('applies probe results by the same rules as the in-process store, publishes only changes, and sets a TTL', async () => {
+      const [a, b] = await pair();
+      const memory = new MemoryStore();
+      const heard: BusMessage[] = [];
+      b.subscribe(HEALTH_CHANNEL, (m) => heard.push(m));
+      await waitUntil('b to receive on the health channel', async () => (await a.publish(HEALTH_CHANNEL, { t: 'list', key: 'probe' })) === 1);
+      const policy = { healthyThreshold: 2, unhealthyThreshold: 3, ttlMs: 60_000 };
+      const results = [true, false, false, false, true, true, false, true, true, true];
+      for (const [i, ok] of results.entries()) {
+        const now = 1_800_000_000_000 + i;
+        expect(await a.healthProbe('fx/http://10.0.0.1/mcp', ok, policy, now)).toEqual(await memory.healthProbe('fx/http://10.0.0.1/mcp', ok, policy, now));
+      }
+      await memory.close();
+      expect(await b.health(['fx/http://10.0.0.1/mcp', 'fx/other'])).toEqual([{ state: 'healthy', passes: 3, failures: 0, since: 1_800_000_000_005 }, UNKNOWN_HEALTH]);
+      await waitUntil('three health changes', async () => heard.filter((m) => m.t === 'health').length === 3);
+      expect(heard.filter((m) => m.t === 'health').map((m) => (m.t === 'health' ? `${m.replica} ${m.state.state}` : m.t))).toEqual([
+        'fx/http://10.0.0.1/mcp healthy',
+        'fx/http://10.0.0.1/mcp unhealthy',
+        'fx/http://10.0.0.1/mcp healthy',
+      ]);
+      const keys = (await a.keyNames()).filter((k) => k.includes('{hc}:'));
+      expect(keys).toHaveLength(1);
+      const ttl = await redis.admin.pttl(keys[0]!);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    });
+
+    it('keeps one breaker per replica key; the bus message names the replica', async () => {
+      const [a, b] = await pair();
+      const heard: BusMessage[] = [];
+      b.subscribe(BREAKER_CHANNEL, (m) => heard.push(m));
+      await waitUntil('b to receive on the breaker channel', async () => (await a.publish(BREAKER_CHANNEL, { t: 'list', key: 'probe' })) === 1);
+      const policy = { threshold: 2, openMs: 1_000 };
+      await a.breaker('fx/1', 'failure', policy, 1);
+      expect(await a.breaker('fx/1', 'failure', policy, 2)).toMatchObject({ state: 'open', failures: 2 });
+      expect(await a.breaker('fx/2', 'probe', policy, 3)).toMatchObject({ state: 'closed', granted: true });
+      await waitUntil('the breaker change', async () => heard.some((m) => m.t === 'breaker'));
+      expect(heard.filter((m) => m.t === 'breaker')).toEqual([{ t: 'breaker', backend: 'fx/1', state: { state: 'open', until: 1_002, failures: 2 } }]);
+    });
+
+    it('shares a token bucket between stores, one key with a TTL', async () => {
+      const [a, b] = await pair();
+      const spec = { capacity: 3, refillPerMs: 0.001 };
+      expect(await a.takeTokens('alice', spec, 2)).toMatchObject({ allowed: true, taken: 2, remaining: 1 });
+      expect(await b.takeTokens('alice', spec, 1)).toMatchObject({ allowed: true, taken: 1, remaining: 0 });
+      const refused = await a.takeTokens('alice', spec, 1);
+      expect(refused).toMatchObject({ allowed: false, taken: 0 });
+      expect(refused.retryAfterMs).toBeGreaterThan(0);
+      const keys = (await a.keyNames()).filter((k) => k.includes('{rl:alice}'));
+      expect(keys).toHaveLength(1);
+      expect(await redis.admin.pttl(keys[0]!)).toBeGreaterThan(0);
     });
   });
 });

@@ -52,6 +52,7 @@ describe.each(testTopologies())('Redis keys always expire (%s)', (topology) => {
     // breaker); locks and claims live for 200-500 ms and may all have expired by now.
     for (const part of [':rec', ':log', ':val']) expect(keys.some((k) => k.endsWith(part)), part).toBe(true);
     expect(keys.some((k) => k.startsWith(`${prefix}{br}:`))).toBe(true);
+    expect(keys.some((k) => k.startsWith(`${prefix}{hc}:`))).toBe(true);
     // PTTL -1: a key without an expiry (the defect looked for). -2: the key expired between the
     // scan and the PTTL, which short lock TTLs make likely; it had an expiry.
     expect(ttls.filter(([, ttl]) => ttl === -1)).toEqual([]);

@@ -7,6 +7,7 @@ import { GatewayError } from '../../src/mcp/errors.js';
 import { GATEWAY_INFO } from '../../src/mcp/identity.js';
 import type { JsonObject, JsonRpcNotification } from '../../src/mcp/jsonrpc.js';
 import type { LogLevel } from '../../src/mcp/versions.js';
+import { commonDefaults } from '../helpers/server-config.js';
 
 const PV = 'io.modelcontextprotocol/protocolVersion';
 const CAPS = 'io.modelcontextprotocol/clientCapabilities';
@@ -54,7 +55,8 @@ const config: ServerConfig = {
   type: 'streamable-http',
   url: 'http://127.0.0.1:1/mcp',
   headers: {},
-  common: { enabled: true, naming: 'prefix', prefix: 'github', protocol: 'auto', callTimeoutMs: 5_000, connectTimeoutMs: 1_000 },
+  replicas: [{ id: 'http://127.0.0.1:1/mcp', url: 'http://127.0.0.1:1/mcp', headers: {}, weight: 1 }],
+  common: commonDefaults('github', 5_000),
 };
 
 function context(overrides: Partial<CallContext> = {}, answers: Record<string, JsonObject> = {}): CallContext & { asked: Array<{ method: string; params: JsonObject | undefined }> } {

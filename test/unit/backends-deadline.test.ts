@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { withDeadline } from '../../src/backends/deadline.js';
+import { CallDeadline, withDeadline } from '../../src/backends/deadline.js';
+import type { JsonRpcNotification } from '../../src/mcp/jsonrpc.js';
 import { GatewayError } from '../../src/mcp/errors.js';
 
 function deferred<T>() {
@@ -25,7 +26,7 @@ async function rejection(p: Promise<unknown>): Promise<GatewayError> {
 
 describe('withDeadline', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -117,5 +118,70 @@ describe('withDeadline', () => {
       for (const listener of saved) process.on('unhandledRejection', listener);
     }
     expect(unhandled).toEqual([]);
+  });
+
+  describe('extended by progress (CallDeadline)', () => {
+    const progress: JsonRpcNotification = { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 't', progress: 1 } };
+    const log: JsonRpcNotification = { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x' } };
+
+    it('lets a call that reports progress run three times its timeout, and passes every notification on', async () => {
+      const seen: string[] = [];
+      const deadline = new CallDeadline(1_000, 60_000);
+      const hooks = deadline.watch({ onNotification: (m) => seen.push(m.method), onServerRequest: () => Promise.resolve({}) });
+      const work = deferred<string>();
+      const cancel = vi.fn();
+      const p = withDeadline(work.promise, deadline, undefined, cancel, 'box tools/call');
+      for (let t = 0; t < 3_000; t += 500) {
+        vi.advanceTimersByTime(500);
+        hooks.onNotification(progress);
+      }
+      work.resolve('done');
+      await expect(p).resolves.toBe('done');
+      expect(cancel).not.toHaveBeenCalled();
+      expect(seen).toHaveLength(6);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('times a call out once it stops reporting, the timeout after its last progress', async () => {
+      const deadline = new CallDeadline(1_000, 60_000);
+      const hooks = deadline.watch({ onNotification: () => undefined, onServerRequest: () => Promise.resolve({}) });
+      const cancel = vi.fn();
+      const p = withDeadline(new Promise(() => undefined), deadline, undefined, cancel, 'box tools/call');
+      vi.advanceTimersByTime(900);
+      hooks.onNotification(progress);
+      vi.advanceTimersByTime(900);
+      // A log line is not progress: it does not keep the call alive.
+      hooks.onNotification(log);
+      vi.advanceTimersByTime(99);
+      expect(cancel).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      const err = await rejection(p);
+      expect(err.errorName).toBe('GW_ERR_BACKEND_TIMEOUT');
+      expect(err.message).toBe('box tools/call reported no progress for 1000 ms');
+      expect(cancel).toHaveBeenCalledExactlyOnceWith('timed out: reported no progress for 1000 ms');
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('times a call out at the total bound however much progress it reports', async () => {
+      const deadline = new CallDeadline(1_000, 5_000);
+      const hooks = deadline.watch({ onNotification: () => undefined, onServerRequest: () => Promise.resolve({}) });
+      const cancel = vi.fn();
+      const p = withDeadline(new Promise(() => undefined), deadline, undefined, cancel, 'box tools/call');
+      for (let t = 0; t < 4_900; t += 100) {
+        vi.advanceTimersByTime(100);
+        hooks.onNotification(progress);
+      }
+      expect(cancel).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(100);
+      const err = await rejection(p);
+      expect(err.message).toBe('box tools/call did not finish within 5000 ms (the most a call may run, however much progress it reports)');
+      expect(cancel).toHaveBeenCalledTimes(1);
+    });
+
+    it('leaves the hooks as they are when there is nothing to extend, and never shortens a call', () => {
+      const hooks = { onNotification: () => undefined, onServerRequest: () => Promise.resolve({}) };
+      expect(new CallDeadline(1_000).watch(hooks)).toBe(hooks);
+      expect(new CallDeadline(1_000, 10).maxTotalMs).toBe(1_000);
+    });
   });
 });

@@ -37,7 +37,7 @@ describe('PrimaryChannel', () => {
     primary.send({ t: 'status', s: ready });
     await new Promise((r) => setTimeout(r, 50));
     const seen: LinkStatus[] = [];
-    const link = worker.link('box', { onEvent: () => undefined, onStatus: (s) => seen.push(s) });
+    const link = worker.link('box', { onEvent: () => undefined, onStatus: (s) => seen.push(s), onUnattributed: () => undefined });
     expect(link.status().state).toBe('starting');
     await new Promise((r) => setTimeout(r, 0));
     expect(link.status().state).toBe('ready');

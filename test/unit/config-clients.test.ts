@@ -91,11 +91,22 @@ describe('VS Code (.vscode/mcp.json)', () => {
     );
   });
 
-  it('rejects gallery names, which are not valid server names', () => {
+  it('renames gallery names in a client file, with a warning; a gateway file rejects them', () => {
     const gallery = '{"servers": {"io.github.github/github-mcp-server": {"type": "http", "url": "https://api.githubcopilot.com/mcp/"}}}';
-    expect(failure(gallery, 'mcp.json')).toBe(
-      'mcp.json:1:14: servers["io.github.github/github-mcp-server"]: a server name is 1-64 characters of A-Z, a-z, 0-9, "_" and "-"',
+    const warnings: string[] = [];
+    const cfg = parseConfigText(gallery, '.vscode/mcp.json', { env: {}, onWarning: (w) => warnings.push(w) });
+    expect(cfg.servers.map((s) => s.name)).toEqual(['github-mcp-server']);
+    expect(warnings).toEqual([
+      '.vscode/mcp.json:1:14: servers["io.github.github/github-mcp-server"]: named "github-mcp-server" here: a server name becomes the prefix of its tool names, which allow only A-Z, a-z, 0-9, "_" and "-"',
+    ]);
+    expect(failure(gallery, 'gateway.json')).toBe(
+      'gateway.json:1:14: servers["io.github.github/github-mcp-server"]: a server name is 1-64 characters of A-Z, a-z, 0-9, "_" and "-"',
     );
+  });
+
+  it('points errors in a renamed server at the key as written', () => {
+    const text = '{\n"mcpServers": {\n"a/b": {\n"command": 7\n}\n}\n}';
+    expect(failure(text, 'cline_mcp_settings.json')).toBe('cline_mcp_settings.json:4:1: mcpServers.b.command: expected a string, got a number');
   });
 });
 
@@ -146,13 +157,58 @@ describe('Claude Code (.mcp.json)', () => {
 });
 
 describe('client keys stay strict', () => {
-  it('rejects keys no supported client uses', () => {
+  it('rejects server keys no supported client uses; a client file\'s own top-level key is a warning', () => {
     const text = JSON.stringify({ mcpServers: { a: { command: 'x', autoapprove: [] } }, globalShortcut: 'Ctrl+Space' });
-    expect(failure(text, 'claude_desktop_config.json')).toBe(
-      [
-        'claude_desktop_config.json:1:35: mcpServers.a.autoapprove: unknown key (did you mean "autoApprove"?)',
-        'claude_desktop_config.json:1:54: globalShortcut: unknown key',
-      ].join('\n'),
+    const warnings: string[] = [];
+    let message = '';
+    try {
+      parseConfigText(text, 'claude_desktop_config.json', { env: {}, onWarning: (w) => warnings.push(w) });
+    } catch (err) {
+      message = (err as ConfigError).format();
+    }
+    expect(message).toBe('claude_desktop_config.json:1:35: mcpServers.a.autoapprove: unknown key (did you mean "autoApprove"?)');
+    expect(warnings).toEqual(["claude_desktop_config.json:1:54: globalShortcut: ignored: a Claude Desktop setting, not one of the gateway's"]);
+  });
+
+  it('keeps the gateway\'s own files strict: the same key in config.json is an error', () => {
+    const text = JSON.stringify({ mcpServers: { a: { command: 'x' } }, globalShortcut: 'Ctrl+Space' });
+    expect(failure(text, 'config.json')).toBe('config.json:1:37: globalShortcut: unknown key');
+  });
+});
+
+describe('client files: what is recognised, and what is ignored', () => {
+  const load = (text: string, file: string) => {
+    const warnings: string[] = [];
+    const cfg = parseConfigText(text, file, { env: {}, onWarning: (w) => warnings.push(w) });
+    return { names: cfg.servers.map((s) => s.name), warnings };
+  };
+
+  it('knows each client by its file name, and mcp.json by its folder', () => {
+    const text = '{"mcpServers": {"a": {"command": "x"}}, "theirs": 1}';
+    for (const [file, client] of [
+      ['claude_desktop_config.json', 'Claude Desktop'],
+      ['proj/.mcp.json', 'Claude Code'],
+      ['home/.claude.json', 'Claude Code'],
+      ['proj/.cursor/mcp.json', 'Cursor'],
+      ['proj/.vscode/mcp.json', 'VS Code'],
+      ['User/mcp.json', 'Cursor or VS Code'],
+      ['windsurf/mcp_config.json', 'Windsurf'],
+      ['settings/cline_mcp_settings.json', 'Cline'],
+    ] as const) {
+      expect(load(text, file), file).toEqual({ names: ['a'], warnings: [`${file}:1:41: theirs: ignored: a ${client} setting, not one of the gateway's`] });
+    }
+  });
+
+  it('still checks the gateway keys a client file happens to hold', () => {
+    expect(failure('{"mcpServers": {}, "listen": {"port": "x"}}', 'claude_desktop_config.json')).toBe(
+      'claude_desktop_config.json:1:31: listen.port: expected an integer, got "x"',
     );
+  });
+
+  it('names the first few ignored keys and counts the rest', () => {
+    const keys = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, i]));
+    const { warnings } = load(JSON.stringify({ mcpServers: {}, ...keys }), '.claude.json');
+    expect(warnings).toHaveLength(9);
+    expect(warnings[8]).toBe('.claude.json: ignored 3 more top-level Claude Code settings');
   });
 });

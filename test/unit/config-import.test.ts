@@ -142,7 +142,7 @@ describe('importClientConfig', () => {
     expect(parseConfigText(result.yaml, 'i.yaml', { env: {} }).servers.map((s) => s.type)).toEqual(['sse', 'streamable-http', 'stdio']);
   });
 
-  it('imports Windsurf: serverUrl becomes url; hidden tools are called out', () => {
+  it('imports Windsurf: serverUrl becomes url; hidden tools stay hidden (tools.deny)', () => {
     const text = JSON.stringify({
       mcpServers: {
         remote: { serverUrl: 'https://r.example.com/mcp', disabledTools: ['delete_all'] },
@@ -151,14 +151,21 @@ describe('importClientConfig', () => {
       },
     });
     const result = importClientConfig(text, '/home/me/.codeium/windsurf/mcp_config.json');
-    expect(result.yaml).toContain('servers:\n  remote:\n    url: https://r.example.com/mcp\n  other:\n    url: https://o.example.com/mcp\n');
+    expect(result.yaml).toContain('servers:\n  remote:\n    url: https://r.example.com/mcp\n    tools:\n      deny:\n        - delete_all\n  other:\n    url: https://o.example.com/mcp\n');
+    expect(parseConfigText(result.yaml, 'i.yaml', { env: {} }).servers[0]?.common.shaping.tools.deny).toEqual(['delete_all']);
     expect(result.servers).toBe(2);
     expect(result.warnings).toEqual([
-      'servers.remote: dropped disabledTools (delete_all): the gateway exposes every tool of a server',
       'servers.other: dropped unknown type "websocket"; the type is inferred',
       'servers.other: dropped unknown key "mystery"',
       'skipped server "broken": expected an object',
     ]);
+  });
+
+  it('drops disabledTools entries that are not tool names, with a warning', () => {
+    const text = JSON.stringify({ mcpServers: { r: { url: 'https://r.example.com/mcp', disabledTools: ['a', 3, ''] }, s: { url: 'https://s.example.com/mcp', disabledTools: 'a' } } });
+    const result = importClientConfig(text, '/home/me/.codeium/windsurf/mcp_config.json');
+    expect(result.warnings).toEqual(['servers.r: dropped disabledTools entries that are not tool names', 'servers.s: dropped disabledTools entries that are not tool names']);
+    expect(parseConfigText(result.yaml, 'i.yaml', { env: {} }).servers.map((x) => x.common.shaping.tools.deny)).toEqual([['a'], []]);
   });
 
   it('writes an empty server map when there is nothing to import', () => {

@@ -101,7 +101,13 @@ describe('server keys', () => {
     ['enabled and disabled', 'command: x\nenabled: true\ndisabled: false', 'config.yaml:5:5: servers.gh.disabled: enabled and disabled are the same setting; keep one'],
     ['timeout and timeoutMs', 'command: x\ntimeoutMs: 1000\ntimeout: 1', 'config.yaml:5:5: servers.gh.timeout: timeout (seconds) and timeoutMs are the same setting; keep one'],
     ['modern protocol over legacy SSE', 'type: sse\nurl: https://x.example/sse\nprotocol: modern', 'config.yaml:5:5: servers.gh.protocol: protocol "modern" cannot run over the legacy HTTP+SSE transport (type "sse")'],
-    ['disabledTools with entries', 'command: x\ndisabledTools: [delete_repo]', 'config.yaml:4:5: servers.gh.disabledTools: the gateway cannot hide single tools yet, so these would be exposed: empty the list or disable the server'],
+    ['isolation unknown', 'command: x\nisolation: client', 'config.yaml:4:5: servers.gh.isolation: expected one of "session", "principal", "shared", got "client"'],
+    ['maxProcesses zero', 'command: x\nmaxProcesses: 0', 'config.yaml:4:5: servers.gh.maxProcesses: must be an integer from 1 to 10000 (processes)'],
+    ['maxProcesses on an HTTP server', 'url: https://x.example/mcp\nmaxProcesses: 4', 'config.yaml:4:5: servers.gh.maxProcesses: maxProcesses applies only to stdio servers (command)'],
+    ['maxProcesses with isolation shared', 'command: x\nisolation: shared\nmaxProcesses: 4', 'config.yaml:5:5: servers.gh.maxProcesses: maxProcesses limits per-client processes, which isolation "shared" never starts; remove one of them'],
+    ['idleTimeoutMs zero', 'command: x\nidleTimeoutMs: 0', 'config.yaml:4:5: servers.gh.idleTimeoutMs: must be an integer from 1 to 2147483647 (milliseconds)'],
+    ['disabledTools hiding everything', 'command: x\ndisabledTools: ["*"]', 'config.yaml:4:5: servers.gh.disabledTools: "*" hides every one of the server\'s tools; remove the filter, or disable the server'],
+    ['disabledTools with an empty name', 'command: x\ndisabledTools: [""]', 'config.yaml:4:21: servers.gh.disabledTools[0]: must not be empty'],
   ];
   it.each(cases)('%s', (_title, body, expected) => {
     expect(failure(server(body))).toBe(expected);
@@ -109,6 +115,88 @@ describe('server keys', () => {
 
   it('accepts empty args and env on an HTTP server (clients write them)', () => {
     expect(() => parseConfigText(server('url: https://x.example/mcp\nargs: []\nenv: {}'), 'config.yaml', { env: {} })).not.toThrow();
+  });
+});
+
+describe('routing keys', () => {
+  const server = (body: string): string => `servers:\n  gh:\n${body.replace(/^/gm, '    ')}\n`;
+  const WEIGHT = 'must be a positive number up to 1000 (the replica\'s share of calls relative to the other replicas)';
+  const HASH_KEY =
+    'expected session, principal or argument:<name>, <name> being a tool argument: 1-64 letters, digits, "_" or "-", not starting with a digit (only its form is checked: the tools are unknown when the config loads)';
+  const cases: [string, string, string][] = [
+    // A replica list with no usable replica.
+    ['an empty replica list', 'replicas: []', 'config.yaml:3:5: servers.gh.replicas: lists no replica; add at least one { url }'],
+    ['every replica disabled', 'replicas:\n  - { url: "http://a/mcp", enabled: false }\n  - { url: "http://b/mcp", enabled: false }', 'config.yaml:3:5: servers.gh.replicas: every replica has enabled: false, so none is usable; enable one, or disable the server'],
+    ['zero copies of a command', 'command: x\nreplicas: 0', 'config.yaml:4:5: servers.gh.replicas: must be an integer from 1 to 32 (copies of the command)'],
+    ['too many copies of a command', 'command: x\nreplicas: 33', 'config.yaml:4:5: servers.gh.replicas: must be an integer from 1 to 32 (copies of the command)'],
+    ['the same endpoint twice (credentials aside)', 'replicas:\n  - url: http://a/mcp\n  - url: http://u:p@a/mcp', 'config.yaml:5:9: servers.gh.replicas[1].url: the same endpoint as replicas[0]'],
+    ['a replica without a URL', 'replicas:\n  - weight: 2', 'config.yaml:4:9: servers.gh.replicas[0].url: is required'],
+    ['a replica URL that is not HTTP', 'replicas:\n  - url: ftp://a/mcp', 'config.yaml:4:9: servers.gh.replicas[0].url: expected an http:// or https:// URL'],
+    ['a replica URL of the wrong type', 'replicas:\n  - url: 5', 'config.yaml:4:9: servers.gh.replicas[0].url: expected a string, got a number'],
+    ['an unknown replica key', 'replicas:\n  - url: http://a/mcp\n    wieght: 2', 'config.yaml:5:9: servers.gh.replicas[0].wieght: unknown key (did you mean "weight"?)'],
+    ['replicas neither a count nor a list', 'replicas: lots', 'config.yaml:3:5: servers.gh.replicas: expected a number of copies (a stdio server) or a list of { url } entries (an HTTP server)'],
+    ['a replica list on a stdio server', 'command: x\nreplicas: [{ url: "http://a/mcp" }]', 'config.yaml:4:5: servers.gh.replicas: a list of replicas is for HTTP servers; a stdio server takes replicas: <count>'],
+    ['a count on an HTTP server', 'url: http://a/mcp\nreplicas: 2', 'config.yaml:4:5: servers.gh.replicas: replicas: <count> runs a stdio command several times; an HTTP server lists its replicas as [{ url }, ...]'],
+    ['url and a replica list', 'url: http://a/mcp\nreplicas: [{ url: "http://b/mcp" }]', "config.yaml:3:5: servers.gh.url: url and replicas both name the server's endpoint; list every URL under replicas"],
+    ['type stdio with a replica list', 'type: stdio\nreplicas: [{ url: "http://b/mcp" }]', 'config.yaml:4:5: servers.gh.replicas: a list of replicas is for HTTP servers; a stdio server takes replicas: <count>'],
+    // Weights that are not positive numbers.
+    ['a zero weight', 'replicas:\n  - url: http://a/mcp\n    weight: 0', `config.yaml:5:9: servers.gh.replicas[0].weight: ${WEIGHT}`],
+    ['a negative weight', 'replicas:\n  - url: http://a/mcp\n    weight: -2', `config.yaml:5:9: servers.gh.replicas[0].weight: ${WEIGHT}`],
+    ['a weight past the limit', 'replicas:\n  - url: http://a/mcp\n    weight: 1001', `config.yaml:5:9: servers.gh.replicas[0].weight: ${WEIGHT}`],
+    ['a weight in words', 'replicas:\n  - url: http://a/mcp\n    weight: heavy', 'config.yaml:5:9: servers.gh.replicas[0].weight: expected a number, got "heavy"'],
+    ['weights under balance random', 'balance: random\nreplicas:\n  - url: http://a/mcp\n    weight: 2', 'config.yaml:6:9: servers.gh.replicas[0].weight: balance "random" ignores weights; use weighted-random'],
+    ['an unknown algorithm', 'command: x\nbalance: fastest', 'config.yaml:4:5: servers.gh.balance: expected one of "round-robin", "least-connections", "consistent-hash", "random", "weighted-random", got "fastest"'],
+    // A hash key that names no argument.
+    ['a hash key naming no argument', 'command: x\nbalance: consistent-hash\nhashKey: "argument:"', `config.yaml:5:5: servers.gh.hashKey: ${HASH_KEY}`],
+    ['a hash key argument that is not an identifier', 'command: x\nbalance: consistent-hash\nhashKey: "argument:1st"', `config.yaml:5:5: servers.gh.hashKey: ${HASH_KEY}`],
+    ['a hash key argument with a space', 'command: x\nbalance: consistent-hash\nhashKey: "argument:repo name"', `config.yaml:5:5: servers.gh.hashKey: ${HASH_KEY}`],
+    ['a hash key of no known kind', 'command: x\nbalance: consistent-hash\nhashKey: cookie', `config.yaml:5:5: servers.gh.hashKey: ${HASH_KEY}`],
+    ['a hash key without consistent-hash', 'command: x\nhashKey: session', 'config.yaml:4:5: servers.gh.hashKey: hashKey applies only to balance: consistent-hash'],
+    // Health checks.
+    ['an HTTP health check on a stdio server', 'command: x\nhealth: { type: http, path: /h }', 'config.yaml:4:15: servers.gh.health.type: health type "http" needs an HTTP server; a stdio server is checked with ping'],
+    ['an HTTP health check without a path', 'url: http://a/mcp\nhealth: { type: http }', 'config.yaml:4:5: servers.gh.health: health type "http" needs path (the path to GET, e.g. /healthz)'],
+    ['a path on a ping check', 'url: http://a/mcp\nhealth: { path: /h }', 'config.yaml:4:15: servers.gh.health.path: path applies only to health type "http"'],
+    ['a relative health path', 'url: http://a/mcp\nhealth: { type: http, path: h }', 'config.yaml:4:27: servers.gh.health.path: expected a path starting with "/"'],
+    ['a ping check on legacy SSE', 'type: sse\nurl: http://a/sse\nhealth: {}', 'config.yaml:5:5: servers.gh.health: a legacy HTTP+SSE server (type "sse") is checked with type "http" and a path, not ping'],
+    ['a probe timeout past the interval', 'url: http://a/mcp\nhealth: { intervalMs: 1000, timeoutMs: 2000 }', 'config.yaml:4:33: servers.gh.health.timeoutMs: must not exceed intervalMs (1000): a probe would still be running when the next one is due'],
+    ['an interval too short', 'url: http://a/mcp\nhealth: { intervalMs: 10 }', 'config.yaml:4:15: servers.gh.health.intervalMs: must be an integer from 100 to 2147483647 (milliseconds)'],
+    ['a threshold of zero', 'url: http://a/mcp\nhealth: { unhealthyThreshold: 0 }', 'config.yaml:4:15: servers.gh.health.unhealthyThreshold: must be an integer from 1 to 100 (consecutive probes)'],
+    ['an unknown health check type', 'url: http://a/mcp\nhealth: { type: tcp }', 'config.yaml:4:15: servers.gh.health.type: expected one of "ping", "http", got "tcp"'],
+    // Retries and long calls.
+    ['zero attempts', 'url: http://a/mcp\nretry: { attempts: 0 }', 'config.yaml:4:14: servers.gh.retry.attempts: must be an integer from 1 to 10 (attempts per call)'],
+    ['a budget past 100%', 'url: http://a/mcp\nretry: { budgetPercent: 101 }', 'config.yaml:4:14: servers.gh.retry.budgetPercent: must be an integer from 0 to 100 (percent)'],
+    ['idempotentTools in words', 'url: http://a/mcp\nretry: { idempotentTools: "yes" }', 'config.yaml:4:14: servers.gh.retry.idempotentTools: expected true or false, got "yes"'],
+    ['maxCallMs below the call timeout', 'url: http://a/mcp\ntimeoutMs: 5000\nmaxCallMs: 1000', "config.yaml:5:5: servers.gh.maxCallMs: must be at least the call timeout (5000 ms): progress extends a call's timeout, it never shortens it"],
+    ['maxCallMs below the Cline timeout', 'url: http://a/mcp\ntimeout: 5\nmaxCallMs: 1000', "config.yaml:5:5: servers.gh.maxCallMs: must be at least the call timeout (5000 ms): progress extends a call's timeout, it never shortens it"],
+  ];
+  it.each(cases)('%s', (_title, body, expected) => {
+    expect(failure(server(body))).toBe(expected);
+  });
+});
+
+describe('filter and shaping keys', () => {
+  const server = (body: string): string => `servers:\n  gh:\n${body.replace(/^/gm, '    ')}\n`;
+  const cases: [string, string, string][] = [
+    // An allow and a deny that leave nothing, where the file alone decides it.
+    ['deny "*"', 'command: x\ntools: { deny: ["*"] }', 'config.yaml:4:14: servers.gh.tools.deny: "*" hides every one of the server\'s tools; remove the filter, or disable the server'],
+    ['deny "**" on prompts', 'command: x\nprompts: { deny: ["**"] }', 'config.yaml:4:16: servers.gh.prompts.deny: "**" hides every one of the server\'s prompts; remove the filter, or disable the server'],
+    ['an empty allow list', 'command: x\ntools: { allow: [] }', "config.yaml:4:14: servers.gh.tools.allow: an empty allow list exposes none of the server's tools; leave allow out to expose all"],
+    ['a deny covering every allow', 'command: x\ntools: { allow: ["get_*", "list"], deny: ["get*", "list"] }', 'config.yaml:4:40: servers.gh.tools.deny: hides everything tools.allow lets through ("get_*" by "get*", "list" by "list"), so none of the server\'s tools would be exposed'],
+    ['a resource deny covering the allow', 'command: x\nresources: { allow: ["file:///a/*"], deny: ["file:///*"] }', 'config.yaml:4:42: servers.gh.resources.deny: hides everything resources.allow lets through ("file:///a/*" by "file:///*"), so none of the server\'s resources would be exposed'],
+    ['disabledTools covering the allow', 'command: x\ntools: { allow: [a] }\ndisabledTools: [a]', 'config.yaml:5:5: servers.gh.disabledTools: hides everything tools.allow lets through ("a" by "a"), so none of the server\'s tools would be exposed'],
+    ['an empty glob', 'command: x\ntools: { deny: [""] }', 'config.yaml:4:21: servers.gh.tools.deny[0]: must not be empty'],
+    ['renaming a denied tool', 'command: x\ntools: { deny: [echo], rename: { echo: say } }', 'config.yaml:4:38: servers.gh.tools.rename.echo: renames a tool that the deny list hides'],
+    ['describing a tool the allow list leaves out', 'command: x\ntools: { allow: [a*], descriptions: { b: x } }', 'config.yaml:4:43: servers.gh.tools.descriptions.b: describes a tool that the allow list does not let through'],
+    ['two tools renamed to one name', 'command: x\ntools: { rename: { a: x, b: x } }', 'config.yaml:4:30: servers.gh.tools.rename.b: "a" is already renamed to "x"'],
+    ['a rename that is no tool name', 'command: x\ntools: { rename: { a: "x y" } }', 'config.yaml:4:24: servers.gh.tools.rename.a: a tool name is 1-64 characters of A-Z, a-z, 0-9, "_", "-" and "."'],
+    ['an unknown filter key', 'command: x\nprompts: { rename: { a: b } }', 'config.yaml:4:16: servers.gh.prompts.rename: unknown key'],
+  ];
+  it.each(cases)('%s', (_title, body, expected) => {
+    expect(failure(server(body))).toBe(expected);
+  });
+
+  it('accepts filters that leave something, where the file cannot tell', () => {
+    expect(() => parseConfigText(server('command: x\ntools: { allow: ["get_*"], deny: ["get_secret"] }\nprompts: { deny: [a*] }'), 'config.yaml', { env: {} })).not.toThrow();
   });
 });
 

@@ -10,6 +10,10 @@ const ENV = {
   JIRA_TOKEN: 'j',
   WAREHOUSE_TOKEN: 'w',
   SEARCH_API_KEY: 's',
+  IDP_JWKS_URL: 'https://login.example.com/jwks.json',
+  IDP_ISSUER: 'https://login.example.com',
+  IDP_TOKEN_ENDPOINT: 'https://login.example.com/token',
+  ONLY1MCP_CLIENT_SECRET: 'c',
 };
 
 describe('config templates', () => {
@@ -41,6 +45,14 @@ describe('config templates', () => {
     expect(cfg.workers).toBe(0);
     expect(cfg.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(cfg.servers.map((s) => s.type)).toEqual(['streamable-http', 'streamable-http', 'sse', 'stdio']);
+    // API keys by hash, two roles, a limit per person, audit on stdout.
+    expect(cfg.auth.apiKeys.map((k) => [k.principal, k.roles])).toEqual([
+      ['alice', ['admin']],
+      ['ci-bot', ['developer']],
+    ]);
+    expect(Object.keys(cfg.auth.roles)).toEqual(['admin', 'developer']);
+    expect(cfg.auth.rateLimits).toMatchObject([{ name: 'per-person', per: ['principal'], limit: 120, windowMs: 60_000 }]);
+    expect(cfg.auth.audit?.destination).toEqual({ kind: 'stream', fd: 1 });
   });
 
   it('enterprise: fixed workers, required redis, tighter limits', () => {
@@ -50,6 +62,11 @@ describe('config templates', () => {
     expect(cfg.listen.maxBodyBytes).toBe(1048576);
     expect(cfg.context.mode).toBe('search');
     expect(cfg.servers.find((s) => s.name === 'legacy-crm')?.common.enabled).toBe(false);
+    // JWTs of the organisation's IdP, bound to the gateway's resource URL; Jira gets exchanged tokens.
+    expect(cfg.auth.jwt).toMatchObject({ keys: { kind: 'jwks', url: ENV.IDP_JWKS_URL }, issuers: [ENV.IDP_ISSUER], audiences: ['https://mcp.corp.example.com/mcp'] });
+    expect(cfg.auth.oauth?.requiredScopes).toEqual(['mcp.tools']);
+    expect(cfg.auth.upstream.jira?.tokenExchange).toMatchObject({ tokenEndpoint: ENV.IDP_TOKEN_ENDPOINT, clientSecret: 'c', target: { kind: 'header', name: 'Authorization' } });
+    expect(cfg.auth.rateLimits.map((r) => r.name)).toEqual(['per-user', 'warehouse-queries']);
     const redisLine = TEMPLATES.enterprise.split('\n').findIndex((l) => l.startsWith('redis:')) + 1;
     expect(() => parseConfigText(TEMPLATES.enterprise, 'enterprise.yaml', { env: { ...ENV, REDIS_URL: undefined } })).toThrow(
       `enterprise.yaml:${redisLine}:1: redis: environment variable REDIS_URL is not set`,

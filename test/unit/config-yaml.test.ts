@@ -7,12 +7,23 @@ import { ConfigError } from '../../src/config/config-error.js';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_CALL_MS,
+  DEFAULT_RETRY_ATTEMPTS,
+  DEFAULT_RETRY_BUDGET_PERCENT,
   DEFAULT_HOST,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_NAME_SEPARATOR,
   DEFAULT_PORT,
+  DEFAULT_ISOLATION,
+  DEFAULT_MAX_PROCESSES,
+  DEFAULT_UPSTREAM_IDLE_MS,
 } from '../../src/config/defaults.js';
+import { AUTH_DISABLED } from '../../src/config/auth-normalise.js';
 import { builtinDefaultConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
+
+/** What an entry that sets no routing or shaping key runs with. */
+const ROUTING_DEFAULTS = { balance: 'round-robin', hashKey: { from: 'session' }, health: undefined, retry: { attempts: DEFAULT_RETRY_ATTEMPTS, budgetPercent: DEFAULT_RETRY_BUDGET_PERCENT, idempotentTools: false } };
+const SHAPING_DEFAULTS = { tools: { allow: undefined, deny: [], rename: {}, descriptions: {} }, prompts: { allow: undefined, deny: [] }, resources: { allow: undefined, deny: [] } };
 
 function failure(text: string, file = 'config.yaml'): string {
   try {
@@ -53,6 +64,8 @@ servers:
     protocol: legacy
     timeoutMs: 5000
     connectTimeoutMs: 2000
+    isolation: shared
+    idleTimeoutMs: 60000
   search:
     url: https://search.example.com/mcp
     headers:
@@ -73,6 +86,7 @@ describe('a YAML config', () => {
       logLevel: 'debug',
       naming: { separator: '_' },
       context: { mode: 'search', budgetTokens: 4000, overrides: [] },
+      auth: AUTH_DISABLED,
       servers: [
         {
           name: 'github',
@@ -81,20 +95,30 @@ describe('a YAML config', () => {
           args: ['-y', '@modelcontextprotocol/server-github'],
           env: { GITHUB_TOKEN: 'secret' },
           cwd: '/srv/github',
-          common: { enabled: false, naming: 'prefix', prefix: 'gh', protocol: 'legacy', callTimeoutMs: 5000, connectTimeoutMs: 2000 },
+          replicas: [{ id: '1', weight: 1 }],
+          common: { enabled: false, naming: 'prefix', prefix: 'gh', protocol: 'legacy', callTimeoutMs: 5000, maxCallMs: DEFAULT_MAX_CALL_MS, connectTimeoutMs: 2000, isolation: 'shared', maxProcesses: DEFAULT_MAX_PROCESSES, idleTimeoutMs: 60000, routing: ROUTING_DEFAULTS, shaping: SHAPING_DEFAULTS },
         },
         {
           name: 'search',
           type: 'streamable-http',
           url: 'https://search.example.com/mcp',
           headers: { Authorization: 'Bearer x' },
+          replicas: [{ id: 'https://search.example.com/mcp', url: 'https://search.example.com/mcp', headers: { Authorization: 'Bearer x' }, weight: 1 }],
+          // No type in the file: the worker probes Streamable HTTP, then legacy SSE.
+          probeTransport: true,
           common: {
             enabled: true,
             naming: 'on-collision',
             prefix: 'search',
             protocol: 'auto',
             callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+            maxCallMs: DEFAULT_MAX_CALL_MS,
             connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+            isolation: DEFAULT_ISOLATION,
+            maxProcesses: DEFAULT_MAX_PROCESSES,
+            idleTimeoutMs: DEFAULT_UPSTREAM_IDLE_MS,
+            routing: ROUTING_DEFAULTS,
+            shaping: SHAPING_DEFAULTS,
           },
         },
         {
@@ -102,6 +126,7 @@ describe('a YAML config', () => {
           type: 'sse',
           url: 'http://old.example.com/sse',
           headers: {},
+          replicas: [{ id: 'http://old.example.com/sse', url: 'http://old.example.com/sse', headers: {}, weight: 1 }],
           common: expect.objectContaining({ prefix: 'old', naming: 'on-collision' }),
         },
       ],
@@ -135,7 +160,21 @@ describe('a YAML config', () => {
         args: [],
         env: {},
         cwd: undefined,
-        common: { enabled: true, naming: 'prefix', prefix: 'mem', protocol: 'auto', callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS, connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS },
+        replicas: [{ id: '1', weight: 1 }],
+        common: {
+          enabled: true,
+          naming: 'prefix',
+          prefix: 'mem',
+          protocol: 'auto',
+          callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+          maxCallMs: DEFAULT_MAX_CALL_MS,
+          connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+          isolation: 'session',
+          maxProcesses: DEFAULT_MAX_PROCESSES,
+          idleTimeoutMs: DEFAULT_UPSTREAM_IDLE_MS,
+          routing: ROUTING_DEFAULTS,
+          shaping: SHAPING_DEFAULTS,
+        },
       },
     ]);
   });
@@ -231,6 +270,7 @@ describe('builtinDefaultConfig', () => {
       logLevel: 'info',
       naming: { separator: DEFAULT_NAME_SEPARATOR },
       context: { mode: 'full', budgetTokens: 4000, overrides: [] },
+      auth: AUTH_DISABLED,
       servers: [],
     });
     expect(Object.isFrozen(cfg.listen)).toBe(true);

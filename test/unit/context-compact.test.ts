@@ -11,7 +11,8 @@ type AjvClass = new (options: Record<string, unknown>) => { compile(schema: unkn
 const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as AjvClass;
 const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as unknown as AjvClass;
 
-const CATALOG = path.resolve(import.meta.dirname, '../../../shared/data/context/livemcpbench-tools.json');
+// Vendored with its licence and NOTICE: tests read only files inside the repository.
+const CATALOG = path.resolve(import.meta.dirname, '../fixtures/livemcpbench/livemcpbench-tools.json');
 type Json = Record<string, unknown>;
 const tool = (inputSchema: Json, extra: Json = {}): Json => ({ name: 's__t', description: 'Does a thing.', inputSchema, ...extra });
 const schemaOf = (t: Json) => compactTool(t).inputSchema as Json;

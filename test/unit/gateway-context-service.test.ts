@@ -114,18 +114,18 @@ describe('ContextService tools', () => {
     expect(await service.listTools(ctx('full'), catalog.list('tools'))).toEqual(catalog.list('tools'));
     const home = new MemoryHome();
     expect(await service.listTools(ctx('search', home), catalog.list('tools'))).toEqual(META_TOOLS);
-    await service.callMeta(ctx('search', home), 'only1mcp__load_tools', { names: ['chart__word_cloud'] }, {}, noCall);
+    await service.callMeta(ctx('search', home), catalog, 'only1mcp__load_tools', { names: ['chart__word_cloud'] }, {}, noCall);
     expect((await service.listTools(ctx('search', home), catalog.list('tools'))).map((t) => t.name)).toEqual([...META_TOOLS.map((t) => t.name), 'chart__word_cloud']);
   });
 
   it('load saves the working set and announces a change once per changing load', async () => {
-    const { service } = setup();
+    const { catalog, service } = setup();
     const home = new MemoryHome();
-    expect(text(await service.callMeta(ctx('search', home), 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall))).toBe('loaded: docs__create_document');
+    expect(text(await service.callMeta(ctx('search', home), catalog, 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall))).toBe('loaded: docs__create_document');
     expect(home.changes).toBe(1);
-    expect(text(await service.callMeta(ctx('search', home), 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall))).toBe('already loaded: docs__create_document');
+    expect(text(await service.callMeta(ctx('search', home), catalog, 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall))).toBe('already loaded: docs__create_document');
     expect(home.changes).toBe(1);
-    const unknown = await service.callMeta(ctx('search', home), 'only1mcp__load_tools', { names: ['nope'] }, {}, noCall);
+    const unknown = await service.callMeta(ctx('search', home), catalog, 'only1mcp__load_tools', { names: ['nope'] }, {}, noCall);
     expect(unknown.isError).toBe(true);
     expect(text(unknown)).toBe('unknown: nope');
   });
@@ -138,33 +138,33 @@ describe('ContextService tools', () => {
     service.reconfigure({ mode: 'full', budgetTokens: budget, overrides: [] });
     const home = new MemoryHome();
     const c = ctx('search', home);
-    await service.callMeta(c, 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall);
-    await service.callMeta(c, 'only1mcp__load_tools', { names: ['docs__add_paragraph'] }, {}, noCall);
+    await service.callMeta(c, catalog, 'only1mcp__load_tools', { names: ['docs__create_document'] }, {}, noCall);
+    await service.callMeta(c, catalog, 'only1mcp__load_tools', { names: ['docs__add_paragraph'] }, {}, noCall);
     await service.used(c, 'docs__create_document');
-    const third = text(await service.callMeta(c, 'only1mcp__load_tools', { names: ['chart__word_cloud'] }, {}, noCall));
+    const third = text(await service.callMeta(c, catalog, 'only1mcp__load_tools', { names: ['chart__word_cloud'] }, {}, noCall));
     expect(third).toBe('loaded: chart__word_cloud; unloaded to make room: docs__add_paragraph');
     expect((await service.listTools(c, catalog.list('tools'))).map((t) => t.name).slice(META_TOOLS.length).sort()).toEqual(['chart__word_cloud', 'docs__create_document']);
   });
 
   it('find ranks across servers and returns schemas; bad arguments are tool errors', async () => {
-    const { service } = setup();
-    const found = JSON.parse(text(await service.callMeta(ctx('full'), 'only1mcp__find_tools', { query: 'word cloud chart', limit: 2 }, {}, noCall))) as { tools: Array<{ name: string; inputSchema: unknown }> };
+    const { catalog, service } = setup();
+    const found = JSON.parse(text(await service.callMeta(ctx('full'), catalog, 'only1mcp__find_tools', { query: 'word cloud chart', limit: 2 }, {}, noCall))) as { tools: Array<{ name: string; inputSchema: unknown }> };
     expect(found.tools[0]!.name).toBe('chart__word_cloud');
     expect(found.tools[0]!.inputSchema).toBeTypeOf('object');
-    const bad = await service.callMeta(ctx('full'), 'only1mcp__find_tools', {}, {}, noCall);
+    const bad = await service.callMeta(ctx('full'), catalog, 'only1mcp__find_tools', {}, {}, noCall);
     expect(bad.isError).toBe(true);
   });
 
   it('call_tool forwards to the named tool with its arguments and the retry extras', async () => {
-    const { service } = setup();
+    const { catalog, service } = setup();
     const seen: unknown[] = [];
-    const result = await service.callMeta(ctx('full'), 'only1mcp__call_tool', { name: 'docs__create_document', arguments: { filename: 'a.docx' } }, { requestState: 'x' }, async (...args) => {
+    const result = await service.callMeta(ctx('full'), catalog, 'only1mcp__call_tool', { name: 'docs__create_document', arguments: { filename: 'a.docx' } }, { requestState: 'x' }, async (...args) => {
       seen.push(args);
       return { content: [{ type: 'text', text: 'ok' }] };
     });
     expect(text(result)).toBe('ok');
     expect(seen).toEqual([['docs__create_document', { filename: 'a.docx' }, { requestState: 'x' }]]);
-    const unknown = await service.callMeta(ctx('full'), 'only1mcp__call_tool', { name: 'nope', arguments: {} }, {}, noCall);
+    const unknown = await service.callMeta(ctx('full'), catalog, 'only1mcp__call_tool', { name: 'nope', arguments: {} }, {}, noCall);
     expect(unknown.isError).toBe(true);
     expect(text(unknown)).toBe('Unknown tool: nope. Use only1mcp__find_tools to find tools.');
   });
@@ -177,7 +177,7 @@ describe('ContextService tools', () => {
   });
 
   it('reports tokens per tool and per mode, compact below full', () => {
-    const { service } = setup();
+    const { catalog, service } = setup();
     const report = service.tokenReport();
     expect(report.tools.map((t) => t.name)).toEqual(['docs__create_document', 'docs__add_paragraph', 'chart__word_cloud']);
     expect(report.totals.compact).toBeLessThan(report.totals.full);

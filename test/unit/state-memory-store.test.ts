@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryStore } from '../../src/state/memory-store.js';
-import { sessionChannel, type BusMessage, type SessionRecord } from '../../src/state/store.js';
+import { HEALTH_CHANNEL, sessionChannel, type BusMessage, type SessionRecord } from '../../src/state/store.js';
+import { UNKNOWN_HEALTH } from '../../src/state/health-rules.js';
 
 const T0 = 1_800_000_000_000;
 
@@ -219,6 +220,28 @@ describe('MemoryStore', () => {
     expect(await store.breaker('a', 'failure', policy, T0)).toEqual({ state: 'open', until: T0 + 1_000, failures: 2 });
     expect(await store.breaker('b', 'probe', policy, T0)).toEqual({ state: 'closed', until: 0, failures: 0, granted: true });
     expect(await store.breaker('a', 'probe', policy, T0 + 1)).toMatchObject({ state: 'open', granted: false });
+  });
+
+  it('keeps replica health per replica, changes state by the thresholds, and publishes only changes', async () => {
+    const heard: BusMessage[] = [];
+    store.subscribe(HEALTH_CHANNEL, (m) => heard.push(m));
+    const policy = { healthyThreshold: 2, unhealthyThreshold: 2, ttlMs: 60_000 };
+    expect(await store.health(['fx/a', 'fx/b'])).toEqual([UNKNOWN_HEALTH, UNKNOWN_HEALTH]);
+    expect(await store.healthProbe('fx/a', true, policy, T0)).toEqual({ state: 'healthy', passes: 1, failures: 0, since: T0, changed: true });
+    expect(await store.healthProbe('fx/a', false, policy, T0 + 1)).toEqual({ state: 'healthy', passes: 0, failures: 1, since: T0, changed: false });
+    expect(await store.healthProbe('fx/a', false, policy, T0 + 2)).toEqual({ state: 'unhealthy', passes: 0, failures: 2, since: T0 + 2, changed: true });
+    expect(await store.healthProbe('fx/a', true, policy, T0 + 3)).toMatchObject({ state: 'unhealthy', passes: 1, changed: false });
+    expect(await store.healthProbe('fx/a', true, policy, T0 + 4)).toMatchObject({ state: 'healthy', passes: 2, since: T0 + 4, changed: true });
+    expect(await store.health(['fx/b', 'fx/a'])).toEqual([UNKNOWN_HEALTH, { state: 'healthy', passes: 2, failures: 0, since: T0 + 4 }]);
+    await flush();
+    expect(heard.map((m) => (m.t === 'health' ? `${m.replica}:${m.state.state}` : m.t))).toEqual(['fx/a:healthy', 'fx/a:unhealthy', 'fx/a:healthy']);
+  });
+
+  it('forgets a replica\'s health when no probe wrote it within its TTL', async () => {
+    await store.healthProbe('fx/a', false, { healthyThreshold: 1, unhealthyThreshold: 1, ttlMs: 1_000 }, T0);
+    expect((await store.health(['fx/a']))[0]?.state).toBe('unhealthy');
+    vi.setSystemTime(T0 + 1_001);
+    expect(await store.health(['fx/a'])).toEqual([UNKNOWN_HEALTH]);
   });
 
   it('is always healthy and of kind memory', () => {

@@ -13,7 +13,7 @@ import { GatewayError, NOT_READY } from '../../mcp/errors.js';
 import { isFailure, type JsonObject, type JsonRpcMessage, type JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { handshake } from '../handshake.js';
 import { RpcConnection, UpstreamRpcError } from '../rpc-connection.js';
-import { withDeadline } from '../deadline.js';
+import { CallDeadline, withDeadline } from '../deadline.js';
 import { Backoff } from '../../primary/backoff.js';
 import { readSse } from './sse-body.js';
 import { levelCall, subscribeCall } from '../subscribe-call.js';
@@ -23,6 +23,15 @@ import { HTTP_BACKEND_CONNECTIONS, HTTP_RECONNECT_MAX_MS, HTTP_RECONNECT_MIN_MS 
 import type { HttpServerConfig } from '../../config/model.js';
 import type { BackendLink, LinkCall, LinkEvents, LinkHooks, LinkStatus } from '../link.js';
 import type { Logger } from '../../observe/log.js';
+
+/** A client's own session of the backend (isolation): its capabilities, and where what it sends outside calls goes. */
+export interface SseSessionOwner {
+  readonly capabilities: JsonObject;
+  /** A backend request outside any call: asked of this client. */
+  ask(method: string, params: JsonObject | undefined): Promise<JsonObject>;
+  /** The stream ended: this session is gone for good (a client's session is not re-opened behind its back). */
+  ended(): void;
+}
 
 export class LegacySseLink implements BackendLink {
   private readonly url: URL;
@@ -40,10 +49,17 @@ export class LegacySseLink implements BackendLink {
   );
   private readonly backoff = new Backoff(HTTP_RECONNECT_MIN_MS, HTTP_RECONNECT_MAX_MS, 60_000);
 
-  constructor(private readonly config: HttpServerConfig, private readonly events: LinkEvents, private readonly logger: Logger) {
+  constructor(
+    private readonly config: HttpServerConfig,
+    private readonly events: LinkEvents,
+    private readonly logger: Logger,
+    /** Set for a client's own session; unset for the gateway's shared one. */
+    private readonly owner: SseSessionOwner | undefined = undefined,
+  ) {
     this.url = new URL(config.url);
-    this.pool = new H1Pool(this.url.origin, HTTP_BACKEND_CONNECTIONS);
+    this.pool = new H1Pool(this.url.origin, owner ? 4 : HTTP_BACKEND_CONNECTIONS);
   }
+
 
   get name(): string {
     return this.config.name;
@@ -71,9 +87,10 @@ export class LegacySseLink implements BackendLink {
     if (!conn || this.current.state !== 'ready') {
       return Promise.reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.current.state}`, NOT_READY));
     }
-    const sent = conn.request(call.method, call.params, call.hooks, call.group);
+    const deadline = new CallDeadline(call.timeoutMs, call.maxTotalMs);
+    const sent = conn.request(call.method, call.params, deadline.watch(call.hooks), call.group);
     const work = sent.response.then((r) => unwrap(r));
-    return withDeadline(work, call.timeoutMs, call.signal, (reason) => conn.cancel(sent.id, reason), `${this.name} ${call.method}`);
+    return withDeadline(work, deadline, call.signal, (reason) => conn.cancel(sent.id, reason), `${this.name} ${call.method}`);
   }
 
   notify(method: string, params?: JsonObject): void {
@@ -100,8 +117,12 @@ export class LegacySseLink implements BackendLink {
     this.controller = new AbortController();
     const conn = new RpcConnection<LinkHooks | undefined>((m) => this.post(m), {
       onNotification: (n, owner) => (owner ? owner.onNotification(n) : this.events.onEvent(n)),
-      onServerRequest: (r, owner) =>
-        owner ? owner.onServerRequest(r.method, r.params) : Promise.reject(new UpstreamRpcError(-32603, `only1mcp cannot attribute ${r.method} to one client`)),
+      onServerRequest: (r, owner) => {
+        if (owner) return owner.onServerRequest(r.method, r.params);
+        if (this.owner) return this.owner.ask(r.method, r.params);
+        this.events.onUnattributed(r.method, 'request');
+        return Promise.reject(new UpstreamRpcError(-32603, `only1mcp cannot attribute ${r.method} to one client`));
+      },
       onInvalid: (reason) => this.logger.warn({ backend: this.name, reason }, 'backend sent an invalid message'),
     });
     this.conn = conn;
@@ -115,9 +136,10 @@ export class LegacySseLink implements BackendLink {
           const sent = conn.request(method, params, undefined, 'gateway');
           return withDeadline(sent.response, timeoutMs, undefined, (reason) => conn.cancel(sent.id, reason), `${this.name} ${method}`);
         },
-        (method, params) => conn.notify(method, params),
+        (method, params) => this.postAwaited(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }),
         'legacy',
         this.config.common.connectTimeoutMs,
+        this.owner?.capabilities,
       );
       this.backoff.started();
       this.setStatus({ state: 'ready', identity, lastError: undefined, generation: this.current.generation + 1 });
@@ -131,6 +153,12 @@ export class LegacySseLink implements BackendLink {
     }
     await streamDone;
     conn.failAll(new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name}: the SSE stream closed while the call was in flight`));
+    if (this.owner) {
+      this.closed = true;
+      this.setStatus({ ...this.current, state: 'stopped', identity: undefined });
+      this.owner.ended();
+      return;
+    }
     if (this.closed) return;
     const delay = this.backoff.failed();
     this.setStatus({ ...this.current, state: 'restarting', identity: undefined });
@@ -161,9 +189,14 @@ export class LegacySseLink implements BackendLink {
   }
 
   private post(message: JsonRpcMessage): void {
+    void this.postAwaited(message);
+  }
+
+  /** One message to the session's POST endpoint, settled once the backend accepted it. */
+  private async postAwaited(message: JsonRpcMessage | { jsonrpc: '2.0'; method: string; params?: JsonObject }): Promise<void> {
     const endpoint = this.endpoint;
     if (!endpoint) return;
-    void sendAndForget(this.pool, {
+    await sendAndForget(this.pool, {
       path: `${endpoint.pathname}${endpoint.search}`,
       method: 'POST',
       headers: { 'content-type': 'application/json', ...this.config.headers },

@@ -1,7 +1,10 @@
-/** `only1mcp config generate|schema|path`. */
+/** `only1mcp config generate|schema|path|bridge`. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs, stringFlag, UsageError } from '../args.js';
+import { intFlag, parseArgs, stringFlag, UsageError } from '../args.js';
+import { MAIN_SCRIPT } from '../self-command.js';
+import { addressFromUrl } from '../gateway-url.js';
+import { CONTEXT_MODES } from '../../config/schema-parts.js';
 import { TEMPLATES, type TemplateName } from '../../config/templates.js';
 import { configJsonSchemaText } from '../../config/json-schema.js';
 import { defaultConfigPath } from '../../config/defaults.js';
@@ -17,8 +20,10 @@ export async function configCommand(argv: readonly string[]): Promise<number> {
     case 'path':
       process.stdout.write(`${defaultConfigPath()}\n`);
       return 0;
+    case 'bridge':
+      return bridge(rest);
     default:
-      throw new UsageError(`config needs a subcommand: generate, schema or path${sub ? ` (got ${JSON.stringify(sub)})` : ''}`);
+      throw new UsageError(`config needs a subcommand: generate, schema, path or bridge${sub ? ` (got ${JSON.stringify(sub)})` : ''}`);
   }
 }
 
@@ -39,5 +44,28 @@ function generate(argv: readonly string[]): number {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, text);
   process.stdout.write(`wrote the ${template} template to ${out}\n`);
+  return 0;
+}
+
+/**
+ * The mcpServers entry that runs the stdio bridge, with absolute paths to
+ * node and to this installation: desktop apps start commands with a short
+ * PATH of their own, where neither `only1mcp` nor `node` may be found.
+ */
+function bridge(argv: readonly string[]): number {
+  const parsed = parseArgs(argv, { port: true, url: true, context: true });
+  if (parsed.positionals.length > 0) throw new UsageError('config bridge takes no arguments');
+  const args = [MAIN_SCRIPT, 'stdio'];
+  const port = intFlag(parsed, 'port', 1, 65535);
+  const url = stringFlag(parsed, 'url');
+  if (port !== undefined && url !== undefined) throw new UsageError('pass --url or --port, not both');
+  if (port !== undefined) args.push('--port', String(port));
+  if (url !== undefined) args.push('--url', addressFromUrl(url).endpoint);
+  const mode = stringFlag(parsed, 'context');
+  if (mode !== undefined) {
+    if (!(CONTEXT_MODES as readonly string[]).includes(mode)) throw new UsageError(`--context must be one of ${CONTEXT_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+    args.push('--context', mode);
+  }
+  process.stdout.write(`${JSON.stringify({ mcpServers: { only1mcp: { command: process.execPath, args } } }, null, 2)}\n`);
   return 0;
 }

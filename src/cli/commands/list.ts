@@ -1,14 +1,7 @@
 /** `only1mcp list`: the servers of a running gateway and the tools (prompts, resources) each contributes. */
 import { parseArgs, UsageError } from '../args.js';
 import { fetchAdmin } from '../gateway-url.js';
-
-interface CatalogView {
-  servers: Array<{ name: string; type: string; state: string; era?: string; lastError?: string }>;
-  tools: Array<{ name: string; backend: string; description?: string }>;
-  prompts: Array<{ name: string; backend: string }>;
-  resources: Array<{ name: string; backend: string }>;
-  resourceTemplates: Array<{ name: string; backend: string }>;
-}
+import { failureDetails, serverHeading, type CatalogItemView, type CatalogView } from '../server-report.js';
 
 /** Longest description shown per tool. */
 const DESCRIPTION_CHARS = 70;
@@ -23,13 +16,13 @@ export async function list(argv: readonly string[]): Promise<number> {
     return 0;
   }
   for (const server of view.servers) {
-    const own = (kind: Array<{ backend: string }>) => kind.filter((x) => x.backend === server.name);
-    const tools = own(view.tools) as CatalogView['tools'];
+    const own = (kind: CatalogItemView[]) => kind.filter((x) => x.backend === server.name);
+    const tools = own(view.tools);
     process.stdout.write(
-      `${server.name} (${server.type}, ${server.state}${server.era ? `, ${server.era}` : ''}): ${tools.length} tools, ` +
-        `${own(view.prompts).length} prompts, ${own(view.resources).length} resources, ${own(view.resourceTemplates).length} templates` +
-        `${server.lastError ? `\n  last error: ${server.lastError}` : ''}\n`,
+      `${serverHeading(server)}: ${tools.length} tools, ${own(view.prompts).length} prompts, ` +
+        `${own(view.resources).length} resources, ${own(view.resourceTemplates).length} templates\n`,
     );
+    if (server.state !== 'ready') process.stdout.write(failureDetails(server));
     for (const tool of tools) {
       const description = (tool.description ?? '').replace(/\s+/g, ' ');
       process.stdout.write(`  ${tool.name}${description ? `  ${description.length > DESCRIPTION_CHARS ? `${description.slice(0, DESCRIPTION_CHARS - 1)}…` : description}` : ''}\n`);

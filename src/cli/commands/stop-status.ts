@@ -1,6 +1,11 @@
 /** `only1mcp stop` and `only1mcp status`, found through the PID file of a port. */
 import { parseArgs, intFlag, UsageError } from '../args.js';
 import { isAlive, readPidFile } from '../pid-file.js';
+import { addressOf } from '../gateway-url.js';
+import { failureDetails, type CatalogView } from '../server-report.js';
+import { findPortHolder } from '../../primary/port-holder.js';
+import { describeHolder } from '../../primary/port-check.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../../config/defaults.js';
 
 /** How long `stop` waits for a drained gateway to exit. */
 const STOP_WAIT_MS = 30_000;
@@ -11,7 +16,7 @@ export async function stop(argv: readonly string[]): Promise<number> {
   const port = intFlag(parsed, 'port', 1, 65535);
   const info = readPidFile(port);
   if (!info) {
-    process.stderr.write(`no only1mcp gateway is running${port ? ` on port ${port}` : ''}\n`);
+    process.stderr.write(`no only1mcp gateway is running on port ${port ?? DEFAULT_PORT} (no PID file)${await whoElse(port ?? DEFAULT_PORT)}\n`);
     return 1;
   }
   process.kill(info.pid, 'SIGTERM');
@@ -25,24 +30,63 @@ export async function stop(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * Without a PID file something may still hold the port: a gateway started
+ * with another state directory (XDG_STATE_HOME), or another program.
+ */
+async function whoElse(port: number): Promise<string> {
+  const holder = await findPortHolder(DEFAULT_HOST, port);
+  if (holder === undefined) return '';
+  if (holder.kind === 'only1mcp') {
+    const pid = holder.primaryPid ?? holder.workerPid;
+    return `; but the port is held ${describeHolder(holder)}, started with another state directory: stop it with: kill ${pid}`;
+  }
+  return `; the port is held ${describeHolder(holder)}, which is not an only1mcp gateway`;
+}
+
+interface StatusReport {
+  status: string;
+  pid: number;
+  url: string;
+  config: string | null;
+  servers: CatalogView['servers'] | undefined;
+}
+
 export async function status(argv: readonly string[]): Promise<number> {
-  const parsed = parseArgs(argv, { port: true });
+  const parsed = parseArgs(argv, { port: true, json: false });
   if (parsed.positionals.length > 0) throw new UsageError('status takes no arguments');
   const port = intFlag(parsed, 'port', 1, 65535);
   const info = readPidFile(port);
   if (!info) {
-    process.stdout.write(`not running${port ? ` (port ${port})` : ''}\n`);
+    if (parsed.flags.json) process.stdout.write(`${JSON.stringify({ status: 'not running', port: port ?? DEFAULT_PORT })}\n`);
+    else process.stdout.write(`not running (port ${port ?? DEFAULT_PORT}, no PID file)${await whoElse(port ?? DEFAULT_PORT)}\n`);
     return 3;
   }
-  const host = info.host === '0.0.0.0' ? '127.0.0.1' : info.host;
+  const { base, endpoint } = addressOf(info.host, info.port);
+  let word: string;
   try {
-    const res = await fetch(`http://${host}:${info.port}/health`);
-    const body = (await res.json()) as { status: string; backends: Array<{ name: string; state: string; era?: string }> };
-    process.stdout.write(`only1mcp ${body.status} (pid ${info.pid}) on http://${host}:${info.port}/mcp\nconfig: ${info.config ?? '(built-in default)'}\n`);
-    for (const b of body.backends) process.stdout.write(`  ${b.name.padEnd(24)} ${b.state}${b.era ? ` (${b.era})` : ''}\n`);
-    return 0;
+    const res = await fetch(`${base}/health`);
+    const body = (await res.json().catch(() => ({}))) as { status?: unknown };
+    word = typeof body.status === 'string' ? body.status : res.status === 200 ? 'ok' : 'starting';
   } catch (err) {
     process.stdout.write(`only1mcp (pid ${info.pid}) does not answer on port ${info.port}: ${(err as Error).message}\n`);
     return 1;
   }
+  // Server details come from the loopback admin view, not from /health.
+  const view = await fetch(`${base}/admin/catalog`).then(
+    async (res) => (res.ok ? ((await res.json()) as CatalogView) : undefined),
+    () => undefined,
+  );
+  const report: StatusReport = { status: word, pid: info.pid, url: endpoint, config: info.config, servers: view?.servers };
+  if (parsed.flags.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write(`only1mcp ${word} (pid ${info.pid}) on ${endpoint}\nconfig: ${info.config ?? '(built-in default)'}\n`);
+  if (!view) process.stdout.write('  (server details unavailable: the admin view did not answer)\n');
+  for (const s of view?.servers ?? []) {
+    process.stdout.write(`  ${s.name.padEnd(24)} ${s.state}${s.era ? ` (${s.era})` : ''}\n`);
+    if (s.state !== 'ready') process.stdout.write(failureDetails(s, '    '));
+  }
+  return 0;
 }

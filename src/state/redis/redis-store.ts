@@ -12,7 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { SESSION_EVENT_LOG_MAX_EVENTS, SESSION_IDLE_TIMEOUT_MS } from '../../config/defaults.js';
-import { APPEND_EVENT, BREAKER, SESSION_PATCH, SESSION_PUT, UNLOCK } from './scripts.js';
+import { APPEND_EVENT, BREAKER, HEALTH, SESSION_PATCH, SESSION_PUT, TOKEN_BUCKET, UNLOCK } from './scripts.js';
+import { UNKNOWN_HEALTH } from '../health-rules.js';
 import { openRedis, type RedisClient } from './connect.js';
 import { KeySpace, SCOPE } from './key-space.js';
 import { RedisBus } from './redis-bus.js';
@@ -24,10 +25,15 @@ import {
   parseEventId,
   sessionChannel,
   BREAKER_CHANNEL,
+  HEALTH_CHANNEL,
   StoreUnavailable,
   type BreakerPolicy,
   type BreakerSnapshot,
   type BusHandler,
+  type HealthPolicy,
+  type HealthSnapshot,
+  type TokenBucketResult,
+  type TokenBucketSpec,
   type BusMessage,
   type SessionRecord,
   type StateStore,
@@ -44,6 +50,8 @@ interface Scripts {
   appendEvent(log: string, streamId: string, position: string, data: string, maxLen: number, ttlMs: number, channel: string, publish: string): Promise<string>;
   breakerEvent(key: string, event: string, threshold: number, openMs: number, now: number, ttlMs: number, channel: string, backend: string, publish: string): Promise<[string, string, string, number]>;
   unlockOwned(key: string, token: string): Promise<number>;
+  healthProbe(key: string, ok: number, healthyThreshold: number, unhealthyThreshold: number, now: number, ttlMs: number, channel: string, replica: string, publish: string): Promise<[string, string, string, string, number]>;
+  tokenBucket(key: string, capacity: number, refillPerMs: number, want: number, need: number): Promise<[number, number, number]>;
   sessionPut(key: string, ttlMs: number, mode: 'replace' | 'if-absent', ...pairs: string[]): Promise<number>;
   sessionPatch(key: string, ttlMs: number, patched: number, ...pairs: string[]): Promise<number>;
 }
@@ -53,7 +61,8 @@ export class RedisStore implements StateStore {
   private readonly target: RedisTarget;
   private readonly redis: RedisClient & Scripts;
   private readonly bus: RedisBus;
-  private readonly health: RedisHealth;
+  /** Whether Redis can be reached (not replica health, which `health()` reads). */
+  private readonly reach: RedisHealth;
   private readonly keys: KeySpace;
   /** PUBLISH, or SPUBLISH on a cluster (sharded channels, see redis-bus.ts). */
   private readonly publishCommand: 'PUBLISH' | 'SPUBLISH';
@@ -68,23 +77,25 @@ export class RedisStore implements StateStore {
     this.redis.defineCommand('appendEvent', { numberOfKeys: 1, lua: APPEND_EVENT });
     this.redis.defineCommand('breakerEvent', { numberOfKeys: 1, lua: BREAKER });
     this.redis.defineCommand('unlockOwned', { numberOfKeys: 1, lua: UNLOCK });
+    this.redis.defineCommand('healthProbe', { numberOfKeys: 1, lua: HEALTH });
+    this.redis.defineCommand('tokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET });
     this.redis.defineCommand('sessionPut', { numberOfKeys: 1, lua: SESSION_PUT });
     this.redis.defineCommand('sessionPatch', { numberOfKeys: 1, lua: SESSION_PATCH });
-    this.health = new RedisHealth(this.redis);
+    this.reach = new RedisHealth(this.redis);
     this.bus = new RedisBus(openRedis(this.target, 'subscriber'));
   }
 
   get healthy(): boolean {
-    return this.health.healthy;
+    return this.reach.healthy;
   }
 
   onHealth(listener: (healthy: boolean, reason?: string) => void): void {
-    this.health.onChange(listener);
+    this.reach.onChange(listener);
   }
 
   /** True once connected; false when still not connected after `timeoutMs` (a starting worker then serves degraded). */
   ready(timeoutMs = REDIS_CONNECT_TIMEOUT_MS): Promise<boolean> {
-    return this.health.ready(timeoutMs);
+    return this.reach.ready(timeoutMs);
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
@@ -218,8 +229,46 @@ export class RedisStore implements StateStore {
     return { state: state as BreakerSnapshot['state'], until: Number(until), failures: Number(failures), granted: granted === 1 };
   }
 
+  /** One key per bucket, in the bucket's own scope: the script touches no other key. */
+  async takeTokens(key: string, spec: TokenBucketSpec, want: number, need = want): Promise<TokenBucketResult> {
+    const [taken, remaining, retryAfterMs] = await this.run(() => this.redis.tokenBucket(this.keys.key(SCOPE.rateLimit(key), 'bucket'), spec.capacity, spec.refillPerMs, want, need));
+    return { allowed: want <= 0 || taken > 0, taken, remaining, retryAfterMs };
+  }
+
+  async healthProbe(replica: string, ok: boolean, policy: HealthPolicy, now: number): Promise<HealthSnapshot & { changed: boolean }> {
+    const [state, passes, failures, since, changed] = await this.run(() =>
+      this.redis.healthProbe(
+        this.keys.key(SCOPE.health, replica),
+        ok ? 1 : 0,
+        policy.healthyThreshold,
+        policy.unhealthyThreshold,
+        now,
+        policy.ttlMs,
+        this.keys.channel(HEALTH_CHANNEL),
+        replica,
+        this.publishCommand,
+      ),
+    );
+    return { state: state as HealthSnapshot['state'], passes: Number(passes), failures: Number(failures), since: Number(since), changed: changed === 1 };
+  }
+
+  async health(replicas: readonly string[]): Promise<HealthSnapshot[]> {
+    if (replicas.length === 0) return [];
+    // One read per replica, pipelined: one round trip (all in the `hc` slot on a cluster).
+    const pipeline = this.redis.pipeline();
+    for (const r of replicas) pipeline.hmget(this.keys.key(SCOPE.health, r), 'state', 'passes', 'failures', 'since');
+    const results = (await this.run(() => pipeline.exec())) ?? [];
+    return replicas.map((_, i) => {
+      const [err, fields] = results[i] ?? [null, []];
+      if (err) throw new StoreUnavailable(err.message);
+      const [state, passes, failures, since] = fields as Array<string | null>;
+      if (state === null || state === undefined) return { ...UNKNOWN_HEALTH };
+      return { state: state as HealthSnapshot['state'], passes: Number(passes), failures: Number(failures), since: Number(since) };
+    });
+  }
+
   async close(): Promise<void> {
-    this.health.close();
+    this.reach.close();
     this.bus.close();
     this.redis.disconnect();
   }
@@ -252,7 +301,7 @@ export class RedisStore implements StateStore {
       return await command();
     } catch (err) {
       const reason = (err as Error).message;
-      if (reachabilityFault(err as Error)) this.health.suspect(reason);
+      if (reachabilityFault(err as Error)) this.reach.suspect(reason);
       throw new StoreUnavailable(reason);
     }
   }

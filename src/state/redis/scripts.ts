@@ -103,3 +103,69 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 `;
+
+/**
+ * Token bucket; mirrors src/state/token-bucket.ts exactly: take up to
+ * ARGV[3] (want) tokens, at least ARGV[4] (need), or none; a negative want
+ * gives tokens back. Redis's own clock (TIME) times the refill, so workers
+ * and nodes with skewed clocks share one bucket. The hash expires once an
+ * untouched bucket would be full again.
+ * KEYS: bucket hash; ARGV: capacity, refillPerMs, want, need
+ * Returns { taken, remaining (whole tokens), retryAfterMs }.
+ */
+export const TOKEN_BUCKET = `
+local capacity, rate, want, need = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local held = redis.call('HMGET', KEYS[1], 't', 'at')
+local tokens = capacity
+if held[1] then
+  local elapsed = now - tonumber(held[2])
+  if elapsed < 0 then elapsed = 0 end
+  tokens = math.min(capacity, tonumber(held[1]) + elapsed * rate)
+end
+local taken, retry = 0, 0
+if want <= 0 then
+  tokens = math.min(capacity, tokens - want)
+elseif tokens >= need then
+  taken = math.min(want, math.floor(tokens))
+  tokens = tokens - taken
+else
+  retry = math.ceil((need - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'at', string.format('%d', now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate))
+return { taken, math.floor(tokens), retry }
+`;
+
+/**
+ * One probe result applied to a replica's health; mirrors
+ * src/state/health-rules.ts exactly. Publishes the new snapshot when the
+ * state changed.
+ * KEYS: health hash; ARGV: ok (1/0), healthyThreshold, unhealthyThreshold, now, ttlMs, channel, replica, publish command
+ * Returns { state, passes, failures, since, changed }.
+ */
+export const HEALTH = `
+local state = redis.call('HGET', KEYS[1], 'state') or 'unknown'
+local passes = tonumber(redis.call('HGET', KEYS[1], 'passes') or '0')
+local failures = tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')
+local since = tonumber(redis.call('HGET', KEYS[1], 'since') or '0')
+local ok, healthyThreshold, unhealthyThreshold, now = ARGV[1] == '1', tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if ok then passes, failures = passes + 1, 0 else passes, failures = 0, failures + 1 end
+local nstate = state
+if ok and state == 'unknown' then
+  nstate = 'healthy'
+elseif ok and state == 'unhealthy' and passes >= healthyThreshold then
+  nstate = 'healthy'
+elseif (not ok) and state ~= 'unhealthy' and failures >= unhealthyThreshold then
+  nstate = 'unhealthy'
+end
+local changed = 0
+if nstate ~= state then since, changed = now, 1 end
+redis.call('HSET', KEYS[1], 'state', nstate, 'passes', passes, 'failures', failures, 'since', since)
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+if changed == 1 then
+  redis.call(ARGV[8], ARGV[6], cjson.encode({ t = 'health', replica = ARGV[7], state = { state = nstate, passes = passes, failures = failures, since = since } }))
+end
+return { nstate, tostring(passes), tostring(failures), tostring(since), changed }
+`;

@@ -42,6 +42,7 @@ export class Sessions {
   /** Records written while the store was unreachable, re-written when it is back. */
   private readonly unsynced = new Set<string>();
   private readonly endHandlers: Array<(id: string) => void> = [];
+  private readonly releaseHandlers: Array<(record: SessionRecord) => void> = [];
   private readonly sweeper: NodeJS.Timeout;
   /** When the store last came back after having been reachable before (0: never). */
   private storeBackAt = 0;
@@ -169,9 +170,21 @@ export class Sessions {
     this.endHandlers.push(handler);
   }
 
+  /**
+   * Called once per session that ends by DELETE or by its transport closing,
+   * on the worker that ended it (not on every worker that held it), with its
+   * last record: what the session held elsewhere (its own backend sessions)
+   * is released there.
+   */
+  onRelease(handler: (record: SessionRecord) => void): void {
+    this.releaseHandlers.push(handler);
+  }
+
   async end(id: string): Promise<boolean> {
     const session = this.live.get(id);
-    const known = session !== undefined || (await this.store.getSession(id).catch(() => undefined)) !== undefined;
+    const record = session?.record ?? (await this.store.getSession(id).catch(() => undefined));
+    const known = record !== undefined;
+    if (record) for (const handler of this.releaseHandlers) handler(record);
     this.drop(id);
     await this.store.deleteSession(id).catch(() => undefined);
     await this.store.publish(sessionChannel(id), { t: 'ended' }).catch(() => undefined);

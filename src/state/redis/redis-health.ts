@@ -9,7 +9,7 @@
  * cluster down; not a refusal such as NOPERM, redis-store.ts) or a cluster
  * node error makes the store suspect: it counts
  * as unreachable until a probe (PING; on a cluster, CLUSTER INFO reporting
- * `cluster_state:ok` and a PING to every master) answers, tried every
+ * `cluster_state:ok` and a PING to every master that owns slots) answers, tried every
  * REDIS_HEALTH_PROBE_INTERVAL_MS. A false alarm costs one degraded report
  * and one resync, both cheap; probes run only while suspect.
  */
@@ -33,6 +33,20 @@ export class RedisHealth {
       client.on('node error', (err: Error, node: string) => this.suspect(`cluster node ${node}: ${err.message}`));
       client.on('-node', (node: { options?: { host?: string; port?: number } }) => this.suspect(`cluster node ${node.options?.host}:${node.options?.port} lost`));
     }
+  }
+
+  /**
+   * Also watch the subscriber's connections: on a cluster a command
+   * connection reaches a master only once a command needs it, while the
+   * sharded subscriber holds one to every master its channels live on, so
+   * a worker that sent nothing to a lost master still notices (and, once it
+   * is back, treats unknown sessions as "retry", see sessions.ts).
+   */
+  watch(subscriber: RedisClient): void {
+    subscriber.on('-node', (node: { options?: { host?: string; port?: number } } | undefined) => this.suspect(`cluster node ${node?.options?.host}:${node?.options?.port} lost (subscriber)`));
+    // ioredis names it 'node error' for the pool's connections, 'nodeError' for sharded subscribers.
+    for (const event of ['node error', 'nodeError']) subscriber.on(event, (err: Error, node: string) => this.suspect(`cluster node ${node}: ${err.message} (subscriber)`));
+    if (!(subscriber instanceof Cluster)) subscriber.on('close', () => this.suspect('subscriber connection closed'));
   }
 
   get healthy(): boolean {
@@ -115,7 +129,11 @@ async function probe(client: RedisClient): Promise<void> {
   }
   const info = await client.cluster('INFO');
   if (!/cluster_state:ok/.test(String(info))) throw new Error('cluster state is not ok');
-  const masters = client.nodes('master');
-  if (masters.length === 0) throw new Error('no cluster master reachable');
-  await Promise.all(masters.map((m) => m.ping()));
+  // Every master that owns slots must answer, not only those ioredis holds a connection to: it
+  // drops a lost node from its pool, and the cluster takes a while to declare the node failed.
+  const slots = await client.cluster('SLOTS');
+  const owners = new Set(slots.map(([, , master]) => `${master?.[0]}:${master?.[1]}`));
+  const connected = new Map(client.nodes('master').map((n) => [`${n.options.host}:${n.options.port}`, n]));
+  for (const owner of owners) if (!connected.has(owner)) throw new Error(`cluster master ${owner} is not reachable`);
+  await Promise.all([...owners].map((owner) => connected.get(owner)!.ping()));
 }

@@ -82,7 +82,9 @@ export class RedisStore implements StateStore {
     this.redis.defineCommand('sessionPut', { numberOfKeys: 1, lua: SESSION_PUT });
     this.redis.defineCommand('sessionPatch', { numberOfKeys: 1, lua: SESSION_PATCH });
     this.reach = new RedisHealth(this.redis);
-    this.bus = new RedisBus(openRedis(this.target, 'subscriber'));
+    const subscriber = openRedis(this.target, 'subscriber');
+    this.reach.watch(subscriber);
+    this.bus = new RedisBus(subscriber);
   }
 
   get healthy(): boolean {

@@ -104,8 +104,11 @@ export class Sessions {
       if (err instanceof StoreUnavailable) throw new GatewayError('GW_ERR_STATE_UNAVAILABLE', 'Service Unavailable: this session is not known to this worker and the shared state store cannot be reached; retry shortly');
       throw err;
     }
-    if (!record && Date.now() - this.storeBackAt < STORE_RESYNC_GRACE_MS) {
-      throw new GatewayError('GW_ERR_STATE_UNAVAILABLE', 'Service Unavailable: the shared state store has just come back and other workers may still be writing this session back; retry shortly');
+    // Not found means "gone" only from a store this worker trusts: while it counts as unreachable a
+    // node may answer for slots it lost (a restarted cluster master), and just after it returns
+    // other workers are still writing back what it lost.
+    if (!record && (!this.store.healthy || Date.now() - this.storeBackAt < STORE_RESYNC_GRACE_MS)) {
+      throw new GatewayError('GW_ERR_STATE_UNAVAILABLE', 'Service Unavailable: the shared state store is recovering (unreachable a moment ago, or just back while other workers write back what it lost) and may not hold this session yet; retry shortly');
     }
     return record ? this.adopt(record) : undefined;
   }

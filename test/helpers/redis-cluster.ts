@@ -43,7 +43,12 @@ async function startCluster(nodes: Node[], url: string, tls: TestCerts | undefin
       '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
     ], tls);
   };
-  await Promise.all(nodes.map(launch));
+  const launched = await Promise.allSettled(nodes.map(launch));
+  const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(nodes.map((n) => n.proc?.stop()));
+    throw failed.reason;
+  }
   const cliTls = tls ? ['--tls', '--cacert', tls.ca, '--cert', tls.clientCert, '--key', tls.clientKey] : [];
   const create = start('redis-cli', [...cliTls, '--user', REDIS_USER, '--pass', REDIS_PASSWORD, '--no-auth-warning', '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
   if ((await create.exited) !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.output()}`);

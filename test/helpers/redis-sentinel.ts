@@ -59,17 +59,23 @@ async function startSentinel([masterPort, replicaPort]: [number, number], sentin
   const auth = ['--masteruser', REDIS_USER, '--masterauth', REDIS_PASSWORD];
   fs.mkdirSync(path.join(dir, 'master'));
   fs.mkdirSync(path.join(dir, 'replica'));
-  const data: Proc[] = [await launchServer(masterPort, path.join(dir, 'master'), auth, tls)];
-  data.push(await launchServer(replicaPort, path.join(dir, 'replica'), [...auth, '--replicaof', '127.0.0.1', String(masterPort)], tls));
-  await waitForLine(data[1]!, /MASTER <-> REPLICA sync: Finished with success/);
-
+  const data: Proc[] = [];
   const sentinels: Proc[] = [];
-  for (const port of sentinelPorts) {
-    const file = path.join(dir, `sentinel-${port}.conf`);
-    fs.writeFileSync(file, sentinelConfig(port, masterPort, dir, tls));
-    const proc = start('redis-server', [file, '--sentinel']);
-    await waitForLine(proc, /\+monitor master/);
-    sentinels.push(proc);
+  try {
+    data.push(await launchServer(masterPort, path.join(dir, 'master'), auth, tls));
+    data.push(await launchServer(replicaPort, path.join(dir, 'replica'), [...auth, '--replicaof', '127.0.0.1', String(masterPort)], tls));
+    await waitForLine(data[1]!, /MASTER <-> REPLICA sync: Finished with success/);
+    for (const port of sentinelPorts) {
+      const file = path.join(dir, `sentinel-${port}.conf`);
+      fs.writeFileSync(file, sentinelConfig(port, masterPort, dir, tls));
+      const proc = start('redis-server', [file, '--sentinel']);
+      sentinels.push(proc);
+      await waitForLine(proc, /\+monitor master/);
+    }
+  } catch (err) {
+    // A port taken between choosing it and binding it: leave nothing running (startRedis tries again).
+    await Promise.all([...sentinels, ...data].map((p) => p.stop()));
+    throw err;
   }
   const sentinel = new Redis({ port: sentinelPorts[0]!, host: '127.0.0.1', username: SENTINEL_USER, password: SENTINEL_PASSWORD, tls: clientTls(tls) });
   sentinel.on('error', () => undefined);

@@ -42,8 +42,17 @@ export async function planRedis(topology: Topology, options: DeploymentOptions =
   return planSingle(options);
 }
 
+/** How many fresh sets of ports startRedis tries: free ports are chosen, closed, then bound, and another process may take one in between. */
+const PORT_ATTEMPTS = 3;
+
 export async function startRedis(topology: Topology = 'single', options: DeploymentOptions = {}): Promise<TestRedis> {
-  return (await planRedis(topology, options)).start();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await planRedis(topology, options)).start();
+    } catch (err) {
+      if (attempt >= PORT_ATTEMPTS || !/Address already in use/.test((err as Error).message)) throw err;
+    }
+  }
 }
 
 async function planSingle({ tls }: DeploymentOptions): Promise<PlannedRedis> {

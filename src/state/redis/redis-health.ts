@@ -133,7 +133,14 @@ async function probe(client: RedisClient): Promise<void> {
   // drops a lost node from its pool, and the cluster takes a while to declare the node failed.
   const slots = await client.cluster('SLOTS');
   const owners = new Set(slots.map(([, , master]) => `${master?.[0]}:${master?.[1]}`));
-  const connected = new Map(client.nodes('master').map((n) => [`${n.options.host}:${n.options.port}`, n]));
+  const masters = () => new Map(client.nodes('master').map((n) => [`${n.options.host}:${n.options.port}`, n]));
+  let connected = masters();
+  if ([...owners].some((owner) => !connected.has(owner))) {
+    // ioredis re-adds a node it dropped only when it refreshes its slot map, which otherwise
+    // happens on a command's error: a store idle while degraded would never see the node return.
+    await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+    connected = masters();
+  }
   for (const owner of owners) if (!connected.has(owner)) throw new Error(`cluster master ${owner} is not reachable`);
   await Promise.all([...owners].map((owner) => connected.get(owner)!.ping()));
 }

@@ -86,9 +86,9 @@ export class RedisHealth {
   }
 
   private reached(): void {
-    // A cluster is 'ready' while a node may still be missing: confirm with a probe.
-    if (this.client instanceof Cluster) this.probeSoon(0);
-    else this.set(true);
+    // ioredis's ready check has just seen cluster_state:ok; a node missing after all shows as a
+    // failed command or a node error, and a probe then. (A starting worker waits for this.)
+    this.set(true);
   }
 
   private lost(reason: string): void {

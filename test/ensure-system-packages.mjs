@@ -5,6 +5,8 @@
 // only command a newcomer or CI needs.
 //
 //   redis-server     shared-state tests start their own on a free port
+//   redis-cli        joins the test Redis Cluster (redis-cli --cluster create)
+//   openssl          certificates for the Redis TLS tests
 //   nginx            the cluster test puts one in front of two gateways
 //   docker-compose   parses docker-compose.yml (no Docker engine is needed)
 import { execFileSync } from 'node:child_process';
@@ -12,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** Program on PATH → the Debian package that provides it. */
-const NEEDED = { 'redis-server': 'redis-server', nginx: 'nginx', 'docker-compose': 'docker-compose' };
+const NEEDED = { 'redis-server': 'redis-server', 'redis-cli': 'redis-tools', openssl: 'openssl', nginx: 'nginx', 'docker-compose': 'docker-compose' };
 
 /** The program's path: on PATH, else in one of `extra`; undefined when neither has it. */
 function find(program, extra) {

@@ -10,7 +10,7 @@
 import * as z from 'zod';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_NAME_SEPARATOR, DEFAULT_PORT } from './defaults.js';
 import { CONTEXT_MODES, LOG_LEVELS, NAMING_POLICIES, intInRange, nonEmptyString, urlString } from './schema-parts.js';
-import { IN_PROCESS_REDIS_URL, REDIS_SETTING_RULE } from '../state/create-store.js';
+import { storeSettingProblem } from '../state/store-setting.js';
 import { AuthSchema } from './auth-schema.js';
 import { RESERVED_NAME, SERVER_NAME_PATTERN, SERVER_NAME_RULE, ServerSchema, reservedNameRule } from './server-schema.js';
 
@@ -56,9 +56,15 @@ export const ConfigFileSchema = z
       .optional()
       .describe('Worker processes serving HTTP: "auto" (one per CPU core) or a number. Default auto.'),
     redis: z
-      .union([urlString(['redis:', 'rediss:'], `expected ${REDIS_SETTING_RULE}`), z.string().regex(/^unix:\/\/\/./), z.literal(IN_PROCESS_REDIS_URL)], { error: `expected ${REDIS_SETTING_RULE}` })
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = storeSettingProblem(value);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .optional()
-      .describe('Redis shared by the workers and by other gateway instances (sessions, caches, breakers). Without it the gateway starts a private redis-server when one is on PATH, else keeps state in one worker; "memory" asks for the latter.'),
+      .describe(
+        'Redis shared by the workers and by other gateway instances (sessions, caches, breakers): redis://[user:password@]host:port[/db], rediss:// (TLS; ?ca=, &cert= and &key= name PEM files, &servername= the certificate name), redis+sentinel://host:port[,host:port]/master (&sentinelUser=, &sentinelPassword=), redis+cluster://host:port[,host:port], rediss+sentinel://, rediss+cluster://, or unix:///path. Without it the gateway starts a private redis-server when one is on PATH, else keeps state in one worker; "memory" asks for the latter.',
+      ),
     logLevel: z.enum(LOG_LEVELS).optional().describe('Log level. Default info.'),
     naming: z
       .strictObject({

@@ -90,7 +90,7 @@ export const ERRORS = Object.freeze({
   GW_ERR_SHUTTING_DOWN: spec(-31020, 503, 'rpc', 'gateway', 'The gateway is draining for shutdown; retry on another instance.'),
   GW_ERR_OVERLOADED: spec(-31021, 503, 'rpc', 'gateway', 'A bounded queue is full; retry later.'),
   GW_ERR_PROCESS_CAP: spec(-31040, 503, 'rpc', 'gateway', 'A stdio server already runs its cap of per-client processes on this node (maxProcesses); retry when another client session ends, or raise the cap.'),
-  GW_ERR_STATE_UNAVAILABLE: spec(-31022, 503, 'transport', 'gateway', 'The shared state store is unreachable and this request cannot be answered correctly from local state (an unknown session, a stream resumed elsewhere).'),
+  GW_ERR_STATE_UNAVAILABLE: spec(-31022, 503, 'transport', 'gateway', 'The shared state store is unreachable, or has just come back and may not hold yet what workers are writing back, and this request cannot be answered correctly from local state (an unknown session, a stream resumed elsewhere).'),
 });
 
 export type ErrorName = keyof typeof ERRORS;

@@ -18,7 +18,7 @@ import { WorkerPool } from './worker-pool.js';
 import { flushLog, type Logger } from '../observe/log.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { sharedStateKey } from './shared-secret.js';
-import { IN_PROCESS_REDIS_URL } from '../state/create-store.js';
+import { IN_PROCESS_REDIS_URL, redactStoreSetting } from '../state/store-setting.js';
 import { assertPortFree } from './port-check.js';
 import type { GatewayConfig, StdioServerConfig } from '../config/model.js';
 
@@ -136,7 +136,7 @@ async function sharedState(config: GatewayConfig, logger: Logger): Promise<{ url
     return { url: undefined };
   }
   if (configured !== undefined) {
-    logger.info({ redis: redactUrl(configured) }, 'shared state: Redis');
+    logger.info({ redis: redactStoreSetting(configured) }, 'shared state: Redis');
     return { url: configured };
   }
   const embedded = await startEmbeddedRedis(logger);
@@ -146,10 +146,6 @@ async function sharedState(config: GatewayConfig, logger: Logger): Promise<{ url
   }
   logger.info({ redisPid: embedded.pid, socket: embedded.url }, 'shared state: embedded redis-server (private, unix socket, no persistence)');
   return { url: embedded.url, embedded };
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
 function writePidFile(file: string | undefined, config: GatewayConfig): void {

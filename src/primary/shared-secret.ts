@@ -9,8 +9,10 @@
  * with the old key, which only this node issued).
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { redisOptions } from '../state/redis/redis-store.js';
+import { openRedis } from '../state/redis/connect.js';
+import { KeySpace, SCOPE } from '../state/redis/key-space.js';
+import { parseRedisUrl } from '../state/redis/redis-url.js';
+import { REDIS_CONNECT_TIMEOUT_MS } from '../state/redis/redis-defaults.js';
 import { REDIS_KEY_PREFIX } from '../config/defaults.js';
 import type { Logger } from '../observe/log.js';
 
@@ -40,10 +42,19 @@ export interface SharedSecret {
 export async function sharedStateKey(redisUrl: string | undefined, logger: Logger, onChange: (key: Buffer) => void = () => undefined): Promise<SharedSecret> {
   const local = randomBytes(32);
   if (redisUrl === undefined) return { key: local, stop: () => undefined };
-  const { url, options } = redisOptions(redisUrl);
-  const redis = url ? new Redis(url, { ...options, enableOfflineQueue: true }) : new Redis({ ...options, enableOfflineQueue: true });
+  // No offline queue: while Redis is away a sync fails at once instead of queueing commands for
+  // however long the outage lasts (a cluster's queue waits for the cluster, unbounded). The first
+  // sync waits for the connection instead, bounded.
+  const redis = openRedis(parseRedisUrl(redisUrl), 'commands');
   redis.on('error', () => undefined);
-  const name = `${REDIS_KEY_PREFIX}statekey`;
+  const connected = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, REDIS_CONNECT_TIMEOUT_MS);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  const name = new KeySpace(REDIS_KEY_PREFIX).key(SCOPE.gateway, 'statekey');
   let current = local;
   let shared = false;
   /** SET NX offers ours (current) in case the key is missing; GET says which one the cluster uses. */
@@ -61,6 +72,7 @@ export async function sharedStateKey(redisUrl: string | undefined, logger: Logge
     }
   };
   try {
+    await connected;
     await sync();
   } catch (err) {
     logger.warn({ err: (err as Error).message }, 'could not read the shared requestState key from Redis; sealing with this node\'s own key until Redis answers (until then, retries of input_required rounds must come back to this node)');

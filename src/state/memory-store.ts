@@ -38,7 +38,6 @@ const SWEEP_INTERVAL_MS = 60_000;
 
 export class MemoryStore implements StateStore {
   readonly kind = 'memory' as const;
-  readonly healthy = true;
   private readonly sessions = new Map<string, { record: SessionRecord; expires: number }>();
   private readonly logs = new Map<string, LogEntry[]>();
   private readonly counters = new Map<string, number>();
@@ -55,8 +54,13 @@ export class MemoryStore implements StateStore {
     this.sweeper.unref();
   }
 
-  onHealth(): void {
-    // Always healthy: nothing to lose contact with.
+  /** Always: nothing to lose contact with. */
+  get healthy(): boolean {
+    return true;
+  }
+
+  onHealth(_listener: (healthy: boolean, reason?: string) => void): void {
+    // Never changes.
   }
 
   async ready(): Promise<boolean> {

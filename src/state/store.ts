@@ -230,17 +230,22 @@ export interface StateStore {
   close(): Promise<void>;
 }
 
+/*
+ * Logical channel names. A store maps them to its own names: RedisStore to
+ * `<prefix>{<name>}` (src/state/redis/key-space.ts, where the name is the
+ * cluster hash tag shared with the keys of the same scope).
+ */
 export function sessionChannel(sessionId: string): string {
-  return `o1m:s:${sessionId}`;
+  return `s:${sessionId}`;
 }
 
 export function workerChannel(workerId: string): string {
-  return `o1m:w:${workerId}`;
+  return `w:${workerId}`;
 }
 
-export const BREAKER_CHANNEL = 'o1m:breaker';
-export const LIST_CHANNEL = 'o1m:list';
-export const HEALTH_CHANNEL = 'o1m:health';
+export const BREAKER_CHANNEL = 'br';
+export const LIST_CHANNEL = 'list';
+export const HEALTH_CHANNEL = 'hc';
 
 export function parseEventId(id: string): { streamId: string; position: string } | undefined {
   const cut = id.lastIndexOf('_');

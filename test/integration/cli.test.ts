@@ -90,4 +90,19 @@ describe('only1mcp CLI', () => {
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain('--port must be an integer from 0 to 65535');
   });
+
+  it('a bad Redis setting says where it came from and what is wrong, never its password', () => {
+    const dir = tempDir();
+    const flag = run(['start', '--redis', 'redis://gw:Sup3rS3cret@h1:6379,h2:6379'], isolatedEnv(dir));
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('--redis: redis:// takes one host; several hosts need redis+sentinel:// or redis+cluster://');
+    const env = run(['start'], { ...isolatedEnv(dir), REDIS_URL: 'redis+cluster://gw:Sup3rS3cret@n1:7000/3' });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain('REDIS_URL: redis+cluster:// takes no path (a cluster has database 0 only)');
+    // A TLS file that cannot be read stops start at once, not every worker as it forks.
+    const tls = run(['start', '--foreground', '--port', '0', '--redis', 'rediss://gw:Sup3rS3cret@127.0.0.1:6380?ca=/nonexistent/ca.pem'], isolatedEnv(dir));
+    expect(tls.code).toBe(1);
+    expect(tls.stderr).toContain('redis: cannot read the TLS ca file "/nonexistent/ca.pem" (ENOENT)');
+    for (const r of [flag, env, tls]) expect(r.stdout + r.stderr).not.toContain('Sup3rS3cret');
+  });
 });

@@ -11,9 +11,12 @@ import { Redis } from 'ioredis';
 import { post, rawSession } from '../helpers/clients.js';
 import { fixtureServer, startGateway } from '../helpers/gateway.js';
 import { stopAll, waitForLine } from '../helpers/processes.js';
+import { KeySpace, SCOPE } from '../../src/state/redis/key-space.js';
+import { REDIS_KEY_PREFIX } from '../../src/config/defaults.js';
 
 afterAll(stopAll);
 
+const sessionKey = (sid: string) => new KeySpace(REDIS_KEY_PREFIX).key(SCOPE.session(sid), 'rec');
 const CONFIG = `servers:\n${fixtureServer('box', 'toolbox-server.js')}\n`;
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -42,7 +45,7 @@ describe('embedded redis-server', () => {
     const path_ = socket.replace(/^unix:\/\//, '');
     const sid = await rawSession(gateway.url);
     const redis = new Redis({ path: path_ });
-    expect(await redis.exists(`o1m:sess:${sid}`)).toBe(1);
+    expect(await redis.exists(sessionKey(sid))).toBe(1);
     redis.disconnect();
 
     process.kill(redisPid, 'SIGKILL');
@@ -50,7 +53,7 @@ describe('embedded redis-server', () => {
     await until(async () => ((await (await fetch(`${gateway.base}/health`)).json()) as { status: string }).status === 'ok', 10_000);
     // The workers wrote back the session they hold; it keeps working.
     const again = new Redis({ path: path_ });
-    await until(async () => (await again.exists(`o1m:sess:${sid}`)) === 1, 5_000);
+    await until(async () => (await again.exists(sessionKey(sid))) === 1, 5_000);
     again.disconnect();
     const call = await post(gateway.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'box__echo', arguments: { message: 'still here' } } }, { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' });
     expect(call.body).toContain('still here');

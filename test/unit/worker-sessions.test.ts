@@ -79,3 +79,46 @@ describe('Sessions record refresh', () => {
     expect(session.record.logLevel).toBe('error');
   });
 });
+
+/** The in-process store with a reachability switch, as a Redis connection reports it. */
+class FlakyStore extends MemoryStore {
+  private listeners: Array<(healthy: boolean) => void> = [];
+  private up = false;
+
+  override get healthy(): boolean {
+    return this.up;
+  }
+
+  override onHealth(listener: (healthy: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  set(up: boolean): void {
+    this.up = up;
+    for (const l of this.listeners) l(up);
+  }
+}
+
+describe('Sessions after a store outage', () => {
+  it('answers an unknown id 503 (retry) rather than 404 while the store is unreachable or others may still be writing sessions back', async () => {
+    const store = new FlakyStore();
+    const sessions = new Sessions(store, 60_000, pino({ level: 'silent' }), 'w0');
+    try {
+      store.set(true);
+      // The first connection is no return from an outage: an unknown id is simply unknown.
+      expect(await sessions.resolve('never-issued')).toBeUndefined();
+      // While it counts as unreachable, a "not found" from it is no proof (a restarted cluster master answers for slots it lost).
+      store.set(false);
+      await expect(sessions.resolve('never-issued')).rejects.toThrow(/is recovering/);
+      store.set(true);
+      await expect(sessions.resolve('never-issued')).rejects.toMatchObject({ errorName: 'GW_ERR_STATE_UNAVAILABLE' });
+      await expect(sessions.resolve('never-issued')).rejects.toThrow(/is recovering/);
+      // A session the store holds is served at once.
+      await store.putSession({ id: 'back', protocolVersion: '2025-11-25', capabilities: {}, clientInfo: {}, principal: 'p', transport: 'streamable', logLevel: undefined, initialized: true, createdAt: 1, standaloneStream: 'g1', contextMode: 'full' }, 60_000);
+      expect((await sessions.resolve('back'))?.id).toBe('back');
+    } finally {
+      sessions.close();
+      await store.close();
+    }
+  });
+});

@@ -15,7 +15,8 @@ import { spawn } from 'node:child_process';
 import { exposureProblem } from '../../auth/exposure.js';
 import { parseArgs, intFlag, stringFlag, UsageError } from '../args.js';
 import { chooseConfig } from '../config-source.js';
-import { isRedisSetting, REDIS_SETTING_RULE } from '../../state/create-store.js';
+import { storeSettingProblem } from '../../state/store-setting.js';
+import { checkRedisFiles } from '../../state/redis/check-files.js';
 import { logFilePath, pidFilePath, readPidFile } from '../pid-file.js';
 import { runPrimary } from '../../primary/primary.js';
 import { assertPortFree, PortInUseError } from '../../primary/port-check.js';
@@ -61,9 +62,11 @@ export async function start(argv: readonly string[]): Promise<number> {
     logLevel: logLevel as GatewayConfig['logLevel'] | undefined,
     redisUrl: stringFlag(parsed, 'redis'),
   };
-  if (overrides.redisUrl !== undefined && !isRedisSetting(overrides.redisUrl)) throw new UsageError(`--redis must be ${REDIS_SETTING_RULE}`);
+  const flagProblem = overrides.redisUrl === undefined ? undefined : storeSettingProblem(overrides.redisUrl);
+  if (flagProblem !== undefined) throw new UsageError(`--redis: ${flagProblem}`);
   const fromEnv = process.env.REDIS_URL;
-  if (fromEnv && !isRedisSetting(fromEnv)) throw new UsageError(`REDIS_URL must be ${REDIS_SETTING_RULE}, got "${fromEnv}"`);
+  const envProblem = fromEnv ? storeSettingProblem(fromEnv) : undefined;
+  if (envProblem !== undefined) throw new UsageError(`REDIS_URL: ${envProblem}`);
   const choice = chooseConfig(stringFlag(parsed, 'config'), overrides);
   const waitS = intFlag(parsed, 'wait', 1, 3600);
   if (waitS !== undefined && parsed.flags.foreground) throw new UsageError('--wait applies to a background start, not --foreground');
@@ -79,6 +82,8 @@ export async function start(argv: readonly string[]): Promise<number> {
   if (parsed.flags.foreground) {
     const warnings: string[] = [];
     const config = exposed(await choice.load((w) => warnings.push(w)));
+    // TLS files named in the setting must be readable now, not in every worker that then crashes.
+    checkRedisFiles(config.redisUrl);
     const logger = initLogger(config.logLevel, 'primary', logFormat);
     if (choice.note) logger.warn(choice.note);
     else logger.info({ config: choice.file }, `configuration: ${choice.file}`);
@@ -101,6 +106,7 @@ export async function start(argv: readonly string[]): Promise<number> {
     return -1; // keep running
   }
   const config = exposed(await choice.load((w) => process.stderr.write(`warning: ${w}\n`)));
+  checkRedisFiles(config.redisUrl);
   return startBackground(withoutFlag(argv, 'wait'), config, choice.note, waitS === undefined ? readyTimeoutMs(config) : waitS * 1000);
 }
 

@@ -2,6 +2,12 @@
  * Lua scripts: multi-step writes that must be atomic (a crash between two
  * separate commands would leave an event unpublished, a key without TTL, or
  * a breaker half-updated). Each sets its key's TTL in the same script.
+ *
+ * Every script touches one key, and publishes (if at all) on the channel of
+ * that key's scope (key-space.ts), so it runs on a Redis Cluster: the key
+ * and the channel share a hash slot. The publish command is an argument:
+ * PUBLISH on one endpoint or Sentinel, SPUBLISH on a cluster, whose sharded
+ * channels must stay in the script's slot.
  */
 
 /**
@@ -10,7 +16,7 @@
  * stream entry id, which orders events from many producers. The log is
  * trimmed exactly (not "~"): a reader tells "full, may have dropped events"
  * from its length (RedisStore.eventsAfter).
- * KEYS: log; ARGV: streamId, position, data, maxLen, ttlMs, channel
+ * KEYS: log; ARGV: streamId, position, data, maxLen, ttlMs, channel, publish command
  */
 export const APPEND_EVENT = `
 local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '=', ARGV[4], '*', 's', ARGV[1], 'p', ARGV[2], 'd', ARGV[3])
@@ -18,14 +24,14 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 local pos = ARGV[2]
 if pos == '' then pos = entry end
 local id = ARGV[1] .. '_' .. pos
-redis.call('PUBLISH', ARGV[6], cjson.encode({ t = 'event', streamId = ARGV[1], id = id, data = ARGV[3] }))
+redis.call(ARGV[7], ARGV[6], cjson.encode({ t = 'event', streamId = ARGV[1], id = id, data = ARGV[3] }))
 return id
 `;
 
 /**
  * Circuit-breaker transition; mirrors src/state/breaker-rules.ts exactly.
  * Publishes the new snapshot when the state changed.
- * KEYS: breaker hash; ARGV: event, threshold, openMs, now, ttlMs, channel, backend
+ * KEYS: breaker hash; ARGV: event, threshold, openMs, now, ttlMs, channel, backend, publish command
  * Returns { state, until, failures, granted }.
  */
 export const BREAKER = `
@@ -53,7 +59,7 @@ end
 redis.call('HSET', KEYS[1], 'state', nstate, 'until', nuntil, 'failures', nfail)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 if nstate ~= state then
-  redis.call('PUBLISH', ARGV[6], cjson.encode({ t = 'breaker', backend = ARGV[7], state = { state = nstate, ['until'] = nuntil, failures = nfail } }))
+  redis.call(ARGV[8], ARGV[6], cjson.encode({ t = 'breaker', backend = ARGV[7], state = { state = nstate, ['until'] = nuntil, failures = nfail } }))
 end
 return { nstate, tostring(nuntil), tostring(nfail), granted }
 `;
@@ -136,7 +142,7 @@ return { taken, math.floor(tokens), retry }
  * One probe result applied to a replica's health; mirrors
  * src/state/health-rules.ts exactly. Publishes the new snapshot when the
  * state changed.
- * KEYS: health hash; ARGV: ok (1/0), healthyThreshold, unhealthyThreshold, now, ttlMs, channel, replica
+ * KEYS: health hash; ARGV: ok (1/0), healthyThreshold, unhealthyThreshold, now, ttlMs, channel, replica, publish command
  * Returns { state, passes, failures, since, changed }.
  */
 export const HEALTH = `
@@ -159,7 +165,7 @@ if nstate ~= state then since, changed = now, 1 end
 redis.call('HSET', KEYS[1], 'state', nstate, 'passes', passes, 'failures', failures, 'since', since)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 if changed == 1 then
-  redis.call('PUBLISH', ARGV[6], cjson.encode({ t = 'health', replica = ARGV[7], state = { state = nstate, passes = passes, failures = failures, since = since } }))
+  redis.call(ARGV[8], ARGV[6], cjson.encode({ t = 'health', replica = ARGV[7], state = { state = nstate, passes = passes, failures = failures, since = since } }))
 end
 return { nstate, tostring(passes), tostring(failures), tostring(since), changed }
 `;

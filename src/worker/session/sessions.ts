@@ -26,6 +26,15 @@ const LIVE_SWEEP_INTERVAL_MS = 60_000;
 
 /** Copies of one notification from different workers within this window are one notification. */
 const NOTIFY_ONCE_WINDOW_MS = 10_000;
+/**
+ * After the store comes back from an outage (a restarted Redis, a cluster
+ * master back, a Sentinel failover), other workers are still writing back
+ * the sessions it lost. For this long, a session id the store does not know
+ * is answered 503 "retry shortly" rather than 404 "gone": a 404 would make
+ * the client drop a session that exists. The cost: a truly unknown id gets
+ * 503 instead of 404 for this long after a store outage.
+ */
+export const STORE_RESYNC_GRACE_MS = 5_000;
 
 export class Sessions {
   private readonly live = new Map<string, LiveSession>();
@@ -35,6 +44,9 @@ export class Sessions {
   private readonly endHandlers: Array<(id: string) => void> = [];
   private readonly releaseHandlers: Array<(record: SessionRecord) => void> = [];
   private readonly sweeper: NodeJS.Timeout;
+  /** When the store last came back after having been reachable before (0: never). */
+  private storeBackAt = 0;
+  private storeSeenUp: boolean;
 
   constructor(
     readonly store: StateStore,
@@ -45,8 +57,13 @@ export class Sessions {
     this.sweeper = setInterval(() => this.sweep(), LIVE_SWEEP_INTERVAL_MS);
     this.sweeper.unref();
     observeSessions(() => this.live.size);
+    this.storeSeenUp = store.healthy;
     store.onHealth((healthy) => {
-      if (healthy) void this.resync();
+      if (!healthy) return;
+      // The first connection is no return: nothing was lost that others must write back.
+      if (this.storeSeenUp) this.storeBackAt = Date.now();
+      this.storeSeenUp = true;
+      void this.resync();
     });
   }
 
@@ -86,6 +103,12 @@ export class Sessions {
     } catch (err) {
       if (err instanceof StoreUnavailable) throw new GatewayError('GW_ERR_STATE_UNAVAILABLE', 'Service Unavailable: this session is not known to this worker and the shared state store cannot be reached; retry shortly');
       throw err;
+    }
+    // Not found means "gone" only from a store this worker trusts: while it counts as unreachable a
+    // node may answer for slots it lost (a restarted cluster master), and just after it returns
+    // other workers are still writing back what it lost.
+    if (!record && (!this.store.healthy || Date.now() - this.storeBackAt < STORE_RESYNC_GRACE_MS)) {
+      throw new GatewayError('GW_ERR_STATE_UNAVAILABLE', 'Service Unavailable: the shared state store is recovering (unreachable a moment ago, or just back while other workers write back what it lost) and may not hold this session yet; retry shortly');
     }
     return record ? this.adopt(record) : undefined;
   }

@@ -41,7 +41,8 @@ import { rejectWith } from './http/transport-errors.js';
 import { createOriginGuard } from './http/origin-guard.js';
 import { mountStreamable, type EndpointDeps } from './streamable-endpoint.js';
 import { mountLegacySse } from './legacy-sse-endpoint.js';
-import { mountAdmin } from './admin.js';
+import { admitted, mountAdmin } from './admin.js';
+import { admitRequest } from './http/edge-guard.js';
 import { REDIS_KEY_PREFIX, SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
 import type { GatewayConfig } from '../config/model.js';
 import type { PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
@@ -158,21 +159,32 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   mountStreamable(app, '/mcp', deps);
   mountLegacySse(app, '/sse', '/messages', deps);
   const h = health;
-  app.get('/health', (res) => {
+  app.get('/health', (res, req) => {
+    const reply = new Reply(res);
+    if (!admitRequest(deps.guard, req, reply)) return;
     const report = h.report();
-    new Reply(res).json(report.status, JSON.stringify(report.body), { 'cache-control': 'no-store' });
+    reply.json(report.status, JSON.stringify(report.body), { 'cache-control': 'no-store' });
+  });
+  // The details /health no longer tells anonymous callers: backends, PIDs, last errors, degraded reasons.
+  app.get('/admin/health', (res, req) => {
+    admitted(res, req, deps.guard, deps.authenticator, access, 'GET /admin/health', (reply) => {
+      const report = h.detail();
+      reply.json(report.status, JSON.stringify(report.body), { 'cache-control': 'no-store' });
+    });
   });
   mountAdmin(app, upstreams, deps.guard, deps.authenticator, access, async () => {
     await upstreams.ensure('tools');
     return router.context.tokenReport();
   });
-  mountResourceMetadata(app, access);
-  app.get('/metrics', (res) => {
+  mountResourceMetadata(app, access, deps.guard);
+  app.get('/metrics', (res, req) => {
     const reply = new Reply(res);
+    if (!admitRequest(deps.guard, req, reply)) return;
     void options.metrics().then((m) => reply.text(200, m.text, m.contentType));
   });
   app.any('/*', (res, req) => {
     const reply = new Reply(res);
+    if (!admitRequest(deps.guard, req, reply)) return;
     rejectWith(reply, 'GW_ERR_ROUTE_NOT_FOUND', `Not Found: nothing is served at ${req.getUrl()}; the MCP endpoint is /mcp`);
   });
 

@@ -11,6 +11,7 @@ import { SSE_KEEPALIVE_MS } from '../config/defaults.js';
 import { readHead, queryParam, type RequestHead } from './http/request-head.js';
 import { readBody } from './http/body.js';
 import { Reply } from './http/reply.js';
+import { admitVerdict } from './http/edge-guard.js';
 import { accepts, rejectWith } from './http/transport-errors.js';
 import { headTrace, type EndpointDeps } from './streamable-endpoint.js';
 import type { TraceCarrier } from '../observe/trace-context.js';
@@ -63,10 +64,7 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
 }
 
 function guard(deps: EndpointDeps, head: RequestHead, reply: Reply): boolean {
-  const verdict = deps.guard.check(head.origin, head.host);
-  if (verdict.ok) return true;
-  rejectWith(reply, verdict.reason === 'origin' ? 'GW_ERR_FORBIDDEN_ORIGIN' : 'GW_ERR_FORBIDDEN_HOST', `Forbidden: ${verdict.reason} ${JSON.stringify(verdict.value)} is not allowed`);
-  return false;
+  return admitVerdict(reply, deps.guard.check(head.origin, head.host));
 }
 
 async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, messagesPath: string, caller: Principal): Promise<void> {

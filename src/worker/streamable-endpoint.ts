@@ -15,6 +15,7 @@ import { SESSION_EVENT_LOG_MAX_EVENTS, SSE_KEEPALIVE_MS } from '../config/defaul
 import { readHead, type RequestHead } from './http/request-head.js';
 import { readBody } from './http/body.js';
 import { Reply } from './http/reply.js';
+import { admitRequest, admitVerdict } from './http/edge-guard.js';
 import { accepts, reject, rejectWith } from './http/transport-errors.js';
 import { PostOutlet } from './post-outlet.js';
 import { ProducerStream, newStreamId } from './session/producer-stream.js';
@@ -58,23 +59,18 @@ export function mountStreamable(app: TemplatedApp, path: string, deps: EndpointD
   app.del(path, (res, req) => endpoint.delete(res, req));
   app.any(path, (res, req) => {
     const reply = new Reply(res);
-    void req;
+    if (!admitRequest(endpoint.deps.guard, req, reply)) return;
     rejectWith(reply, 'GW_ERR_HTTP_METHOD_NOT_ALLOWED', 'Use POST, GET or DELETE on the MCP endpoint', null, { allow: 'GET, POST, DELETE' });
   });
 }
 
 class StreamableEndpoint {
-  constructor(private readonly deps: EndpointDeps) {}
+  constructor(readonly deps: EndpointDeps) {}
 
   private guarded(res: HttpResponse, req: HttpRequest): { head: RequestHead; reply: Reply } | undefined {
     const head = readHead(req);
     const reply = new Reply(res);
-    const verdict = this.deps.guard.check(head.origin, head.host);
-    if (!verdict.ok) {
-      rejectWith(reply, verdict.reason === 'origin' ? 'GW_ERR_FORBIDDEN_ORIGIN' : 'GW_ERR_FORBIDDEN_HOST', `Forbidden: ${verdict.reason === 'origin' ? 'Origin' : 'Host'} ${JSON.stringify(verdict.value)} is not allowed`);
-      return undefined;
-    }
-    return { head, reply };
+    return admitVerdict(reply, this.deps.guard.check(head.origin, head.host)) ? { head, reply } : undefined;
   }
 
   post(res: HttpResponse, req: HttpRequest): void {

@@ -42,7 +42,10 @@ import { createOriginGuard } from './http/origin-guard.js';
 import { mountStreamable, type EndpointDeps } from './streamable-endpoint.js';
 import { mountLegacySse } from './legacy-sse-endpoint.js';
 import { admitted, mountAdmin } from './admin.js';
-import { admitRequest } from './http/edge-guard.js';
+import { Edge } from './http/edge-guard.js';
+import { clientAddressOf } from './http/client-address.js';
+import { OpenRequests } from './limits/open-requests.js';
+import { SessionAdmission } from './limits/session-admission.js';
 import { REDIS_KEY_PREFIX, SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
 import type { GatewayConfig } from '../config/model.js';
 import type { PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
@@ -144,10 +147,18 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const router = new Router(upstreams, held, new RemoteResume(held, store), sealer, subscriptions, breakers, new ContextService(upstreams.catalog, config.context), access);
   const service = new McpService(router, upstreams, sessions, logger);
 
+  const guard = createOriginGuard(config.listen);
+  // Each worker enforces its share of the per-node caps (limits/session-admission.ts says why).
+  const workerShare = 1 / (config.workers > 0 ? config.workers : os.availableParallelism());
+  const openRequests = new OpenRequests(Math.max(1, Math.ceil(config.limits.concurrentRequestsPerAddress * workerShare)));
+  const admission = new SessionAdmission(store, config.limits, workerShare);
+  sessions.onForget((id) => admission.forgot(id));
   const deps: EndpointDeps = {
     service,
     hub,
-    guard: createOriginGuard(config.listen),
+    guard,
+    edge: new Edge(guard, clientAddressOf(config.listen.trustProxy), openRequests),
+    admission,
     maxBodyBytes: config.listen.maxBodyBytes,
     toolSchema: (name) => upstreams.catalog.resolve('tools', name)?.item.inputSchema,
     authenticator: createAuthenticator(access),
@@ -161,7 +172,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const h = health;
   app.get('/health', (res, req) => {
     const reply = new Reply(res);
-    if (!admitRequest(deps.guard, req, reply)) return;
+    if (deps.edge.admit(res, req, reply) === undefined) return;
     const report = h.report();
     reply.json(report.status, JSON.stringify(report.body), { 'cache-control': 'no-store' });
   });
@@ -179,12 +190,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   mountResourceMetadata(app, access, deps.guard);
   app.get('/metrics', (res, req) => {
     const reply = new Reply(res);
-    if (!admitRequest(deps.guard, req, reply)) return;
+    if (deps.edge.admit(res, req, reply) === undefined) return;
     void options.metrics().then((m) => reply.text(200, m.text, m.contentType));
   });
   app.any('/*', (res, req) => {
     const reply = new Reply(res);
-    if (!admitRequest(deps.guard, req, reply)) return;
+    if (deps.edge.admit(res, req, reply) === undefined) return;
     rejectWith(reply, 'GW_ERR_ROUTE_NOT_FOUND', `Not Found: nothing is served at ${req.getUrl()}; the MCP endpoint is /mcp`);
   });
 
@@ -208,6 +219,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async reconfigure(next) {
       await upstreams.reconfigure(next);
       router.context.reconfigure(next.context);
+      admission.reconfigure(next.limits);
+      openRequests.setCap(Math.max(1, Math.ceil(next.limits.concurrentRequestsPerAddress * workerShare)));
       const fresh = identityFor(next);
       await fresh.warm();
       void access.swap(fresh).close();

@@ -145,7 +145,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     createIdentity(c.auth, { store, localShare: 1 / (c.workers > 0 ? c.workers : os.availableParallelism()), warn: (message) => logger.warn(message) });
   const access = new Access(identityFor(config));
   const router = new Router(upstreams, held, new RemoteResume(held, store), sealer, subscriptions, breakers, new ContextService(upstreams.catalog, config.context), access);
-  const service = new McpService(router, upstreams, sessions, logger);
+  const service = new McpService(router, upstreams, sessions, logger, sealer);
 
   const guard = createOriginGuard(config.listen);
   // Each worker enforces its share of the per-node caps (limits/session-admission.ts says why).

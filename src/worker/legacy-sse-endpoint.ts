@@ -74,7 +74,7 @@ async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, message
   const asked = contextModeOrThrow(head.contextMode);
   let ticket;
   try {
-    ticket = await deps.admission.admit(head.clientAddress);
+    ticket = await deps.admission.admit(head.clientAddress());
   } catch (err) {
     if (!(err instanceof GatewayError)) throw err;
     rejectLimit(reply, err);

@@ -179,7 +179,7 @@ class StreamableEndpoint {
     }
     let ticket: SessionTicket;
     try {
-      ticket = await this.deps.admission.admit(head.clientAddress);
+      ticket = await this.deps.admission.admit(head.clientAddress());
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       rejectLimit(reply, err, request.id);

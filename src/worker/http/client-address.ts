@@ -16,8 +16,6 @@
 import { BlockList, isIP } from 'node:net';
 import type { HttpRequest, HttpResponse } from './uws.js';
 
-export type AddressOf = (res: HttpResponse, req: HttpRequest) => string;
-
 /** uWS writes IPv6 peers in full (0000:…:0001) and IPv4 ones mapped into IPv6 on a dual-stack socket. */
 const MAPPED_V4 = /^(?:0000:){5}ffff:([0-9a-f]{4}):([0-9a-f]{4})$/i;
 
@@ -62,14 +60,43 @@ export function forwardedClient(peer: string, forwardedFor: string, trusted: (ad
   return client;
 }
 
+/**
+ * How a worker finds a request's client address: called synchronously in
+ * the handler (it reads X-Forwarded-For then, while uWS's request object is
+ * valid), it returns a function that reads the peer when first asked
+ * (open-requests.ts says why not at once) and remembers the answer. Asked
+ * after the client went away, it answers UNKNOWN_ADDRESS.
+ */
+export type AddressOf = (res: HttpResponse, req: HttpRequest) => () => string;
+
+/** The address of a request whose client went away before it was needed. */
+export const UNKNOWN_ADDRESS = 'unknown';
+
+function lazily(read: () => string): () => string {
+  let known: string | undefined;
+  return () => {
+    if (known === undefined) {
+      try {
+        known = read();
+      } catch {
+        // uWS refuses access to a response that was aborted.
+        known = UNKNOWN_ADDRESS;
+      }
+    }
+    return known;
+  };
+}
+
 export function clientAddressOf(trustProxy: boolean | readonly string[]): AddressOf {
-  if (trustProxy === false || (Array.isArray(trustProxy) && trustProxy.length === 0)) return (res) => peerAddress(res);
+  if (trustProxy === false || (Array.isArray(trustProxy) && trustProxy.length === 0)) return (res) => lazily(() => peerAddress(res));
   if (trustProxy === true) {
     // The peer (the balancer) is trusted; entries in the header are not.
     return (res, req) => {
-      const peer = peerAddress(res);
       const header = req.getHeader('x-forwarded-for');
-      return header === '' ? peer : forwardedClient(peer, header, (a) => a === peer);
+      return lazily(() => {
+        const peer = peerAddress(res);
+        return header === '' ? peer : forwardedClient(peer, header, (a) => a === peer);
+      });
     };
   }
   const blocks = trustedProxies(trustProxy as readonly string[]);
@@ -78,8 +105,10 @@ export function clientAddressOf(trustProxy: boolean | readonly string[]): Addres
     return f !== undefined && blocks.check(a, f);
   };
   return (res, req) => {
-    const peer = peerAddress(res);
     const header = req.getHeader('x-forwarded-for');
-    return header === '' ? peer : forwardedClient(peer, header, trusted);
+    return lazily(() => {
+      const peer = peerAddress(res);
+      return header === '' ? peer : forwardedClient(peer, header, trusted);
+    });
   };
 }

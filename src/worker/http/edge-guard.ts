@@ -50,10 +50,11 @@ export class Edge {
 
   /**
    * The rebinding check, then a slot for the client's address held until
-   * the reply is over. The client address, or undefined when refused (and
-   * answered). Call synchronously in the handler: it reads `req`.
+   * the reply is over. The client address (read when first called), or
+   * undefined when refused (and answered). Call synchronously in the
+   * handler: it reads `req`.
    */
-  admit(res: HttpResponse, req: HttpRequest, reply: Reply, origin = req.getHeader('origin'), host = req.getHeader('host')): string | undefined {
+  admit(res: HttpResponse, req: HttpRequest, reply: Reply, origin = req.getHeader('origin'), host = req.getHeader('host')): (() => string) | undefined {
     if (!admitVerdict(reply, this.guard.check(origin, host))) return undefined;
     const address = this.addressOf(res, req);
     const release = this.openRequests.acquire(address);

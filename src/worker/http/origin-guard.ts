@@ -30,6 +30,8 @@ export interface OriginGuard {
 }
 
 const OK: GuardVerdict = Object.freeze({ ok: true });
+/** Distinct Host values whose verdict a guard remembers. */
+const HOST_MEMO_ENTRIES = 256;
 const OCTET = /^(0|[1-9][0-9]{0,2})$/;
 
 /** A 127.0.0.0/8 literal written as four decimal octets, each 0-255. */
@@ -93,7 +95,18 @@ export function createOriginGuard(listen: ListenConfig): OriginGuard {
     if (name === '') return false;
     return isLoopbackName(name) || hosts.has(name) || hosts.has(host.trim().toLowerCase()) || (ipLiterals && isIpLiteral(name));
   };
-  const hostVerdict = (host: string): GuardVerdict => (hostAllowed(host) ? OK : { ok: false, reason: 'host', value: host });
+  // Every request asks, and clients send a handful of Host values: the verdicts are memoised
+  // (bounded, as a hostile client may send many).
+  const memo = new Map<string, GuardVerdict>();
+  const hostVerdict = (host: string): GuardVerdict => {
+    let verdict = memo.get(host);
+    if (verdict === undefined) {
+      verdict = hostAllowed(host) ? OK : { ok: false, reason: 'host', value: host };
+      if (memo.size >= HOST_MEMO_ENTRIES) memo.clear();
+      memo.set(host, verdict);
+    }
+    return verdict;
+  };
   return {
     check(origin, host) {
       if (origin !== '' && !anyOrigin) {

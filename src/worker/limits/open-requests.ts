@@ -7,10 +7,30 @@
  * address" can count: every request from its head to its answer, an SSE
  * stream for as long as it is open. Sockets that never finish a head are
  * uWS's to close (UWS_HTTP_IDLE_TIMEOUT_S); idle keep-alive connections
- * hold nothing here. Cost per request: one Map read and write each way.
+ * hold nothing here.
+ *
+ * Reading a peer's address from uWS allocates (it costs several times a
+ * header read), so it is read only when it can matter: while this worker
+ * has fewer requests open than the cap, no address can be at the cap, and
+ * a request costs a Set insert and delete. The first request at the cap
+ * reads the address of every open request once; from then until the open
+ * count falls back below the cap each new request reads its own.
  */
+
+/** The client address of an open request, read when first needed (memoised by the caller). */
+export type LazyAddress = () => string;
+
+interface Entry {
+  readonly address: LazyAddress;
+  /** Set once the entry was counted under its address. */
+  counted: string | undefined;
+}
+
 export class OpenRequests {
-  private readonly open = new Map<string, number>();
+  private readonly perAddress = new Map<string, number>();
+  /** Open requests not yet counted under an address (only while below the cap). */
+  private readonly uncounted = new Set<Entry>();
+  private total = 0;
 
   constructor(private cap: number) {}
 
@@ -18,23 +38,42 @@ export class OpenRequests {
     this.cap = cap;
   }
 
-  /** Takes a slot for `address`: the release function (idempotent), or undefined when it holds its cap. */
-  acquire(address: string): (() => void) | undefined {
-    const held = this.open.get(address) ?? 0;
-    if (held >= this.cap) return undefined;
-    this.open.set(address, held + 1);
+  /** Takes a slot: the release function (idempotent), or undefined when the request's address holds its cap. */
+  acquire(address: LazyAddress): (() => void) | undefined {
+    const entry: Entry = { address, counted: undefined };
+    if (this.total + 1 >= this.cap) {
+      // Some address may reach the cap: every open request is counted under its address from here.
+      for (const open of this.uncounted) this.count(open);
+      this.uncounted.clear();
+      const key = address();
+      if ((this.perAddress.get(key) ?? 0) >= this.cap) return undefined;
+      this.count(entry, key);
+    } else {
+      this.uncounted.add(entry);
+    }
+    this.total++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const now = (this.open.get(address) ?? 1) - 1;
-      if (now <= 0) this.open.delete(address);
-      else this.open.set(address, now);
+      this.total--;
+      if (entry.counted === undefined) {
+        this.uncounted.delete(entry);
+        return;
+      }
+      const now = (this.perAddress.get(entry.counted) ?? 1) - 1;
+      if (now <= 0) this.perAddress.delete(entry.counted);
+      else this.perAddress.set(entry.counted, now);
     };
   }
 
-  /** Open requests of `address` (tests, the admin view). */
-  of(address: string): number {
-    return this.open.get(address) ?? 0;
+  /** Open requests on this worker, and those counted under `address` (tests, the admin view). */
+  held(address: string): { total: number; address: number } {
+    return { total: this.total, address: this.perAddress.get(address) ?? 0 };
+  }
+
+  private count(entry: Entry, key = entry.address()): void {
+    entry.counted = key;
+    this.perAddress.set(key, (this.perAddress.get(key) ?? 0) + 1);
   }
 }

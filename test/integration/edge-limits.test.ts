@@ -56,6 +56,11 @@ describe('sessions per client address', () => {
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(over.json()).toMatchObject({ id: 7, error: { code: -31023, data: { code: 'GW_ERR_CLIENT_LIMIT', limit: 'limits.sessionsPerAddress' } } });
     expect((over.json() as Refusal).error.message).toMatch(/sessionsPerAddress/);
+    // The legacy transport opens its session with GET /sse: the same cap.
+    const sse = await request(`${gateway.base}/sse`, { headers: { accept: 'text/event-stream', 'x-forwarded-for': '10.0.0.1' } });
+    expect(sse.statusCode).toBe(429);
+    expect(sse.headers['retry-after']).toBe('60');
+    expect(((await sse.body.json()) as Refusal).error.data.limit).toBe('limits.sessionsPerAddress');
 
     expect((await initFrom('10.0.0.1, 10.0.0.99')).status).toBe(200);
     await end(sids.pop()!, '10.0.0.1');

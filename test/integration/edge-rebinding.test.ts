@@ -65,7 +65,7 @@ describe('rebinding look-alikes on every route', () => {
     const failures: string[] = [];
     for (const route of ROUTES) {
       for (const name of LOOK_ALIKES) {
-        for (const headers of [{ host: `${name}:${gateway.port}` }, { host: name }, { host: `${name}:${gateway.port}`, origin: `http://${name}:${gateway.port}` }]) {
+        for (const headers of [{ host: `${name}:${gateway.port}` }, { host: name }, { host: `${name}:${gateway.port}`, origin: `http://${name}:${gateway.port}` }] as Record<string, string>[]) {
           const r = await send(route, headers);
           if (r.status !== 403 || !/Forbidden: (Host|Origin)|admin API is served to local/.test(r.text)) failures.push(`${route.method} ${route.path} ${JSON.stringify(headers)} → ${r.status} ${r.text.slice(0, 120)}`);
         }

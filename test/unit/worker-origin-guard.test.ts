@@ -3,7 +3,7 @@ import { createOriginGuard, isLoopbackBind, isLoopbackName } from '../../src/wor
 import type { ListenConfig } from '../../src/config/model.js';
 
 function guard(overrides: Partial<ListenConfig> = {}) {
-  return createOriginGuard({ host: '127.0.0.1', port: 7323, allowedOrigins: [], allowedHosts: [], maxBodyBytes: 1024, ...overrides });
+  return createOriginGuard({ host: '127.0.0.1', port: 7323, allowedOrigins: [], allowedHosts: [], maxBodyBytes: 1024, trustProxy: false, ...overrides });
 }
 
 const OK = { ok: true };

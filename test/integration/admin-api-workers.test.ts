@@ -13,20 +13,22 @@ import { fixtureServer, startGateway, type Gateway } from '../helpers/gateway.js
 import { adminCall, adminGet, adminPost, modernCall, modernTools } from '../helpers/admin.js';
 import { waitUntil } from '../helpers/redis.js';
 import { stopAll } from '../helpers/processes.js';
+import { documentedRoutes, responseChecker } from '../helpers/admin-openapi.js';
 
 const CONFIG = `servers:\n${fixtureServer('box', 'toolbox-server.js')}\n${fixtureServer('bad', 'failing-server.js')}\n`;
-/** Every GET route, with the field its body must have. */
-const GETS: Array<[string, string]> = [
-  ['servers', 'servers'],
-  ['servers/box', 'tools'],
-  ['tools', 'tools'],
-  ['sessions', 'sessions'],
-  ['health', 'checks'],
-  ['system', 'workers'],
-  ['requests/recent', 'requests'],
-  ['logs/recent', 'lines'],
-  ['metrics', 'requests'],
+/** Every GET route, with the field its body must have and its path in docs/admin-api.openapi.json. */
+const GETS: Array<[string, string, string]> = [
+  ['servers', 'servers', '/servers'],
+  ['servers/box', 'tools', '/servers/{name}'],
+  ['tools', 'tools', '/tools'],
+  ['sessions', 'sessions', '/sessions'],
+  ['health', 'checks', '/health'],
+  ['system', 'workers', '/system'],
+  ['requests/recent', 'requests', '/requests/recent'],
+  ['logs/recent', 'lines', '/logs/recent'],
+  ['metrics', 'requests', '/metrics'],
 ];
+const conforms = responseChecker();
 
 let gw: Gateway;
 
@@ -53,13 +55,29 @@ async function onBothWorkers<T extends { worker: string }>(fn: (i: number) => Pr
 }
 
 describe('admin API reads, two workers', () => {
-  it('every GET route answers 200 with its data on both workers', async () => {
-    for (const [route, field] of GETS) {
+  it('every GET route answers 200 with its data on both workers, as docs/admin-api.openapi.json describes it', async () => {
+    await rawSession(gw.url);
+    await modernCall(gw.url, 'box__echo', { message: 'so the ring holds a call' });
+    await waitUntil('the call in the ring', async () => (await adminGet(gw.base, 'requests/recent')).body.requests.length > 0);
+    for (const [route, field, documented] of GETS) {
       await onBothWorkers(() => adminGet(gw.base, route), (r) => {
         expect(r.status, `${route}: ${JSON.stringify(r.body)}`).toBe(200);
         expect(r.headers['content-type']).toBe('application/json');
         expect(r.body).toHaveProperty(field);
+        expect(conforms('GET', documented, 200, r.body), `${route}: ${JSON.stringify(r.body).slice(0, 500)}`).toBe('');
       });
+    }
+  });
+
+  it('every documented route is served (no 404 for a documented path)', async () => {
+    for (const op of documentedRoutes()) {
+      const [method, documented] = op.split(' ') as ['GET' | 'POST', string];
+      // Reads as they are; actions against a server name the config lacks (a 404 that names the server, not the route).
+      const route = documented.slice(1).replace('{name}', method === 'POST' ? 'not-configured' : 'box');
+      if (route === 'config/reload') continue;
+      const r = await adminCall(gw.base, method, route);
+      if (method === 'POST') expect(r.body.error?.code, op).toBe('unknown_server');
+      else expect(r.status, op).toBe(200);
     }
   });
 
@@ -129,15 +147,20 @@ describe('admin API reads, two workers', () => {
     });
     expect(seen[0]).toMatchObject({ method: 'tools/call', target: 'box__echo', outcome: 'ok', principal: expect.any(String), latencyMs: expect.any(Number), time: expect.any(Number), seq: expect.any(Number) });
     expect(JSON.stringify((await adminGet(gw.base, 'requests/recent?limit=1000')).body)).not.toContain(secret);
-    // Paging: nothing after the last seq, then exactly the new call.
+    // Paging: only entries numbered after the cursor, and a new call among them.
     const last = (await adminGet(gw.base, 'requests/recent?limit=1')).body;
     expect(last.requests).toHaveLength(1);
-    expect((await adminGet(gw.base, `requests/recent?after=${last.lastSeq}`)).body.requests).toEqual([]);
+    expect(last.requests[0].seq).toBe(last.lastSeq);
     await modernCall(gw.url, 'box__nope', {});
-    await waitUntil('the failed call in the ring', async () => (await adminGet(gw.base, `requests/recent?after=${last.lastSeq}`)).body.requests.length > 0);
-    const after = (await adminGet(gw.base, `requests/recent?after=${last.lastSeq}`)).body.requests;
-    expect(after[0]).toMatchObject({ method: 'tools/call', target: 'box__nope', outcome: 'error', code: 'GW_ERR_UNKNOWN_TOOL' });
-    expect(after[0].seq).toBeGreaterThan(last.lastSeq);
+    let after: any[] = [];
+    await waitUntil('the failed call in the ring', async () => {
+      after = (await adminGet(gw.base, `requests/recent?after=${last.lastSeq}&limit=1000`)).body.requests;
+      return after.some((r) => r.target === 'box__nope');
+    });
+    expect(after.every((r) => r.seq > last.lastSeq)).toBe(true);
+    expect(after.find((r) => r.target === 'box__nope')).toMatchObject({ method: 'tools/call', outcome: 'error', code: 'GW_ERR_UNKNOWN_TOOL' });
+    const lastNow = (await adminGet(gw.base, 'requests/recent?limit=1')).body.lastSeq;
+    expect((await adminGet(gw.base, `requests/recent?after=${lastNow}`)).body.requests.every((r: any) => r.seq > lastNow)).toBe(true);
   });
 
   it('metrics: totals, rates, latency percentiles, sessions, cache and per-server counts', async () => {
@@ -212,6 +235,7 @@ describe('admin API actions, two workers', () => {
     const r = await adminPost(gw.base, 'servers/box/restart');
     expect(r.status).toBe(202);
     expect(r.body).toEqual({ ok: true, action: 'restart', server: 'box' });
+    expect(conforms('POST', '/servers/{name}/restart', 202, r.body)).toBe('');
     await waitUntil('box back with a new pid', async () => {
       const now = (await adminGet(gw.base, 'health')).body.servers.find((s: any) => s.name === 'box');
       return now.state === 'ready' && now.pid !== before.pid;
@@ -281,12 +305,14 @@ describe('admin API actions, two workers', () => {
     fs.writeFileSync(gw.configFile, `${good}  extra:\n    command: 42\n`);
     const bad = await adminPost(gw.base, 'config/reload');
     expect(bad.status).toBe(400);
+    expect(conforms('POST', '/config/reload', 400, bad.body)).toBe('');
     expect(bad.body.error).toMatchObject({ code: 'config_invalid', file: gw.configFile, key: 'servers.extra.command', line: good.split('\n').length + 1 });
     expect(bad.body.error.message).toContain('servers.extra.command');
     fs.writeFileSync(gw.configFile, good);
     const ok = await adminPost(gw.base, 'config/reload');
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ ok: true, generation: expect.any(Number) });
+    expect(conforms('POST', '/config/reload', 200, ok.body)).toBe('');
     expect(ok.body.generation).toBeGreaterThan(before);
     expect((await adminGet(gw.base, 'system')).body.config.generation).toBe(ok.body.generation);
   });

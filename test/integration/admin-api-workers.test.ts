@@ -13,9 +13,10 @@ import { fixtureServer, startGateway, type Gateway } from '../helpers/gateway.js
 import { adminCall, adminGet, adminPost, modernCall, modernTools } from '../helpers/admin.js';
 import { waitUntil } from '../helpers/redis.js';
 import { stopAll } from '../helpers/processes.js';
+import { startReplica } from '../helpers/replicas.js';
 import { documentedRoutes, responseChecker } from '../helpers/admin-openapi.js';
 
-const CONFIG = `servers:\n${fixtureServer('box', 'toolbox-server.js')}\n${fixtureServer('bad', 'failing-server.js')}\n`;
+const config = (webUrl: string) => `servers:\n${fixtureServer('box', 'toolbox-server.js')}\n${fixtureServer('bad', 'failing-server.js')}\n  web:\n    url: ${webUrl}\n`;
 /** Every GET route, with the field its body must have and its path in docs/admin-api.openapi.json. */
 const GETS: Array<[string, string, string]> = [
   ['servers', 'servers', '/servers'],
@@ -33,7 +34,9 @@ const conforms = responseChecker();
 let gw: Gateway;
 
 beforeAll(async () => {
-  gw = await startGateway(CONFIG, { workers: 2 });
+  // An HTTP server given by URL only: each worker probes its transport when it (re)connects, and logs it.
+  const web = await startReplica('web');
+  gw = await startGateway(config(web.url), { workers: 2 });
   // Both workers listen and have box's tools.
   await waitUntil('box ready with its tools', async () => (await adminGet(gw.base, 'servers/box')).body.state === 'ready');
 }, 60_000);
@@ -88,7 +91,7 @@ describe('admin API reads, two workers', () => {
     expect(box).toMatchObject({ type: 'stdio', state: 'ready', era: 'modern', disabled: false, health: 'unknown' });
     expect(box.tools).toBeGreaterThanOrEqual(5);
     expect(box.replicas).toEqual([expect.objectContaining({ id: '1', state: 'ready' })]);
-    expect(box.requests).toEqual(expect.objectContaining({ requests: expect.any(Number), errors: expect.any(Number), inflight: expect.any(Number) }));
+    expect(box.requests).toEqual({ total: expect.any(Number), errors: expect.any(Number), inflight: 0 });
     expect(bad.state).not.toBe('ready');
     expect(bad.lastError).toMatch(/exited with code 1/);
     expect(bad.stderr.join('\n')).toContain('Error accessing directory /nonexistent');
@@ -108,7 +111,7 @@ describe('admin API reads, two workers', () => {
   it('tools: every tool with its backend and original name', async () => {
     const { body } = await adminGet(gw.base, 'tools');
     expect(body.tools).toContainEqual({ name: 'box__echo', backend: 'box', original: 'echo', description: 'Returns the message it was given.' });
-    expect(body.tools.every((t: any) => t.backend === 'box')).toBe(true);
+    expect(new Set(body.tools.map((t: any) => t.backend))).toEqual(new Set(['box', 'web']));
   });
 
   it('system: version, node, both workers with their pids, the store and the config file', async () => {
@@ -174,6 +177,8 @@ describe('admin API reads, two workers', () => {
     expect(body.sessions).toEqual({ active: expect.any(Number) });
     expect(body.cache).toEqual({ hits: expect.any(Number), misses: expect.any(Number), hitRate: expect.any(Number) });
     expect(body.servers.box).toEqual({ requests: expect.any(Number), errors: expect.any(Number), inflight: 0 });
+    // The same node-wide counts in the server's own view.
+    expect((await adminGet(gw.base, 'servers/box')).body.requests.total).toBeGreaterThanOrEqual(body.servers.box.requests);
   });
 
   it('sessions: counts by era and each session under a hash of its id, never the id', async () => {
@@ -243,6 +248,18 @@ describe('admin API actions, two workers', () => {
     expect((await adminGet(gw.base, 'servers/box')).body.restarts).toBe(restartsBefore + 1);
     expect((await modernCall(gw.url, 'box__echo', { message: 'after restart' })).body.result.content[0].text).toBe('after restart');
     expect((await adminGet(gw.base, 'logs/recent?limit=1000')).body.lines.some((l: any) => l.msg === 'admin: restart box')).toBe(true);
+  });
+
+  it('restart of an HTTP server: every worker reconnects (and probes it again)', async () => {
+    const probes = async () => (await adminGet(gw.base, 'logs/recent?limit=1000')).body.lines.filter((l: any) => l.fields?.backend === 'web' && /URL-only server: probed/.test(l.msg));
+    await waitUntil('both workers probed web', async () => new Set((await probes()).map((l: any) => l.worker)).size === 2);
+    const before = (await probes()).length;
+    expect((await adminPost(gw.base, 'servers/web/restart')).status).toBe(202);
+    await waitUntil('both workers probed web again', async () => {
+      const lines = (await probes()).slice(before);
+      return new Set(lines.map((l: any) => l.worker)).size === 2;
+    });
+    await onBothWorkers(() => adminGet(gw.base, 'servers/web'), (r) => expect(r.body.state).toBe('ready'));
   });
 
   it('disable: tools vanish (list_changed), calls say the server is disabled, on both workers and after a worker respawns; enable brings them back', async () => {

@@ -13,7 +13,7 @@ import type { Sessions } from './session/sessions.js';
 import type { StateStore } from '../state/store.js';
 import type { ServerCounts } from '../observe/activity.js';
 import type { BackendSample } from '../observe/metrics.js';
-import type { SessionView, SessionsPart } from '../primary/node-admin.js';
+import type { SessionView, SessionsPart } from '../ipc/admin-protocol.js';
 import type { ReplicaStatus } from '../backends/replica.js';
 import type { ServerConfig } from '../config/model.js';
 import { ADMIN_LIST_MAX_LIMIT } from '../observe/defaults.js';

@@ -149,7 +149,7 @@ export interface BackendSample {
   disabled: boolean;
   restarts: number;
   inflight: number;
-  replicas: ReadonlyArray<{ id: string; up: boolean; health: string; inflight: number }>;
+  replicas: ReadonlyArray<{ id: string; up: boolean; health: string; inflight: number; restarts: number }>;
 }
 
 let backendSource: () => BackendSample[] = () => [];
@@ -215,6 +215,16 @@ export const replicaLinkUp = new client.Gauge({
   collect() {
     this.reset();
     for (const b of backendRows()) for (const r of b.replicas) this.labels(b.server, r.id).set(r.up ? 1 : 0);
+  },
+});
+export const replicaRestarts = new client.Gauge({
+  name: 'only1mcp_replica_restarts',
+  help: 'Restarts of a stdio replica\'s shared child on this node since the node started, by server and replica.',
+  labelNames: ['server', 'replica'] as const,
+  aggregator: 'max',
+  collect() {
+    this.reset();
+    for (const b of backendRows()) for (const r of b.replicas) this.labels(b.server, r.id).set(r.restarts);
   },
 });
 export const replicaHealthState = new client.Gauge({

@@ -136,6 +136,9 @@ export function countEjection(server: string, replica: string): void {
   replicaEjections.labels(server, replica).inc();
 }
 
+// Per-server and per-replica gauges, and requests by principal (read at scrape time).
+export * from './server-metrics.js';
+
 /**
  * Metrics the primary records itself: health probes run there, once per
  * node. A registry of their own, served after the workers' merged ones, so

@@ -36,6 +36,8 @@ const ROUTES: Array<{ method: 'GET' | 'POST' | 'DELETE' | 'PUT'; path: string; b
   { method: 'GET', path: '/admin/tokens' },
   { method: 'GET', path: '/admin/health' },
   { method: 'GET', path: '/api/v1/admin/health' },
+  { method: 'GET', path: '/api/v1/admin/system' },
+  { method: 'POST', path: '/api/v1/admin/servers/x/disable' },
   { method: 'GET', path: '/metrics' },
   { method: 'GET', path: '/health' },
   { method: 'GET', path: '/.well-known/oauth-protected-resource' },

@@ -54,6 +54,20 @@ export const SESSION_EVENT_LOG_MAX_EVENTS = 1_000;
 export const SSE_KEEPALIVE_MS = 15_000;
 /** Bytes a slow SSE client may leave unread before the gateway drops the stream. */
 export const SSE_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/**
+ * Back-pressure (docs/security.md, "Buffers and back-pressure"). Bytes the
+ * primary may queue on one worker's frame channel: past it, the stdio
+ * backend whose message pushed it there stops being read (its stdout pipe
+ * pauses, so the backend's own writes block) until the channel drains.
+ */
+export const IPC_CHANNEL_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes one client stream (a POST's SSE answer) may hold unsent or not yet
+ * in its event log before progress and log notifications for it are dropped
+ * and counted (only1mcp_dropped_notifications_total). Responses are never
+ * dropped: each is bounded by the size limits of its backend transport.
+ */
+export const STREAM_NOTIFY_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Lifetime of a requestState the gateway mints for an input_required round trip. */
 export const INPUT_STATE_TTL_MS = 10 * 60_000;
 

@@ -39,6 +39,25 @@ export class FrameChannel<In, Out> extends EventEmitter<FrameChannelEvents<In>> 
     return !this.closed;
   }
 
+  /** Bytes written and not yet taken by the kernel (corked frames of this turn included). */
+  get bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Resolves once the queued bytes have left (or the channel closed): a sender over its bound waits for this. */
+  drained(): Promise<void> {
+    if (this.closed || this.socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.on('close', done);
+    });
+  }
+
   send(message: Out): boolean {
     if (this.closed) return false;
     const body = packr.pack(message);

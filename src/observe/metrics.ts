@@ -65,6 +65,17 @@ export const unattributedMessages = new client.Counter({
   labelNames: ['backend', 'kind'] as const,
 });
 
+export const droppedNotifications = new client.Counter({
+  name: 'only1mcp_dropped_notifications_total',
+  help: 'Progress and log notifications dropped because the client stream they were for was full (docs/security.md, Buffers and back-pressure), by backend and reason.',
+  labelNames: ['backend', 'reason'] as const,
+});
+
+/** A notification a full client stream could not take: `method` says which kind (progress, log). */
+export function countDroppedNotification(backend: string, method: string): void {
+  droppedNotifications.labels(backend, method === 'notifications/progress' ? 'progress-stream-full' : 'log-stream-full').inc();
+}
+
 export const offloadedTasks = new client.Counter({ name: 'only1mcp_offloaded_tasks_total', help: 'JSON parse/hash tasks run in the piscina pool (bodies above the offload threshold).' });
 
 /** Read at scrape time rather than set on every change, so no path that changes them can forget to. */

@@ -54,6 +54,8 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
   private child: ChildProcessWithoutNullStreams | undefined;
   private exited: Promise<void> = Promise.resolve();
   private alive = false;
+  /** Reasons to leave stdout unread (workers over their channel bound); reading resumes at zero. */
+  private holds = 0;
   invalidLines = 0;
 
   constructor(readonly config: StdioServerConfig) {
@@ -119,6 +121,20 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
     corkForTurn(child.stdin);
     child.stdin.write(`${JSON.stringify(message)}\n`);
     return true;
+  }
+
+  /**
+   * Stops reading stdout until `released` settles (back-pressure: the pipe
+   * fills and the backend's writes block). Holds nest; reading resumes when
+   * the last one is released.
+   */
+  holdUntil(released: Promise<void>): void {
+    const stdout = this.child?.stdout;
+    if (!stdout) return;
+    if (this.holds++ === 0) stdout.pause();
+    void released.then(() => {
+      if (--this.holds === 0) stdout.resume();
+    });
   }
 
   /** stdin EOF, then SIGTERM, then SIGKILL; resolves once the process is gone. */

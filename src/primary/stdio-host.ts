@@ -21,7 +21,7 @@ import { LevelForwarder, mostVerbose } from '../backends/log-level.js';
 import type { LogLevel } from '../mcp/versions.js';
 import { ChildSession } from './child-session.js';
 import { Backoff } from './backoff.js';
-import { HOST_OWNER, failResult, type Owner, type WorkerCalls, type WorkerPort } from './worker-calls.js';
+import { HOST_OWNER, failResult, sendPaced, type Owner, type WorkerCalls, type WorkerPort } from './worker-calls.js';
 import type { ClientAsks } from './client-asks.js';
 import { StderrTail } from './stderr-tail.js';
 import { STDIO_RESTART_MAX_MS, STDIO_RESTART_MIN_MS } from '../config/defaults.js';
@@ -264,14 +264,18 @@ export class StdioHost {
 
   private onNotification(message: JsonRpcNotification, owner: Owner | undefined): void {
     if (owner) {
-      if (owner.worker) owner.worker.send({ t: 'event', b: this.wire, n: message, rel: owner.id });
+      if (owner.worker && this.session) sendPaced(this.session, owner.worker, { t: 'event', b: this.wire, n: message, rel: owner.id });
       return;
     }
     if (message.method === 'notifications/message') {
       unattributed(this.deps, this.wire, message.method, 'notification');
       return;
     }
-    for (const worker of this.deps.workers()) worker.send({ t: 'event', b: this.wire, n: message });
+    const session = this.session;
+    for (const worker of this.deps.workers()) {
+      if (session) sendPaced(session, worker, { t: 'event', b: this.wire, n: message });
+      else worker.send({ t: 'event', b: this.wire, n: message });
+    }
   }
 
   private onServerRequest(session: ChildSession<Owner>, message: JsonRpcRequest, owner: Owner | undefined): Promise<JsonObject> {

@@ -71,6 +71,19 @@ export const STREAM_NOTIFY_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Lifetime of a requestState the gateway mints for an input_required round trip. */
 export const INPUT_STATE_TTL_MS = 10 * 60_000;
 
+/**
+ * Worker watchdog (docs/security.md, "Supervision"): the primary sends each
+ * listening worker a heartbeat this often over the cluster channel, and a
+ * worker whose event loop has not answered one for the stall timeout is
+ * killed (SIGKILL) and replaced; its sessions live in the shared store and
+ * carry on at the other workers. 5 s is past any GC pause a worker's small
+ * heap takes, and well short of a client's patience.
+ */
+export const WORKER_HEARTBEAT_MS = 1_000;
+export const WORKER_STALL_TIMEOUT_MS = 5_000;
+export const MIN_WORKER_HEARTBEAT_MS = 100;
+export const MAX_WORKER_STALL_TIMEOUT_MS = 600_000;
+
 /** Routing (replicas, health checks, retries, long calls; docs/routing.md). */
 /** A call whose backend keeps reporting progress may run this long in all (unless the server sets maxCallMs). */
 export const DEFAULT_MAX_CALL_MS = 10 * 60_000;

@@ -11,6 +11,8 @@ export type PrimaryToWorkerControl =
   /** The node joined the cluster's shared requestState key (it started while Redis was away). */
   | { t: 'state-key'; stateKey: string }
   | { t: 'drain'; timeoutMs: number }
+  /** The watchdog's question (worker-pool.ts): answered at once by a worker whose event loop runs. */
+  | { t: 'heartbeat'; seq: number }
   | { t: 'metrics'; id: number; text: string; contentType: string };
 
 export type WorkerToPrimaryControl =
@@ -18,6 +20,7 @@ export type WorkerToPrimaryControl =
   | { t: 'listening'; port: number }
   | { t: 'ready' }
   | { t: 'drained' }
+  | { t: 'heartbeat'; seq: number }
   | { t: 'metrics-req'; id: number };
 
 export const ENV_WORKER_INDEX = 'ONLY1MCP_WORKER_INDEX';

@@ -76,6 +76,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const secret = await sharedStateKey(config.redisUrl, logger, (key) => pool?.setStateKey(key.toString('hex')));
   const exec = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'worker', 'main.js');
   pool = new WorkerPool(workerCount(config), config, { stateKey: secret.key.toString('hex'), ipcPath: stdio.path, exec }, logger);
+  const workers = pool;
+  stdio.onFaultyWorker((index, why) => workers.replace(index, why));
   pool.start();
   await pool.allListening();
   const pidFile = options.pidFile?.(port);

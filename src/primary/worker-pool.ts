@@ -11,6 +11,7 @@ import { ENV_WORKER_INDEX, type PrimaryToWorkerControl, type WorkerToPrimaryCont
 import type { GatewayConfig } from '../config/model.js';
 import { LOG_FORMAT_ENV, logFormat, type Logger } from '../observe/log.js';
 import { aggregator, nodeMetrics } from '../observe/metrics.js';
+import { WorkerWatchdog } from './worker-watchdog.js';
 
 /** A worker that lived this long counts as healthy: its next crash is respawned at once again. */
 export const WORKER_HEALTHY_MS = 10_000;
@@ -47,6 +48,7 @@ export class WorkerPool {
   private readyWaiters: Array<() => void> = [];
   respawns = 0;
   private readonly metrics = aggregator();
+  private readonly watchdog: WorkerWatchdog;
 
   constructor(
     private readonly count: number,
@@ -55,6 +57,9 @@ export class WorkerPool {
     private readonly logger: Logger,
   ) {
     this.config = config;
+    this.watchdog = new WorkerWatchdog(config.watchdog, (index, silentMs) =>
+      this.replace(index, `its event loop did not answer a heartbeat for ${silentMs} ms (watchdog.stallTimeoutMs ${this.config.watchdog.stallTimeoutMs})`),
+    );
     cluster.setupPrimary({ exec: context.exec, args: [], execArgv: workerExecArgv(), silent: false });
   }
 
@@ -79,6 +84,7 @@ export class WorkerPool {
 
   reconfigure(config: GatewayConfig): void {
     this.config = config;
+    this.watchdog.reconfigure(config.watchdog);
     for (const slot of this.slots) this.send(slot, { t: 'reconfigure', config });
   }
 
@@ -91,6 +97,7 @@ export class WorkerPool {
   /** Drains every worker; resolves when all have exited (or were killed after the timeout). */
   async drain(timeoutMs: number): Promise<void> {
     this.stopping = true;
+    this.watchdog.stop();
     const exits = this.slots.map((slot) => {
       clearTimeout(slot.timer);
       const w = slot.worker;
@@ -107,6 +114,20 @@ export class WorkerPool {
     await Promise.all(exits);
   }
 
+  /**
+   * Kills worker `index` (SIGKILL: a stalled or broken worker cannot be asked
+   * to drain) and lets the exit handler start its replacement. One log line
+   * names the worker and why.
+   */
+  replace(index: number, why: string): void {
+    const slot = this.slots[index];
+    const w = slot?.worker;
+    if (!slot || !w || w.isDead() || this.stopping) return;
+    this.watchdog.unwatch(index);
+    this.logger.error({ worker: index, pid: w.process.pid, why }, `worker ${index} (pid ${w.process.pid}) is being replaced: ${why}`);
+    w.process.kill('SIGKILL');
+  }
+
   private fork(slot: Slot): void {
     // The primary's log format: workers write to its stderr, so a terminal never mixes pretty and JSON lines.
     const worker = cluster.fork({ [ENV_WORKER_INDEX]: String(slot.index), ONLY1MCP_LOG_LEVEL: this.config.logLevel, [LOG_FORMAT_ENV]: logFormat() });
@@ -114,27 +135,50 @@ export class WorkerPool {
     slot.port = undefined;
     slot.backoff.started();
     worker.on('message', (message: WorkerToPrimaryControl) => {
-      if (message.t === 'want-config') {
-        this.send(slot, { t: 'config', config: this.config, stateKey: this.context.stateKey, ipcPath: this.context.ipcPath, index: slot.index });
-      } else if (message.t === 'metrics-req') {
-        void nodeMetrics(this.metrics).then(
-          (text) => this.send(slot, { t: 'metrics', id: message.id, text, contentType: this.metrics.contentType }),
-          (err: unknown) => this.send(slot, { t: 'metrics', id: message.id, text: `# metrics unavailable: ${String(err)}\n`, contentType: 'text/plain' }),
-        );
-      } else if (message.t === 'listening') {
-        slot.port = message.port;
-        if (this.slots.every((s) => s.port !== undefined)) for (const w of this.readyWaiters.splice(0)) w();
+      // Nothing a worker sends may throw out of here into the primary: a worker that sends what
+      // the primary cannot handle is replaced instead.
+      try {
+        this.onMessage(slot, worker, message);
+      } catch (err) {
+        this.replace(slot.index, `it sent a control message the primary cannot handle (${err instanceof Error ? err.message : String(err)})`);
       }
     });
     worker.on('exit', (code, signal) => {
       if (slot.worker !== worker) return;
       slot.worker = undefined;
+      this.watchdog.unwatch(slot.index);
       if (this.stopping) return;
       const delay = slot.backoff.failed() - 1;
       this.respawns++;
       this.logger.warn({ worker: slot.index, pid: worker.process.pid, code, signal, respawnInMs: delay }, 'worker exited; respawning');
       slot.timer = setTimeout(() => this.fork(slot), delay);
     });
+  }
+
+  private onMessage(slot: Slot, worker: Worker, message: WorkerToPrimaryControl): void {
+    if (slot.worker !== worker) return;
+    switch (message.t) {
+      case 'heartbeat':
+        this.watchdog.answered(slot.index);
+        return;
+      case 'want-config':
+        this.send(slot, { t: 'config', config: this.config, stateKey: this.context.stateKey, ipcPath: this.context.ipcPath, index: slot.index });
+        return;
+      case 'metrics-req': {
+        const id = message.id;
+        void nodeMetrics(this.metrics).then(
+          (text) => this.send(slot, { t: 'metrics', id, text, contentType: this.metrics.contentType }),
+          (err: unknown) => this.send(slot, { t: 'metrics', id, text: `# metrics unavailable: ${String(err)}\n`, contentType: 'text/plain' }),
+        );
+        return;
+      }
+      case 'listening':
+        slot.port = message.port;
+        // From now on its loop must keep answering (module loading and config before this are not stalls).
+        if (!this.stopping) this.watchdog.watch(slot.index, (seq) => this.send(slot, { t: 'heartbeat', seq }));
+        if (this.slots.every((s) => s.port !== undefined)) for (const w of this.readyWaiters.splice(0)) w();
+        return;
+    }
   }
 
   private send(slot: Slot, message: PrimaryToWorkerControl): void {

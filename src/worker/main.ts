@@ -43,6 +43,11 @@ let logger = initLogger(process.env.ONLY1MCP_LOG_LEVEL ?? 'info', `worker-${inde
 
 process.on('message', (raw: unknown) => {
   const message = raw as PrimaryToWorkerControl;
+  // Answered before anything else: the answer itself is the proof that this event loop runs.
+  if (message.t === 'heartbeat') {
+    send({ t: 'heartbeat', seq: message.seq });
+    return;
+  }
   void (async () => {
     switch (message.t) {
       case 'config': {

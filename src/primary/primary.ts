@@ -20,6 +20,8 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { sharedStateKey } from './shared-secret.js';
 import { IN_PROCESS_REDIS_URL, redactStoreSetting } from '../state/store-setting.js';
 import { assertPortFree } from './port-check.js';
+import { childLedger } from './child-ledger.js';
+import { defaultStateDir } from '../config/defaults.js';
 import type { GatewayConfig, StdioServerConfig } from '../config/model.js';
 
 /** How long a drain lets in-flight requests run before workers are killed. */
@@ -59,6 +61,14 @@ async function concretePort(host: string, port: number): Promise<number> {
 export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const { logger } = options;
   let config = options.config;
+  // Before any child starts: end what a primary killed outright on this state directory left running.
+  const reclaimed = childLedger.open(path.join(defaultStateDir(), 'children'));
+  if (reclaimed.killed.length > 0 || reclaimed.dirs.length > 0) {
+    logger.warn(
+      { previousPrimaries: reclaimed.owners, killed: reclaimed.killed.map((e) => ({ pid: e.pid, kind: e.kind, name: e.name })), removed: reclaimed.dirs },
+      `reclaimed ${reclaimed.killed.length} process(es) and ${reclaimed.dirs.length} folder(s) left by a primary that did not stop cleanly`,
+    );
+  }
   const port = await concretePort(config.listen.host, config.listen.port);
   // Before anything starts: the workers' SO_REUSEPORT bind would share a taken port silently.
   if (config.listen.port !== 0) await assertPortFree(config.listen.host, port);
@@ -122,7 +132,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => void reload('SIGHUP'));
-  process.on('exit', () => stdio.killAll());
+  process.on('exit', () => {
+    // Whatever ended this process, its children end with it (a SIGKILL skips this: the ledger covers that).
+    stdio.killAll();
+    state.embedded?.kill();
+    childLedger.close();
+  });
 }
 
 /**

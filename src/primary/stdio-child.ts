@@ -17,6 +17,7 @@ import {
 } from '../config/defaults.js';
 import type { StdioServerConfig } from '../config/model.js';
 import { corkForTurn } from '../ipc/turn-cork.js';
+import { childLedger } from './child-ledger.js';
 
 /** Parent variables a backend may inherit; everything else must be set in its config. */
 export const STDIO_ENV_ALLOWLIST = [
@@ -83,9 +84,12 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
     });
     this.child = child;
     this.alive = true;
+    // On record until it is gone: a primary killed outright leaves the next one a way to end this process.
+    childLedger.add(child.pid, 'stdio', this.config.name);
     this.exited = new Promise((resolve) => {
       child.once('close', (code, signal) => {
         this.alive = false;
+        childLedger.remove(child.pid);
         this.emit('exit', code, signal);
         resolve();
       });

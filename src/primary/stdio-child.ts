@@ -31,6 +31,19 @@ export const MAX_STDIN_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** Longest stderr line passed to the log; the rest is cut. */
 export const MAX_STDERR_LINE_CHARS = 2_000;
 
+/**
+ * The id of a response from the two ends of its (dropped) line: a top-level
+ * `"id":N` right after the opening brace (and an optional "jsonrpc" member),
+ * or right before the closing one (the MCP SDK writes it last). Inside a
+ * JSON string quotes are escaped, so payload text cannot fake either shape.
+ */
+export function responseIdOf(head: Buffer, tail: Buffer): number | undefined {
+  const first = /^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*(\d{1,15})\s*[,}]/.exec(head.toString('latin1'));
+  const last = /[,{]\s*"id"\s*:\s*(\d{1,15})\s*\}\s*$/.exec(tail.toString('latin1'));
+  const id = first?.[1] ?? last?.[1];
+  return id === undefined ? undefined : Number(id);
+}
+
 export function childEnvironment(config: StdioServerConfig, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of STDIO_ENV_ALLOWLIST) {
@@ -46,6 +59,8 @@ export function childEnvironment(config: StdioServerConfig, parent: NodeJS.Proce
 export interface StdioChildEvents {
   message: [value: unknown];
   invalidLine: [reason: string];
+  /** A line over MAX_STDIO_LINE_BYTES was dropped; `id` is the JSON-RPC id it answered, when its ends name one. */
+  oversized: [bytes: number, id: number | undefined];
   stderr: [line: string];
   exit: [code: number | null, signal: NodeJS.Signals | null];
   spawnError: [error: Error];
@@ -106,7 +121,10 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
     const splitter = new LineSplitter(
       MAX_STDIO_LINE_BYTES,
       (line) => this.onLine(line),
-      (bytes) => this.invalid(`line of ${bytes} bytes exceeds the ${MAX_STDIO_LINE_BYTES}-byte cap`),
+      (bytes, ends) => {
+        this.invalid(`line of ${bytes} bytes exceeds the ${MAX_STDIO_LINE_BYTES}-byte cap`);
+        this.emit('oversized', bytes, responseIdOf(ends.head, ends.tail));
+      },
     );
     child.stdout.on('data', (chunk: Buffer) => splitter.push(chunk));
     const errSplitter = new LineSplitter(

@@ -9,9 +9,9 @@
 import { GatewayError } from '../../mcp/errors.js';
 import type { JsonObject, JsonRpcId, JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { UpstreamRpcError } from '../../backends/rpc-connection.js';
-import { ProducerStream, droppable, newStreamId } from './producer-stream.js';
+import { ProducerStream, dropsAt, newStreamId } from './producer-stream.js';
 import { StreamAttachment } from './stream-attachment.js';
-import { DEFAULT_CLIENT_ANSWER_TIMEOUT_MS, STREAM_NOTIFY_MAX_BUFFERED_BYTES } from '../../config/defaults.js';
+import { DEFAULT_CLIENT_ANSWER_TIMEOUT_MS } from '../../config/defaults.js';
 import { sessionChannel, type BusMessage, type SessionRecord, type StateStore } from '../../state/store.js';
 import type { Logger } from '../../observe/log.js';
 import type { Abortable } from '../../gateway/cancellation.js';
@@ -85,9 +85,9 @@ export class LiveSession {
    * held here (not resumable then).
    */
   notify(message: JsonObject): boolean {
-    // A progress or log notification is dropped (false; the caller counts it) while the store is
-    // STREAM_NOTIFY_MAX_BUFFERED_BYTES behind: a flooding backend must not queue without end in this worker.
-    if (this.publishingBytes > STREAM_NOTIFY_MAX_BUFFERED_BYTES && droppable(message)) return false;
+    // A notification is dropped (false; the caller counts it) while the store is too far behind
+    // (dropsAt): a flooding backend must not queue without end in this worker.
+    if (dropsAt(message, this.publishingBytes)) return false;
     const data = JSON.stringify(message);
     this.publishingBytes += data.length;
     this.store

@@ -17,13 +17,25 @@ import type { JsonObject, JsonRpcMessage } from '../../mcp/jsonrpc.js';
 import type { Reply } from '../http/reply.js';
 import type { StateStore } from '../../state/store.js';
 import type { Logger } from '../../observe/log.js';
-import { STREAM_NOTIFY_MAX_BUFFERED_BYTES } from '../../config/defaults.js';
+import { SSE_MAX_BUFFERED_BYTES, STREAM_NOTIFY_MAX_BUFFERED_BYTES } from '../../config/defaults.js';
 
-/** Notifications a full stream drops (counted) instead of queueing: they report, they do not answer. */
+/** Notifications a full stream drops (counted) first: they report, they do not answer. */
 const DROPPABLE = new Set(['notifications/progress', 'notifications/message']);
 
 export function droppable(message: JsonObject | JsonRpcMessage): boolean {
   return !('id' in message) && typeof message.method === 'string' && DROPPABLE.has(message.method);
+}
+
+/**
+ * Whether a stream `backlogBytes` behind drops `message`: progress and log
+ * notifications past STREAM_NOTIFY_MAX_BUFFERED_BYTES; any other
+ * notification (list changes, resource updates: a backend could flood those
+ * too) past SSE_MAX_BUFFERED_BYTES. Responses and requests never: each is
+ * bounded by its transport, and losing one would break a call.
+ */
+export function dropsAt(message: JsonObject | JsonRpcMessage, backlogBytes: number): boolean {
+  if (backlogBytes <= STREAM_NOTIFY_MAX_BUFFERED_BYTES || 'id' in message) return false;
+  return droppable(message) || backlogBytes > SSE_MAX_BUFFERED_BYTES;
 }
 
 function isResponse(message: JsonObject | JsonRpcMessage): boolean {
@@ -69,13 +81,13 @@ export class ProducerStream {
   }
 
   /**
-   * Writes one message. A progress or log notification is dropped (false)
-   * while the reader or the event log is STREAM_NOTIFY_MAX_BUFFERED_BYTES
-   * behind: the caller counts it (only1mcp_dropped_notifications_total).
+   * Writes one message; a notification the stream is too far behind for
+   * is dropped (false: see dropsAt), and the caller counts it
+   * (only1mcp_dropped_notifications_total).
    */
   send(message: JsonObject | JsonRpcMessage): boolean {
     if (this.ended) return false;
-    if (droppable(message) && this.backlogBytes() > STREAM_NOTIFY_MAX_BUFFERED_BYTES) return false;
+    if (dropsAt(message, this.backlogBytes())) return false;
     this.emit(encodeMessage(message), false, isResponse(message));
     return true;
   }

@@ -194,7 +194,7 @@ export class StdioHost {
     const tail = new StderrTail();
     this.stderrTail = tail;
     const session: ChildSession<Owner> = new ChildSession<Owner>(this.config, {
-      onNotification: (n, owner) => this.onNotification(n, owner),
+      onNotification: (n, owner) => this.onNotification(session, n, owner),
       onServerRequest: (r, owner) => this.onServerRequest(session, r, owner),
       onExit: (why) => this.onExit(session, why),
       onStderr: (line) => tail.push(line),
@@ -262,20 +262,16 @@ export class StdioHost {
     }, delay);
   }
 
-  private onNotification(message: JsonRpcNotification, owner: Owner | undefined): void {
+  private onNotification(session: ChildSession<Owner>, message: JsonRpcNotification, owner: Owner | undefined): void {
     if (owner) {
-      if (owner.worker && this.session) sendPaced(this.session, owner.worker, { t: 'event', b: this.wire, n: message, rel: owner.id });
+      if (owner.worker) sendPaced(session, owner.worker, { t: 'event', b: this.wire, n: message, rel: owner.id });
       return;
     }
     if (message.method === 'notifications/message') {
       unattributed(this.deps, this.wire, message.method, 'notification');
       return;
     }
-    const session = this.session;
-    for (const worker of this.deps.workers()) {
-      if (session) sendPaced(session, worker, { t: 'event', b: this.wire, n: message });
-      else worker.send({ t: 'event', b: this.wire, n: message });
-    }
+    for (const worker of this.deps.workers()) sendPaced(session, worker, { t: 'event', b: this.wire, n: message });
   }
 
   private onServerRequest(session: ChildSession<Owner>, message: JsonRpcRequest, owner: Owner | undefined): Promise<JsonObject> {

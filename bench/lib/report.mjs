@@ -155,7 +155,7 @@ function runsOf(names) {
 }
 
 
-/** Scenario 13 (flood.mjs): peak RSS growth per gateway process under a backend flood, against the stated bound. */
+/** Scenario 12 (flood.mjs): peak RSS growth per gateway process under a backend flood, against the stated bound. */
 export function floodSection(f) {
   if (!f) return ['_not run_', ''];
   const intact = f.result === `flooded ${f.count}`;

@@ -1,4 +1,4 @@
-// Scenario 13 — a backend flood (issue 10, finding 4): one tools/call whose
+// Scenario 12 — a backend flood (issue 10, finding 4): one tools/call whose
 // stdio backend writes COUNT progress notifications of 1 MB each before its
 // result, through the real gateway (2 workers, embedded redis-server, a
 // 2025-era session so every event is also logged for resumption), read by

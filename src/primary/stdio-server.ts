@@ -147,6 +147,25 @@ export class StdioServer {
     });
   }
 
+  /**
+   * Sends to a worker without ever throwing into the caller (a backend's
+   * answer the encoder cannot take, say): a result that cannot be sent
+   * fails its call with a backend error instead, anything else is dropped;
+   * one log line either way.
+   */
+  private sendSafely(channel: FrameChannel<WorkerToPrimary, PrimaryToWorker>, port: WorkerPort, out: PrimaryToWorker): void {
+    try {
+      channel.send(out);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      const backend = 'b' in out ? out.b : undefined;
+      this.logger.warn({ worker: port.index, type: out.t, backend, err: why }, 'a message from a backend could not be passed on to a worker; dropped');
+      if (out.t === 'result') {
+        channel.send({ t: 'result', id: out.id, ge: new GatewayError('GW_ERR_BACKEND_PROTOCOL', `the backend's answer could not be passed on (${why})`).toWire(), ...(out.inst === undefined ? {} : { inst: out.inst }) });
+      }
+    }
+  }
+
   private receive(channel: FrameChannel<WorkerToPrimary, PrimaryToWorker>, m: WorkerToPrimary, port: WorkerPort | undefined, greet: (port: WorkerPort) => void): void {
     if (typeof m !== 'object' || m === null || typeof m.t !== 'string') throw new Error('not a message object');
     if (m.t === 'hello') {
@@ -154,7 +173,7 @@ export class StdioServer {
       if (!Number.isInteger(m.worker)) throw new Error('hello without a worker index');
       const next: WorkerPort = {
         index: m.worker,
-        send: (out) => void channel.send(out),
+        send: (out) => this.sendSafely(channel, next, out),
         bufferedBytes: () => channel.bufferedBytes,
         drained: () => channel.drained(),
       };

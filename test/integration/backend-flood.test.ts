@@ -135,4 +135,15 @@ describe('a backend flooding the gateway', () => {
     expect(next.final?.result?.content[0]?.text).toBe('flooded 2');
     expect(next.progress).toBe(2);
   }, 60_000);
+
+  it('a result the primary cannot pass on to its worker fails its call; the primary carries on', async () => {
+    const headers = await openSession(gateway.url);
+    const deep = await call(gateway.url, headers, { count: 0, bytes: 1, resultDepth: 20_000 });
+    expect(deep.final?.error, JSON.stringify(deep.final).slice(0, 300)).toBeDefined();
+    expect(deep.final?.result).toBeUndefined();
+    expect(gateway.proc.child.exitCode).toBeNull();
+    const next = await call(gateway.url, headers, { count: 1, bytes: 10 });
+    expect(next.final?.result?.content[0]?.text).toBe('flooded 1');
+  }, 60_000);
 });
+

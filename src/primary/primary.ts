@@ -132,6 +132,13 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => void reload('SIGHUP'));
+  // A fault nothing caught: one log line the operator can find, then the exit below ends every child; a
+  // supervisor restarts the node (docs/deployment.md). Carrying on with unknown state would be worse.
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err: err.message, stack: err.stack }, 'the primary hit a fault it cannot recover from; exiting, and stopping its children');
+    flushLog();
+    process.exit(70);
+  });
   process.on('exit', () => {
     // Whatever ended this process, its children end with it (a SIGKILL skips this: the ledger covers that).
     stdio.killAll();

@@ -81,6 +81,12 @@ export const INPUT_STATE_TTL_MS = 10 * 60_000;
  */
 export const WORKER_HEARTBEAT_MS = 1_000;
 export const WORKER_STALL_TIMEOUT_MS = 5_000;
+/**
+ * A worker just forked has this long to answer its first heartbeat (module
+ * loading and connecting to the store come first); a worker that never gets
+ * there is replaced like a stalled one.
+ */
+export const WORKER_START_GRACE_MS = 30_000;
 export const MIN_WORKER_HEARTBEAT_MS = 100;
 export const MAX_WORKER_STALL_TIMEOUT_MS = 600_000;
 

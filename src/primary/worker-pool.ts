@@ -12,6 +12,7 @@ import type { GatewayConfig } from '../config/model.js';
 import { LOG_FORMAT_ENV, logFormat, type Logger } from '../observe/log.js';
 import { aggregator, nodeMetrics } from '../observe/metrics.js';
 import { WorkerWatchdog } from './worker-watchdog.js';
+import { WORKER_START_GRACE_MS } from '../config/defaults.js';
 
 /** A worker that lived this long counts as healthy: its next crash is respawned at once again. */
 export const WORKER_HEALTHY_MS = 10_000;
@@ -57,8 +58,13 @@ export class WorkerPool {
     private readonly logger: Logger,
   ) {
     this.config = config;
-    this.watchdog = new WorkerWatchdog(config.watchdog, (index, silentMs) =>
-      this.replace(index, `its event loop did not answer a heartbeat for ${silentMs} ms (watchdog.stallTimeoutMs ${this.config.watchdog.stallTimeoutMs})`),
+    this.watchdog = new WorkerWatchdog(config.watchdog, (index, silentMs, started) =>
+      this.replace(
+        index,
+        started
+          ? `its event loop did not answer a heartbeat for ${silentMs} ms (watchdog.stallTimeoutMs ${this.config.watchdog.stallTimeoutMs})`
+          : `it did not finish starting: no heartbeat answered within ${WORKER_START_GRACE_MS} ms of its start plus watchdog.stallTimeoutMs ${this.config.watchdog.stallTimeoutMs}`,
+      ),
     );
     cluster.setupPrimary({ exec: context.exec, args: [], execArgv: workerExecArgv(), silent: false });
   }
@@ -134,6 +140,8 @@ export class WorkerPool {
     slot.worker = worker;
     slot.port = undefined;
     slot.backoff.started();
+    // Watched from the start: a worker that never gets through its start-up is replaced too.
+    this.watchdog.watch(slot.index, (seq) => this.send(slot, { t: 'heartbeat', seq }), WORKER_START_GRACE_MS);
     worker.on('message', (message: WorkerToPrimaryControl) => {
       // Nothing a worker sends may throw out of here into the primary: a worker that sends what
       // the primary cannot handle is replaced instead.
@@ -174,8 +182,6 @@ export class WorkerPool {
       }
       case 'listening':
         slot.port = message.port;
-        // From now on its loop must keep answering (module loading and config before this are not stalls).
-        if (!this.stopping) this.watchdog.watch(slot.index, (seq) => this.send(slot, { t: 'heartbeat', seq }));
         if (this.slots.every((s) => s.port !== undefined)) for (const w of this.readyWaiters.splice(0)) w();
         return;
     }

@@ -21,6 +21,8 @@ export interface WatchdogSettings {
 interface Watched {
   send(seq: number): void;
   lastAnswer: number;
+  /** It answered at least once: silence now is a stall, not a start that never finished. */
+  answered: boolean;
 }
 
 export class WorkerWatchdog {
@@ -31,14 +33,18 @@ export class WorkerWatchdog {
 
   constructor(
     private settings: WatchdogSettings,
-    /** A worker that stayed silent: `silentMs` since its last answer (or since it was first watched). */
-    private readonly onStall: (index: number, silentMs: number) => void,
+    /** A worker that stayed silent: `silentMs` past its last answer (or past its start grace, `started` false, when it never answered). */
+    private readonly onStall: (index: number, silentMs: number, started: boolean) => void,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Starts watching worker `index` (once it listens: module loading at start is not a stall). */
-  watch(index: number, send: (seq: number) => void): void {
-    this.watched.set(index, { send, lastAnswer: this.now() });
+  /**
+   * Starts watching worker `index`. `graceMs` more is allowed before its
+   * first answer: a worker just forked loads its modules before it can
+   * answer (heartbeats sent meanwhile are simply not answered).
+   */
+  watch(index: number, send: (seq: number) => void, graceMs = 0): void {
+    this.watched.set(index, { send, lastAnswer: this.now() + graceMs, answered: false });
     this.ensureTimer();
   }
 
@@ -50,7 +56,10 @@ export class WorkerWatchdog {
   /** A heartbeat came back: any answer proves the loop ran, whichever round it was for. */
   answered(index: number): void {
     const w = this.watched.get(index);
-    if (w) w.lastAnswer = this.now();
+    if (!w) return;
+    // The first answer ends any start grace: from here on, silence is judged from the last answer.
+    w.lastAnswer = this.now();
+    w.answered = true;
   }
 
   reconfigure(settings: WatchdogSettings): void {
@@ -84,11 +93,11 @@ export class WorkerWatchdog {
     this.lastTick = now;
     const seq = ++this.seq;
     for (const [index, w] of this.watched) {
-      if (late) w.lastAnswer = now;
+      if (late) w.lastAnswer = Math.max(w.lastAnswer, now);
       const silentMs = now - w.lastAnswer;
       if (silentMs > this.settings.stallTimeoutMs) {
         this.unwatch(index);
-        this.onStall(index, Math.round(silentMs));
+        this.onStall(index, Math.round(silentMs), w.answered);
         continue;
       }
       w.send(seq);

@@ -9,11 +9,10 @@
  * And a single result over the line cap fails its call with a backend
  * error at once instead of hanging until the call timeout.
  */
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureServer, startGateway, type Gateway } from '../helpers/gateway.js';
 import { stopAll } from '../helpers/processes.js';
-import { descendants } from '../../src/cli/process-tree.js';
+import { rssKb, workerPids } from '../helpers/process-table.js';
 import { MAX_STDIO_LINE_BYTES } from '../../src/config/defaults.js';
 
 afterAll(stopAll);
@@ -24,23 +23,7 @@ const COUNT = 300;
 const NOTIFICATION_BYTES = 1024 * 1024;
 const SAMPLE_MS = 50;
 
-function rssKb(pid: number): number {
-  try {
-    return Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
 
-function gatewayProcesses(primary: number): number[] {
-  return [primary, ...descendants(primary).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/main.js');
-    } catch {
-      return false;
-    }
-  })];
-}
 
 const ACCEPT = 'application/json, text/event-stream';
 
@@ -107,7 +90,7 @@ describe('a backend flooding the gateway', () => {
 
   it(`${COUNT} x 1 MB progress notifications: every gateway process within +${FLOOD_RSS_BOUND_MB} MB, the result intact, each notification delivered or counted`, async () => {
     const headers = await openSession(gateway.url);
-    const pids = gatewayProcesses(gateway.proc.child.pid!);
+    const pids = [gateway.proc.child.pid!, ...workerPids(gateway.proc.child.pid!)];
     expect(pids.length).toBe(3);
     const before = new Map(pids.map((p) => [p, rssKb(p)]));
     const peak = new Map(before);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../helpers/clients.js';
 import { fixtureServer, startGateway, type Gateway } from '../helpers/gateway.js';
 import { stopAll } from '../helpers/processes.js';
-import { descendants } from '../../src/cli/process-tree.js';
+import { untilWorkersAnswer, workerPids } from '../helpers/process-table.js';
 
 afterAll(stopAll);
 
@@ -26,16 +26,6 @@ function frame(message: unknown): Buffer {
   return Buffer.concat([header, body]);
 }
 
-function workerPids(primary: number): number[] {
-  return descendants(primary).filter((pid) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z') && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/main.js');
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** The primary's worker channel: an abstract socket named after its pid. */
 function channelPath(primary: number): string {
@@ -59,12 +49,13 @@ async function speak(path: string, frames: Buffer[]): Promise<void> {
   });
 }
 
+
 describe('a worker sending what the primary cannot handle', () => {
   let gateway: Gateway;
 
   beforeAll(async () => {
     gateway = await startGateway(`servers:\n${fixtureServer('box', 'toolbox-server.js', [], '    isolation: shared\n')}\n`, { workers: 2 });
-    for (let i = 0; i < 200 && workerPids(gateway.proc.child.pid!).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    await untilWorkersAnswer(gateway.base, 2);
   }, 60_000);
 
   afterAll(async () => {

@@ -12,28 +12,14 @@ import { fixtureServer, startGateway, tempDir, type Gateway } from '../helpers/g
 import { connect } from '../helpers/clients.js';
 import { stopAll } from '../helpers/processes.js';
 import { descendants } from '../../src/cli/process-tree.js';
+import { alive, cmdline } from '../helpers/process-table.js';
 
 afterAll(stopAll);
 
 /** How long the test waits for a killed process to be gone before failing (a poll, not a timing assertion). */
 const GONE_WAIT_MS = 15_000;
 
-function cmdline(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return '';
-  }
-}
 
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-}
 
 async function untilGone(pids: number[]): Promise<number[]> {
   const deadline = Date.now() + GONE_WAIT_MS;

@@ -13,8 +13,7 @@ import { rawSession } from '../helpers/clients.js';
 import { fixtureServer, startGateway, type Gateway } from '../helpers/gateway.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { stopAll } from '../helpers/processes.js';
-import { descendants } from '../../src/cli/process-tree.js';
-import fs from 'node:fs';
+import { alive, untilWorkersAnswer, workerPids } from '../helpers/process-table.js';
 
 afterAll(stopAll);
 
@@ -26,24 +25,8 @@ const REPLACEMENT_WAIT_MS = 30_000;
 /** One attempt of a client call: a connection the stopped worker accepted hangs, and the client retries on a new one. */
 const ATTEMPT_TIMEOUT_MS = 3_000;
 
-function workerPids(primary: number): number[] {
-  return descendants(primary).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/main.js');
-    } catch {
-      return false;
-    }
-  });
-}
 
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-}
+
 
 describe('worker watchdog', () => {
   let redis: TestRedis;
@@ -54,7 +37,7 @@ describe('worker watchdog', () => {
     redis = await startRedis('single');
     const config = `watchdog:\n  heartbeatMs: ${HEARTBEAT_MS}\n  stallTimeoutMs: ${STALL_TIMEOUT_MS}\nservers:\n${fixtureServer('box', 'toolbox-server.js')}\n`;
     gateway = await startGateway(config, { workers: 2, extraArgs: ['--redis', redis.url] });
-    for (let i = 0; i < 200 && workerPids(gateway.proc.child.pid!).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    await untilWorkersAnswer(gateway.base, 2);
   }, 60_000);
 
   afterAll(async () => {
@@ -95,7 +78,7 @@ describe('worker watchdog', () => {
     let now = workerPids(primary);
     while (Date.now() < deadline && (alive(victim) || now.length < 2)) {
       await new Promise((r) => setTimeout(r, 100));
-      now = workerPids(primary).filter(alive);
+      now = workerPids(primary);
     }
     expect(alive(victim), gateway.proc.output().slice(-3000)).toBe(false);
     expect(now).toHaveLength(2);

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChildLedger, RECLAIMABLE_DIR_PREFIX, processStartTime } from '../../src/primary/child-ledger.js';
+import { alive } from '../helpers/process-table.js';
 
 const started: ChildProcess[] = [];
 afterAll(() => {
@@ -20,15 +21,6 @@ function sleeper(): ChildProcess {
   const c = spawn('sleep', ['60'], { stdio: 'ignore' });
   started.push(c);
   return c;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
 }
 
 async function untilDead(pid: number): Promise<boolean> {

@@ -72,4 +72,24 @@ describe('WorkerWatchdog', () => {
     advance(1_000);
     expect(stalls).toEqual([]);
   });
+
+  it('gives a worker just forked its start grace, then judges a start that never finished apart from a stall', () => {
+    const stalls: Array<[number, boolean]> = [];
+    const dog = new WorkerWatchdog({ heartbeatMs: 100, stallTimeoutMs: 500 }, (i, _ms, started) => stalls.push([i, started]), now);
+    let oneAnswers = false;
+    dog.watch(0, () => undefined, 3_000);
+    dog.watch(1, () => oneAnswers && dog.answered(1), 3_000);
+    advance(2_000);
+    expect(stalls).toEqual([]);
+    oneAnswers = true;
+    // Worker 0 never answered: reported once its grace and the stall timeout have passed; worker 1 answers.
+    advance(2_000);
+    expect(stalls).toEqual([[0, false]]);
+    oneAnswers = false;
+    // Worker 1 answered, then went quiet: a stall, judged from its last answer, not from its grace.
+    advance(1_000);
+    expect(stalls).toEqual([[0, false], [1, true]]);
+    dog.stop();
+  });
 });
+

@@ -12,6 +12,7 @@ import type { BackendIdentity } from './handshake.js';
 import type { LogLevel } from '../mcp/versions.js';
 import type { CancelSignal } from '../gateway/cancellation.js';
 import type { UpstreamScope } from '../gateway/upstream-scope.js';
+import { GatewayError, NOT_READY } from '../mcp/errors.js';
 
 export interface LinkHooks {
   /** A notification the backend sent about this call (progress, log message). */
@@ -186,4 +187,12 @@ export class OwnerGone extends Error {
     super(`the gateway worker ${owner} holding this backend session is gone`);
     this.name = 'OwnerGone';
   }
+}
+
+/**
+ * A per-client link opens its backend session on first use, so it can only
+ * answer for the server as a whole: refused while the server is not ready.
+ */
+export function requireReady(name: string, status: LinkStatus): void {
+  if (status.state !== 'ready') throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${name} is ${status.state}`, NOT_READY);
 }

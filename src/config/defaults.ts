@@ -112,6 +112,32 @@ export const MAX_RETRY_ATTEMPTS = 10;
 /** Retries may add at most this share of extra attempts (over the retry budget's window). */
 export const DEFAULT_RETRY_BUDGET_PERCENT = 20;
 
+/**
+ * Connections, sessions and rates at the edge (`limits:`; docs/security.md
+ * "Connections, sessions and rates"). Generous for a team behind one NAT;
+ * they stop one address from exhausting a node, not ordinary use.
+ */
+/** 2025-era sessions one client address may hold on one node (split evenly over its workers). */
+export const DEFAULT_MAX_SESSIONS_PER_ADDRESS = 1_000;
+/** 2025-era sessions one node holds in all (split evenly over its workers); ~1.2 KB each in a worker. */
+export const DEFAULT_MAX_SESSIONS_TOTAL = 100_000;
+/** Sessions one client address may open per second, across every worker and node (a shared token bucket)... */
+export const DEFAULT_SESSION_CREATES_PER_SECOND = 50;
+/** ...and at once after a quiet spell (the bucket's capacity). */
+export const DEFAULT_SESSION_CREATE_BURST = 100;
+/** Requests and streams one client address may have open at once on one node (split evenly over its workers). */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS_PER_ADDRESS = 256;
+/**
+ * uWebSockets.js closes a connection whose request head or body is not
+ * complete this long after it started, however slowly it trickles in, and a
+ * keep-alive connection idle this long (HTTP_IDLE_TIMEOUT_S, compiled into
+ * the native build: not configurable; measured here as 10-14 s, its timer
+ * granularity is 4 s). This is the header and body read timeout.
+ */
+export const UWS_HTTP_IDLE_TIMEOUT_S = 10;
+/** Client addresses whose session-creation bucket a worker keeps locally while the store is unreachable. */
+export const MAX_LOCAL_SESSION_BUCKETS = 10_000;
+
 /** Every Redis key and channel of the gateway starts with this. */
 export const REDIS_KEY_PREFIX = 'o1m:';
 

@@ -148,8 +148,20 @@ export interface ListenConfig {
   /** Extra Host header values allowed besides loopback names. */
   readonly allowedHosts: readonly string[];
   readonly maxBodyBytes: number;
+  /** Where the client address comes from: false the peer; true the right-most X-Forwarded-For entry; a list: the trusted proxies' addresses and blocks. */
+  readonly trustProxy: boolean | readonly string[];
   /** Bodies at least this large are parsed in the piscina pool; undefined: never. */
   readonly parseOffloadBytes?: number | undefined;
+}
+
+/** `limits:` (limits-schema.ts, docs/security.md). */
+export interface LimitsConfig {
+  // Connections, sessions and rates.
+  readonly sessionsPerAddress: number;
+  readonly sessionsTotal: number;
+  readonly sessionCreatesPerSecond: number;
+  readonly sessionCreateBurst: number;
+  readonly concurrentRequestsPerAddress: number;
 }
 
 export interface ContextOverride {
@@ -181,6 +193,7 @@ export interface GatewayConfig {
   readonly watchdog: { readonly heartbeatMs: number; readonly stallTimeoutMs: number };
   readonly naming: { readonly separator: string };
   readonly context: ContextConfig;
+  readonly limits: LimitsConfig;
   /** Identity: authentication, roles, rate limits, audit, upstream credentials (auth-model.ts). */
   readonly auth: AuthConfig;
   readonly servers: readonly ServerConfig[];

@@ -22,6 +22,7 @@ import {
 } from './defaults.js';
 import { normaliseAuth } from './auth-normalise.js';
 import { readEnvFile } from './env-file.js';
+import { normaliseLimits } from './limits-schema.js';
 import { DEFAULT_WORKING_SET_BUDGET_TOKENS } from '../context/working-set.js';
 import type { CommonServerConfig, GatewayConfig, HttpReplicaConfig, NamingPolicy, ServerConfig } from './model.js';
 import { httpReplicas, normaliseRouting, normaliseShaping, resolveMaxCallMs, stdioReplicas } from './normalise-routing.js';
@@ -52,6 +53,7 @@ export function normalise(c: ConfigFile, file: string | undefined, issues: PathI
       allowedOrigins: c.listen?.allowedOrigins ?? [],
       allowedHosts: c.listen?.allowedHosts ?? [],
       maxBodyBytes: c.listen?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      trustProxy: c.listen?.trustProxy ?? false,
       parseOffloadBytes: c.listen?.parseOffloadBytes,
     },
     workers: c.workers === undefined || c.workers === 'auto' ? WORKERS_PER_CORE : c.workers,
@@ -64,6 +66,7 @@ export function normalise(c: ConfigFile, file: string | undefined, issues: PathI
       budgetTokens: c.context?.budgetTokens ?? DEFAULT_WORKING_SET_BUDGET_TOKENS,
       overrides: (c.context?.overrides ?? []).map((o) => ({ client: o.client, principal: o.principal, mode: o.mode })),
     },
+    limits: normaliseLimits(c.limits),
     auth: normaliseAuth(c.auth, { baseDir, servers, issues }),
     servers,
   };

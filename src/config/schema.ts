@@ -12,6 +12,7 @@ import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_NAME_SEPARATOR, DEFAULT_P
 import { CONTEXT_MODES, LOG_LEVELS, NAMING_POLICIES, intInRange, nonEmptyString, urlString } from './schema-parts.js';
 import { storeSettingProblem } from '../state/store-setting.js';
 import { AuthSchema } from './auth-schema.js';
+import { LimitsSchema, TrustProxySchema } from './limits-schema.js';
 import { RESERVED_NAME, SERVER_NAME_PATTERN, SERVER_NAME_RULE, ServerSchema, reservedNameRule } from './server-schema.js';
 
 /** A body larger than this is a mistake, not a limit. */
@@ -33,6 +34,7 @@ const ListenSchema = z
     maxBodyBytes: intInRange(1, MAX_BODY_BYTES_LIMIT, 'bytes')
       .optional()
       .describe(`Largest request body accepted, in bytes. Default ${DEFAULT_MAX_BODY_BYTES}.`),
+    trustProxy: TrustProxySchema.optional(),
     parseOffloadBytes: intInRange(1, MAX_BODY_BYTES_LIMIT, 'bytes')
       .optional()
       .describe('Bodies at least this large are parsed on a worker thread (piscina) instead of the event loop. Default: never, because the benchmark found no size up to 4 MB where that costs the event loop less (docs/performance.md).'),
@@ -115,6 +117,7 @@ export const ConfigFileSchema = z
       })
       .optional()
       .describe('How much of the tool catalogue reaches the model.'),
+    limits: LimitsSchema.optional(),
     auth: AuthSchema.optional(),
     servers: ServersSchema.optional().describe(`The MCP servers behind the gateway, by name (${SERVER_NAME_RULE}).`),
     mcpServers: ServersSchema.optional().describe('Same as servers: the key Claude Desktop, Cursor, Windsurf and Cline files use.'),

@@ -16,8 +16,8 @@ import { GatewayError } from '../mcp/errors.js';
 const PREFIX = 'o1m1.';
 
 export interface StatePayload {
-  /** 'held': a call the gateway keeps open; 'backend': a modern backend's own state. */
-  k: 'held' | 'backend';
+  /** 'held': a call the gateway keeps open; 'backend': a modern backend's own state; 'working-set': a stateless client's working-set handle (gateway/working-set-handle.ts). */
+  k: 'held' | 'backend' | 'working-set';
   /** Handle of a held call. */
   h?: string;
   /** The worker holding the call (held states only). */

@@ -90,6 +90,9 @@ export const ERRORS = Object.freeze({
   GW_ERR_SHUTTING_DOWN: spec(-31020, 503, 'rpc', 'gateway', 'The gateway is draining for shutdown; retry on another instance.'),
   GW_ERR_OVERLOADED: spec(-31021, 503, 'rpc', 'gateway', 'A bounded queue is full; retry later.'),
   GW_ERR_PROCESS_CAP: spec(-31040, 503, 'rpc', 'gateway', 'A stdio server already runs its cap of per-client processes on this node (maxProcesses); retry when another client session ends, or raise the cap.'),
+  // Connection, session and rate caps at the edge (limits:, docs/security.md "Connections, sessions and rates").
+  GW_ERR_CLIENT_LIMIT: spec(-31023, 429, 'transport', 'client', 'A per-client-address cap refused the request before any exchange: data.limit names it (limits.sessionsPerAddress, limits.sessionCreatesPerSecond, limits.concurrentRequestsPerAddress); data.retryAfterMs and the Retry-After header say when to try again.'),
+  GW_ERR_SESSION_CAPACITY: spec(-31024, 503, 'transport', 'gateway', 'This node holds its cap of sessions (limits.sessionsTotal, data.limit); Retry-After says when to try again, or another node may take the session.'),
   GW_ERR_STATE_UNAVAILABLE: spec(-31022, 503, 'transport', 'gateway', 'The shared state store is unreachable, or has just come back and may not hold yet what workers are writing back, and this request cannot be answered correctly from local state (an unknown session, a stream resumed elsewhere).'),
 });
 

@@ -21,14 +21,17 @@ function fromLoopback(res: HttpResponse): boolean {
 }
 
 /**
- * Admin requests: loopback peers, no browser Origin, an allowed Host; and,
+ * Admin requests: loopback peers, no browser Origin, a Host that is a loopback
+ * name or in listen.allowedHosts (exactly: origin-guard.ts); and,
  * whenever an authentication mode is configured, a caller with an admin role
  * (wherever the request comes from). Runs `serve` once admitted.
  */
-function admitted(res: HttpResponse, req: HttpRequest, guard: OriginGuard, authenticator: Authenticator, access: Access, what: string, serve: (reply: Reply) => void): void {
+export function admitted(res: HttpResponse, req: HttpRequest, guard: OriginGuard, authenticator: Authenticator, access: Access, what: string, serve: (reply: Reply) => void): void {
   const reply = new Reply(res);
   const head = readHead(req);
-  if (head.origin !== '' || !guard.check(head.origin, head.host).ok || !fromLoopback(res)) {
+  // The Host is checked by exact name whatever the bind: a rebound page's request comes from a
+  // loopback peer, and a same-origin GET carries no Origin, so the Host is what gives it away.
+  if (head.origin !== '' || !guard.checkHostStrict(head.host).ok || !fromLoopback(res)) {
     rejectWith(reply, 'GW_ERR_FORBIDDEN_ORIGIN', 'Forbidden: the admin API is served to local, non-browser clients only');
     return;
   }

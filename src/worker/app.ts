@@ -41,7 +41,11 @@ import { rejectWith } from './http/transport-errors.js';
 import { createOriginGuard } from './http/origin-guard.js';
 import { mountStreamable, type EndpointDeps } from './streamable-endpoint.js';
 import { mountLegacySse } from './legacy-sse-endpoint.js';
-import { mountAdmin } from './admin.js';
+import { admitted, mountAdmin } from './admin.js';
+import { Edge } from './http/edge-guard.js';
+import { clientAddressOf } from './http/client-address.js';
+import { OpenRequests } from './limits/open-requests.js';
+import { SessionAdmission } from './limits/session-admission.js';
 import { REDIS_KEY_PREFIX, SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
 import type { GatewayConfig } from '../config/model.js';
 import type { PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
@@ -141,12 +145,20 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     createIdentity(c.auth, { store, localShare: 1 / (c.workers > 0 ? c.workers : os.availableParallelism()), warn: (message) => logger.warn(message) });
   const access = new Access(identityFor(config));
   const router = new Router(upstreams, held, new RemoteResume(held, store), sealer, subscriptions, breakers, new ContextService(upstreams.catalog, config.context), access);
-  const service = new McpService(router, upstreams, sessions, logger);
+  const service = new McpService(router, upstreams, sessions, logger, sealer);
 
+  const guard = createOriginGuard(config.listen);
+  // Each worker enforces its share of the per-node caps (limits/session-admission.ts says why).
+  const workerShare = 1 / (config.workers > 0 ? config.workers : os.availableParallelism());
+  const openRequests = new OpenRequests(Math.max(1, Math.ceil(config.limits.concurrentRequestsPerAddress * workerShare)));
+  const admission = new SessionAdmission(store, config.limits, workerShare);
+  sessions.onForget((id) => admission.forgot(id));
   const deps: EndpointDeps = {
     service,
     hub,
-    guard: createOriginGuard(config.listen),
+    guard,
+    edge: new Edge(guard, clientAddressOf(config.listen.trustProxy), openRequests),
+    admission,
     maxBodyBytes: config.listen.maxBodyBytes,
     toolSchema: (name) => upstreams.catalog.resolve('tools', name)?.item.inputSchema,
     authenticator: createAuthenticator(access),
@@ -158,21 +170,32 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   mountStreamable(app, '/mcp', deps);
   mountLegacySse(app, '/sse', '/messages', deps);
   const h = health;
-  app.get('/health', (res) => {
+  app.get('/health', (res, req) => {
+    const reply = new Reply(res);
+    if (deps.edge.admit(res, req, reply) === undefined) return;
     const report = h.report();
-    new Reply(res).json(report.status, JSON.stringify(report.body), { 'cache-control': 'no-store' });
+    reply.json(report.status, JSON.stringify(report.body), { 'cache-control': 'no-store' });
+  });
+  // The details /health no longer tells anonymous callers: backends, PIDs, last errors, degraded reasons.
+  app.get('/admin/health', (res, req) => {
+    admitted(res, req, deps.guard, deps.authenticator, access, 'GET /admin/health', (reply) => {
+      const report = h.detail();
+      reply.json(report.status, JSON.stringify(report.body), { 'cache-control': 'no-store' });
+    });
   });
   mountAdmin(app, upstreams, deps.guard, deps.authenticator, access, async () => {
     await upstreams.ensure('tools');
     return router.context.tokenReport();
   });
-  mountResourceMetadata(app, access);
-  app.get('/metrics', (res) => {
+  mountResourceMetadata(app, access, deps.guard);
+  app.get('/metrics', (res, req) => {
     const reply = new Reply(res);
+    if (deps.edge.admit(res, req, reply) === undefined) return;
     void options.metrics().then((m) => reply.text(200, m.text, m.contentType));
   });
   app.any('/*', (res, req) => {
     const reply = new Reply(res);
+    if (deps.edge.admit(res, req, reply) === undefined) return;
     rejectWith(reply, 'GW_ERR_ROUTE_NOT_FOUND', `Not Found: nothing is served at ${req.getUrl()}; the MCP endpoint is /mcp`);
   });
 
@@ -196,6 +219,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     async reconfigure(next) {
       await upstreams.reconfigure(next);
       router.context.reconfigure(next.context);
+      admission.reconfigure(next.limits);
+      openRequests.setCap(Math.max(1, Math.ceil(next.limits.concurrentRequestsPerAddress * workerShare)));
       const fresh = identityFor(next);
       await fresh.warm();
       void access.swap(fresh).close();

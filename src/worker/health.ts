@@ -4,6 +4,11 @@
  * failed an attempt), so a client that starts right after readiness sees the
  * whole catalog. It answers 503 while draining. A backend that is down makes
  * the gateway "degraded", not unready: the others still serve.
+ *
+ * `/health` is anonymous (load balancers, probes), so it says only how the
+ * worker is: `{status}` with up, degraded, starting or draining. Backend
+ * names, PIDs and last errors are the admin view's (`/admin/health`), since
+ * they tell an outsider what runs behind the gateway and how it fails.
  */
 import type { Backend } from '../backends/backend.js';
 import { observeDegraded, storeUp } from '../observe/metrics.js';
@@ -43,7 +48,14 @@ export class Health {
     return this.backends().every((b) => this.settled.has(b.name));
   }
 
-  report(): { status: number; body: Record<string, unknown> } {
+  /** What anyone may see: the HTTP status and `{status}` alone. */
+  report(): { status: number; body: { status: string } } {
+    const full = this.build();
+    return { status: full.status, body: { status: full.body.status as string } };
+  }
+
+  /** The admin view: backends with their state, process and last error, and reasons for degradation. */
+  detail(): { status: number; body: Record<string, unknown> } {
     return this.build();
   }
 
@@ -58,7 +70,7 @@ export class Health {
     return {
       status: ready ? 200 : 503,
       body: {
-        status: this.draining ? 'draining' : !ready ? 'starting' : degraded ? 'degraded' : 'ok',
+        status: this.draining ? 'draining' : !ready ? 'starting' : degraded ? 'degraded' : 'up',
         pid: process.pid,
         backends,
         ...(this.degradedReasons.size > 0 ? { degraded: Object.fromEntries(this.degradedReasons) } : {}),

@@ -11,6 +11,7 @@ import { SSE_KEEPALIVE_MS } from '../config/defaults.js';
 import { readHead, queryParam, type RequestHead } from './http/request-head.js';
 import { readBody } from './http/body.js';
 import { Reply } from './http/reply.js';
+import { rejectLimit } from './http/edge-guard.js';
 import { accepts, rejectWith } from './http/transport-errors.js';
 import { headTrace, type EndpointDeps } from './streamable-endpoint.js';
 import type { TraceCarrier } from '../observe/trace-context.js';
@@ -18,7 +19,7 @@ import type { LiveSession } from './session/live-session.js';
 import { StreamAttachment } from './session/stream-attachment.js';
 import type { Outlet } from './outlet.js';
 import { NEVER_ABORTED } from '../gateway/cancellation.js';
-import type { TemplatedApp } from './http/uws.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from './http/uws.js';
 import type { Principal } from '../auth/principal.js';
 
 /** What a 2024-11-05 client is assumed to speak until its initialize says otherwise. */
@@ -28,7 +29,7 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
   app.get(ssePath, (res, req) => {
     const head = readHead(req);
     const reply = new Reply(res);
-    if (!guard(deps, head, reply)) return;
+    if (!admit(deps, res, req, head, reply)) return;
     if (!accepts(head.accept, 'text/event-stream')) {
       rejectWith(reply, 'GW_ERR_NOT_ACCEPTABLE', 'Not Acceptable: GET /sse needs Accept: text/event-stream');
       return;
@@ -46,7 +47,7 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
     const contentLength = Number(req.getHeader('content-length') || 0);
     const head = readHead(req);
     const reply = new Reply(res);
-    if (!guard(deps, head, reply)) return;
+    if (!admit(deps, res, req, head, reply)) return;
     const sessionId = queryParam(head.query, 'sessionId') ?? '';
     const caller = deps.authenticator.authenticate(head, reply, `POST ${messagesPath}`);
     readBody(res, deps.maxBodyBytes, contentLength, (outcome) => {
@@ -62,14 +63,23 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
   });
 }
 
-function guard(deps: EndpointDeps, head: RequestHead, reply: Reply): boolean {
-  const verdict = deps.guard.check(head.origin, head.host);
-  if (verdict.ok) return true;
-  rejectWith(reply, verdict.reason === 'origin' ? 'GW_ERR_FORBIDDEN_ORIGIN' : 'GW_ERR_FORBIDDEN_HOST', `Forbidden: ${verdict.reason} ${JSON.stringify(verdict.value)} is not allowed`);
-  return false;
+function admit(deps: EndpointDeps, res: HttpResponse, req: HttpRequest, head: RequestHead, reply: Reply): boolean {
+  const address = deps.edge.admit(res, req, reply, head.origin, head.host);
+  if (address === undefined) return false;
+  head.clientAddress = address;
+  return true;
 }
 
 async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, messagesPath: string, caller: Principal): Promise<void> {
+  const asked = contextModeOrThrow(head.contextMode);
+  let ticket;
+  try {
+    ticket = await deps.admission.admit(head.clientAddress());
+  } catch (err) {
+    if (!(err instanceof GatewayError)) throw err;
+    rejectLimit(reply, err);
+    return;
+  }
   // The session exists before initialize so the client has somewhere to post it.
   const session = await deps.service.sessions.create({
     protocolVersion: LEGACY_SSE_VERSION,
@@ -77,9 +87,13 @@ async function open(deps: EndpointDeps, head: RequestHead, reply: Reply, message
     clientInfo: {},
     principal: caller.id,
     transport: 'sse',
-    contextMode: contextModeOrThrow(head.contextMode) ?? 'full',
-    askedContextMode: contextModeOrThrow(head.contextMode),
+    contextMode: asked ?? 'full',
+    askedContextMode: asked,
+  }).catch((err: unknown) => {
+    ticket.cancel();
+    throw err;
   });
+  ticket.bind(session.id);
   if (reply.done) {
     await deps.service.sessions.end(session.id);
     return;

@@ -27,6 +27,8 @@ import type { ListenFilter } from './notify-hub.js';
 import type { ContextMode } from '../config/model.js';
 import type { WorkingSetHome } from '../gateway/context-service.js';
 import { SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
+import type { StateSealer } from '../gateway/request-state.js';
+import { WORKING_SET_META_KEY, workingSetKey } from '../gateway/working-set-handle.js';
 import type { Logger } from '../observe/log.js';
 import { requestSpan, type TraceSpan } from '../observe/tracing.js';
 import { requestCarrier, type TraceCarrier } from '../observe/trace-context.js';
@@ -56,6 +58,7 @@ export class McpService {
     private readonly upstreams: Upstreams,
     readonly sessions: Sessions,
     private readonly logger: Logger,
+    private readonly sealer: StateSealer,
   ) {
     observeInflight(() => this.running);
   }
@@ -83,11 +86,11 @@ export class McpService {
 
   /**
    * A stateless client's working set: no session to keep it in, so it is
-   * kept in the shared store under its principal and client name (one per
-   * client application and principal), with the session idle expiry.
+   * kept in the shared store under a key only that client can name (a
+   * sealed handle it holds, or its authenticated principal:
+   * gateway/working-set-handle.ts), with the session idle expiry.
    */
-  private statelessWorkingSet(principal: string, client: string): WorkingSetHome {
-    const key = `ws:${principal}:${client}`;
+  private statelessWorkingSet(key: string): WorkingSetHome {
     const store = this.sessions.store;
     return {
       load: async () => {
@@ -233,6 +236,7 @@ export class McpService {
       this.end();
       return;
     }
+    const workingSet = contextMode === 'search' ? workingSetKey(this.sealer, caller, stringOr(info.clientInfo?.name), metaOf(request.params)?.[WORKING_SET_META_KEY]) : undefined;
     const ctx: RequestContext = {
       era: 'modern',
       protocolVersion: info.protocolVersion,
@@ -246,7 +250,7 @@ export class McpService {
       notify: (n) => outlet.notify(n),
       ask: undefined,
       contextMode,
-      workingSetHome: contextMode === 'search' ? this.statelessWorkingSet(principal, stringOr(info.clientInfo?.name) ?? 'unknown-client') : undefined,
+      workingSetHome: workingSet ? this.statelessWorkingSet(workingSet.key) : undefined,
       trace,
     };
     try {
@@ -255,7 +259,9 @@ export class McpService {
       else if (LEGACY_ONLY_METHODS.has(request.method)) throw new GatewayError('GW_ERR_METHOD_NOT_FOUND', `Method not found: ${request.method} is not part of protocol ${info.protocolVersion}`);
       else result = await this.router.handle(ctx, request.method, request.params);
       if (trace) noteResult(trace, result);
-      outlet.respond(success(request.id, sharedDerivative(result, (r) => shapeModern(request.method, r))));
+      const shaped = sharedDerivative(result, (r) => shapeModern(request.method, r));
+      // The client keeps its working set by sending this handle back (working-set-handle.ts).
+      outlet.respond(success(request.id, workingSet?.handle === undefined ? shaped : { ...shaped, _meta: { ...(shaped._meta as JsonObject), [WORKING_SET_META_KEY]: workingSet.handle } }));
     } catch (err) {
       trace?.fail(errorOutcome(err));
       const response = this.errorResponse(request.id, modernError(err, request));

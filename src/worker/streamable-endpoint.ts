@@ -15,6 +15,7 @@ import { SESSION_EVENT_LOG_MAX_EVENTS, SSE_KEEPALIVE_MS } from '../config/defaul
 import { readHead, type RequestHead } from './http/request-head.js';
 import { readBody } from './http/body.js';
 import { Reply } from './http/reply.js';
+import { rejectLimit } from './http/edge-guard.js';
 import { accepts, reject, rejectWith } from './http/transport-errors.js';
 import { PostOutlet } from './post-outlet.js';
 import { ProducerStream, newStreamId } from './session/producer-stream.js';
@@ -25,6 +26,8 @@ import { validateModern } from './modern-request.js';
 import type { McpService } from './mcp-service.js';
 import type { LiveSession } from './session/live-session.js';
 import type { OriginGuard } from './http/origin-guard.js';
+import type { Edge } from './http/edge-guard.js';
+import type { SessionAdmission, SessionTicket } from './limits/session-admission.js';
 import type { TemplatedApp, HttpResponse, HttpRequest } from './http/uws.js';
 import type { Outlet } from './outlet.js';
 import { NEVER_ABORTED } from '../gateway/cancellation.js';
@@ -38,6 +41,10 @@ export interface EndpointDeps {
   service: McpService;
   hub: NotifyHub;
   guard: OriginGuard;
+  /** The rebinding check and the open-requests cap, on every route (http/edge-guard.ts). */
+  edge: Edge;
+  /** Caps on sessions per address and per node, and on their creation rate. */
+  admission: SessionAdmission;
   maxBodyBytes: number;
   /** A tool's input schema by exposed name, for Mcp-Param-* validation. */
   toolSchema(name: string): unknown;
@@ -58,22 +65,20 @@ export function mountStreamable(app: TemplatedApp, path: string, deps: EndpointD
   app.del(path, (res, req) => endpoint.delete(res, req));
   app.any(path, (res, req) => {
     const reply = new Reply(res);
-    void req;
+    if (endpoint.deps.edge.admit(res, req, reply) === undefined) return;
     rejectWith(reply, 'GW_ERR_HTTP_METHOD_NOT_ALLOWED', 'Use POST, GET or DELETE on the MCP endpoint', null, { allow: 'GET, POST, DELETE' });
   });
 }
 
 class StreamableEndpoint {
-  constructor(private readonly deps: EndpointDeps) {}
+  constructor(readonly deps: EndpointDeps) {}
 
   private guarded(res: HttpResponse, req: HttpRequest): { head: RequestHead; reply: Reply } | undefined {
     const head = readHead(req);
     const reply = new Reply(res);
-    const verdict = this.deps.guard.check(head.origin, head.host);
-    if (!verdict.ok) {
-      rejectWith(reply, verdict.reason === 'origin' ? 'GW_ERR_FORBIDDEN_ORIGIN' : 'GW_ERR_FORBIDDEN_HOST', `Forbidden: ${verdict.reason === 'origin' ? 'Origin' : 'Host'} ${JSON.stringify(verdict.value)} is not allowed`);
-      return undefined;
-    }
+    const address = this.deps.edge.admit(res, req, reply, head.origin, head.host);
+    if (address === undefined) return undefined;
+    head.clientAddress = address;
     return { head, reply };
   }
 
@@ -172,15 +177,25 @@ class StreamableEndpoint {
       rejectWith(reply, 'GW_ERR_ALREADY_INITIALIZED', 'Bad Request: initialize must be sent without an Mcp-Session-Id header', request.id);
       return;
     }
+    let ticket: SessionTicket;
+    try {
+      ticket = await this.deps.admission.admit(head.clientAddress());
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      rejectLimit(reply, err, request.id);
+      return;
+    }
     let created;
     try {
       created = await this.deps.service.initialize(request, caller, 'streamable', head.contextMode);
     } catch (err) {
+      ticket.cancel();
       if (!(err instanceof GatewayError)) throw err;
       reject(reply, err, request.id, 400);
       return;
     }
     const { session, result } = created;
+    ticket.bind(session.id);
     reply.json(200, JSON.stringify(success(request.id, result)), { 'mcp-session-id': session.id });
   }
 

@@ -210,7 +210,8 @@ describe('aggregation', () => {
   });
 
   it('skips and counts non-JSON stdout lines of a backend without failing it', async () => {
-    const health = (await (await fetch(`${gateway.base}/health`)).json()) as { backends: Array<{ name: string; state: string; invalidLines?: number }> };
+    // Backend details are the admin view's (/health tells anonymous callers the status alone).
+    const health = (await (await fetch(`${gateway.base}/admin/health`)).json()) as { backends: Array<{ name: string; state: string; invalidLines?: number }> };
     const toolbox = health.backends.find((b) => b.name === 'toolbox');
     expect(toolbox?.state).toBe('ready');
     expect(toolbox?.invalidLines).toBeGreaterThanOrEqual(1);

@@ -60,7 +60,7 @@ describe('only1mcp CLI', () => {
     await waitForLine(gw, /No configuration file found at .*only1mcp\/config\.yaml/);
     await waitForHttp(`http://127.0.0.1:${port}/health`, gw);
     const status = await runAsync(['status', '--port', String(port)], isolatedEnv(dir));
-    expect(status.stdout).toMatch(/only1mcp ok/);
+    expect(status.stdout).toMatch(/only1mcp up/);
     const stop = await runAsync(['stop', '--port', String(port)], isolatedEnv(dir));
     expect(stop.stdout + stop.stderr).toMatch(/only1mcp stopped/);
     expect(await gw.exited).toBe(0);

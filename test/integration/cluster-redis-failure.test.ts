@@ -23,7 +23,8 @@ const MODERN_META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', '
 const keys = new KeySpace(REDIS_KEY_PREFIX);
 
 async function health(base: string): Promise<{ status: number; body: { status: string; degraded?: Record<string, string> } }> {
-  const res = await fetch(`${base}/health`);
+  // The details (degraded reasons) are the admin view's; /health tells anonymous callers the status alone.
+  const res = await fetch(`${base}/admin/health`);
   return { status: res.status, body: (await res.json()) as { status: string; degraded?: Record<string, string> } };
 }
 
@@ -60,7 +61,7 @@ describe.each(testTopologies())('Redis failures (%s)', (topology) => {
 
     // Redis comes up where the gateway was told: it connects and writes the session it kept locally.
     const redis = await plan.start();
-    await until(async () => (await health(gateway.base)).body.status === 'ok', 15_000);
+    await until(async () => (await health(gateway.base)).body.status === 'up', 15_000);
     // Node-level gauges: merged over both workers, not added up.
     await until(async () => /only1mcp_state_store_up 1\n/.test(await (await fetch(`${gateway.base}/metrics`)).text()), 5_000);
     expect(await (await fetch(`${gateway.base}/metrics`)).text()).toMatch(/only1mcp_degraded 0\n/);
@@ -142,7 +143,7 @@ describe.each(testTopologies())('Redis failures (%s)', (topology) => {
     const recovered = await until(async () => {
       // The node's gauge is the minimum over its workers: both reach Redis again.
       if (!/only1mcp_state_store_up 1\n/.test(await (await fetch(`${gateway.base}/metrics`)).text())) return false;
-      if ((await health(gateway.base)).body.status !== 'ok' || !(await stored(redis, sid))) return false;
+      if ((await health(gateway.base)).body.status !== 'up' || !(await stored(redis, sid))) return false;
       return stored(redis, await rawSession(gateway.url));
     }, 10_000);
     const recoveredAt = Date.now();

@@ -26,6 +26,9 @@ const BUDGET_TOKENS = 400;
 
 let gateway: Gateway;
 const clients: Client[] = [];
+const WORKING_SET = 'dev.only1mcp/workingSet';
+/** The working-set handle a search-mode result hands a stateless client. */
+const workingSetHandle = (r: unknown) => String((r as { _meta?: Record<string, unknown> })._meta?.[WORKING_SET]);
 const text = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0]?.text ?? '');
 
 beforeAll(async () => {
@@ -126,11 +129,41 @@ describe('context modes', () => {
     expect(listTokens(compact)).toBeLessThan(listTokens(full));
   });
 
-  it('a 2026-07-28 client in search mode gets the meta-tools and keeps a working set per principal and client', async () => {
+  it('a 2026-07-28 client in search mode gets the meta-tools and keeps its working set through the handle it holds', async () => {
     const c = await client('search', 'modern');
     expect((await c.listTools()).tools.map((t) => t.name)).toEqual(['only1mcp__find_tools', 'only1mcp__call_tool', 'only1mcp__load_tools']);
-    expect(text(await c.callTool({ name: 'only1mcp__load_tools', arguments: { names: ['box__whoami'] } }))).toBe('loaded: box__whoami');
-    expect((await c.listTools()).tools.map((t) => t.name)).toContain('box__whoami');
+    const loaded = await c.callTool({ name: 'only1mcp__load_tools', arguments: { names: ['box__whoami'] } });
+    expect(text(loaded)).toBe('loaded: box__whoami');
+    const handle = workingSetHandle(loaded);
+    expect(handle).toMatch(/^o1m1\./);
+    // Sent back, the handle names the set on any worker; the result hands the same one back.
+    for (let i = 0; i < 4; i++) {
+      const listed = await c.listTools({ _meta: { [WORKING_SET]: handle } });
+      expect(listed.tools.map((t) => t.name)).toContain('box__whoami');
+      expect(workingSetHandle(listed)).toBe(handle);
+    }
+  });
+
+  it('two stateless clients that share a clientInfo.name do not share a working set (issue 10, finding 9)', async () => {
+    const a = await client('search', 'modern');
+    const b = await client('search', 'modern');
+    const handleA = workingSetHandle(await a.callTool({ name: 'only1mcp__load_tools', arguments: { names: ['box__echo'] } }));
+    expect((await a.listTools({ _meta: { [WORKING_SET]: handleA } })).tools.map((t) => t.name)).toContain('box__echo');
+    // Same client name, no handle: a set of its own, and a handle of its own.
+    const listedB = await b.listTools();
+    expect(listedB.tools.map((t) => t.name)).toEqual(['only1mcp__find_tools', 'only1mcp__call_tool', 'only1mcp__load_tools']);
+    expect(workingSetHandle(listedB)).not.toBe(handleA);
+    // B loads something else under its own handle; A's set is untouched by it.
+    const handleB = workingSetHandle(await b.callTool({ name: 'only1mcp__load_tools', arguments: { names: ['box__whoami'] }, _meta: { [WORKING_SET]: workingSetHandle(listedB) } }));
+    const namesA = (await a.listTools({ _meta: { [WORKING_SET]: handleA } })).tools.map((t) => t.name);
+    expect(namesA).toContain('box__echo');
+    expect(namesA).not.toContain('box__whoami');
+    expect((await b.listTools({ _meta: { [WORKING_SET]: handleB } })).tools.map((t) => t.name)).not.toContain('box__echo');
+    // A handle altered to guess another's names nothing: a fresh set.
+    const forged = `${handleA.slice(0, -4)}${handleA.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    const listedForged = await b.listTools({ _meta: { [WORKING_SET]: forged } });
+    expect(listedForged.tools.map((t) => t.name)).not.toContain('box__echo');
+    expect(workingSetHandle(listedForged)).not.toBe(forged);
   });
 
   it('an unknown context mode is refused with a clear error', async () => {

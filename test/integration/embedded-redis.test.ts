@@ -50,7 +50,7 @@ describe('embedded redis-server', () => {
 
     process.kill(redisPid, 'SIGKILL');
     await waitForLine(gateway.proc, /the embedded redis-server is back/);
-    await until(async () => ((await (await fetch(`${gateway.base}/health`)).json()) as { status: string }).status === 'ok', 10_000);
+    await until(async () => ((await (await fetch(`${gateway.base}/health`)).json()) as { status: string }).status === 'up', 10_000);
     // The workers wrote back the session they hold; it keeps working.
     const again = new Redis({ path: path_ });
     await until(async () => (await again.exists(sessionKey(sid))) === 1, 5_000);
@@ -75,7 +75,7 @@ describe('embedded redis-server', () => {
     const call = await post(gateway.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'box__echo', arguments: { message: 'in process' } } }, { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' });
     expect(call.body).toContain('in process');
     const health = (await (await fetch(`${gateway.base}/health`)).json()) as { status: string };
-    expect(health.status).toBe('ok');
+    expect(health.status).toBe('up');
     await gateway.stop();
   });
 });

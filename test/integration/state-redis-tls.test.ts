@@ -89,7 +89,7 @@ describe('Redis over TLS, one endpoint', () => {
       await wrong.close();
     }
     const gateway = await startGateway(`servers:\n${fixtureServer('box', 'toolbox-server.js')}\n`, { workers: 2, extraArgs: ['--redis', redis.url] });
-    await waitUntil('the gateway to reach Redis over TLS', async () => ((await (await fetch(`${gateway.base}/health`)).json()) as { status: string }).status === 'ok');
+    await waitUntil('the gateway to reach Redis over TLS', async () => ((await (await fetch(`${gateway.base}/health`)).json()) as { status: string }).status === 'up');
     const sid = await rawSession(gateway.url);
     await waitUntil('the session in Redis', async () => (await redis.scan('o1m:')).some((k) => k.includes(sid)));
     await gateway.stop();

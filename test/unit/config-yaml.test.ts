@@ -1,3 +1,10 @@
+import {
+  DEFAULT_MAX_CONCURRENT_REQUESTS_PER_ADDRESS,
+  DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  DEFAULT_MAX_SESSIONS_TOTAL,
+  DEFAULT_SESSION_CREATE_BURST,
+  DEFAULT_SESSION_CREATES_PER_SECOND,
+} from '../../src/config/defaults.js';
 /** YAML files, and what every format shares: defaults, normalisation, freezing, reading files. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +29,14 @@ import {
 } from '../../src/config/defaults.js';
 import { AUTH_DISABLED } from '../../src/config/auth-normalise.js';
 import { builtinDefaultConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
+
+const LIMIT_DEFAULTS = {
+  sessionsPerAddress: DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  sessionsTotal: DEFAULT_MAX_SESSIONS_TOTAL,
+  sessionCreatesPerSecond: DEFAULT_SESSION_CREATES_PER_SECOND,
+  sessionCreateBurst: DEFAULT_SESSION_CREATE_BURST,
+  concurrentRequestsPerAddress: DEFAULT_MAX_CONCURRENT_REQUESTS_PER_ADDRESS,
+};
 
 /** What an entry that sets no routing or shaping key runs with. */
 const ROUTING_DEFAULTS = { balance: 'round-robin', hashKey: { from: 'session' }, health: undefined, retry: { attempts: DEFAULT_RETRY_ATTEMPTS, budgetPercent: DEFAULT_RETRY_BUDGET_PERCENT, idempotentTools: false } };
@@ -82,13 +97,14 @@ describe('a YAML config', () => {
     const cfg = parseConfigText(FULL, '/etc/only1mcp/config.yaml', { env: {} });
     expect(cfg).toEqual({
       source: '/etc/only1mcp/config.yaml',
-      listen: { host: '0.0.0.0', port: 8080, allowedOrigins: ['https://app.example.com'], allowedHosts: ['mcp.example.com'], maxBodyBytes: 1048576 },
+      listen: { host: '0.0.0.0', port: 8080, allowedOrigins: ['https://app.example.com'], allowedHosts: ['mcp.example.com'], maxBodyBytes: 1048576, trustProxy: false },
       workers: 4,
       redisUrl: 'redis://127.0.0.1:6379',
       logLevel: 'debug',
       watchdog: { heartbeatMs: WORKER_HEARTBEAT_MS, stallTimeoutMs: WORKER_STALL_TIMEOUT_MS },
       naming: { separator: '_' },
       context: { mode: 'search', budgetTokens: 4000, overrides: [] },
+      limits: LIMIT_DEFAULTS,
       auth: AUTH_DISABLED,
       servers: [
         {
@@ -149,7 +165,7 @@ describe('a YAML config', () => {
 
   it('fills every default from defaults.ts', () => {
     const cfg = parseConfigText('servers:\n  mem:\n    command: npx\n', 'config.yaml', { env: {} });
-    expect(cfg.listen).toEqual({ host: DEFAULT_HOST, port: DEFAULT_PORT, allowedOrigins: [], allowedHosts: [], maxBodyBytes: DEFAULT_MAX_BODY_BYTES });
+    expect(cfg.listen).toEqual({ host: DEFAULT_HOST, port: DEFAULT_PORT, allowedOrigins: [], allowedHosts: [], maxBodyBytes: DEFAULT_MAX_BODY_BYTES, trustProxy: false });
     expect(cfg.workers).toBe(0);
     expect(cfg.redisUrl).toBeUndefined();
     expect(cfg.logLevel).toBe('info');
@@ -267,13 +283,14 @@ describe('builtinDefaultConfig', () => {
     const cfg = builtinDefaultConfig();
     expect(cfg).toEqual({
       source: undefined,
-      listen: { host: DEFAULT_HOST, port: DEFAULT_PORT, allowedOrigins: [], allowedHosts: [], maxBodyBytes: DEFAULT_MAX_BODY_BYTES },
+      listen: { host: DEFAULT_HOST, port: DEFAULT_PORT, allowedOrigins: [], allowedHosts: [], maxBodyBytes: DEFAULT_MAX_BODY_BYTES, trustProxy: false },
       workers: 0,
       redisUrl: undefined,
       logLevel: 'info',
       watchdog: { heartbeatMs: WORKER_HEARTBEAT_MS, stallTimeoutMs: WORKER_STALL_TIMEOUT_MS },
       naming: { separator: DEFAULT_NAME_SEPARATOR },
       context: { mode: 'full', budgetTokens: 4000, overrides: [] },
+      limits: LIMIT_DEFAULTS,
       auth: AUTH_DISABLED,
       servers: [],
     });

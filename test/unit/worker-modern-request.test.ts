@@ -28,6 +28,7 @@ function head(overrides: Partial<RequestHead> = {}): RequestHead {
     params: undefined,
     traceparent: '',
     tracestate: '',
+    clientAddress: () => '127.0.0.1',
     ...overrides,
   };
 }

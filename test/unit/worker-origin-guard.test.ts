@@ -1,17 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { createOriginGuard, isLoopbackBind } from '../../src/worker/http/origin-guard.js';
+import { createOriginGuard, isLoopbackBind, isLoopbackName } from '../../src/worker/http/origin-guard.js';
 import type { ListenConfig } from '../../src/config/model.js';
 
 function guard(overrides: Partial<ListenConfig> = {}) {
-  return createOriginGuard({ host: '127.0.0.1', port: 7323, allowedOrigins: [], allowedHosts: [], maxBodyBytes: 1024, ...overrides });
+  return createOriginGuard({ host: '127.0.0.1', port: 7323, allowedOrigins: [], allowedHosts: [], maxBodyBytes: 1024, trustProxy: false, ...overrides });
 }
 
 const OK = { ok: true };
 
 describe('isLoopbackBind', () => {
-  it('knows loopback names and the whole 127/8 range', () => {
-    expect(['localhost', '127.0.0.1', '127.1.2.3', '::1', '[::1]'].map(isLoopbackBind)).toEqual([true, true, true, true, true]);
+  it('knows loopback names and 127/8 dotted quads, exactly', () => {
+    expect(['localhost', '127.0.0.1', '127.1.2.3', '127.255.255.255', '::1', '[::1]'].map(isLoopbackBind)).toEqual([true, true, true, true, true, true]);
     expect(['0.0.0.0', '::', '192.168.1.5', 'example.com'].map(isLoopbackBind)).toEqual([false, false, false, false]);
+  });
+});
+
+describe('isLoopbackName', () => {
+  it('refuses look-alikes of loopback: names that start with 127., hex and short forms, bad octets', () => {
+    const lookAlikes = ['127.evil.example', '127.0.0.1.evil.example', 'localhost.evil.example', '0x7f.1', '0x7f000001', '127.1', '2130706433', '127.0.0.256', '127.0.0.01', '127.0.0', '[::1].evil', '::1', 'localhost.', '127.0.0.1.'];
+    expect(lookAlikes.filter(isLoopbackName)).toEqual([]);
   });
 });
 
@@ -55,11 +62,15 @@ describe('origin check', () => {
     expect(guard().check('https://evil.example', 'evil.example')).toMatchObject({ reason: 'origin' });
   });
 
-  // BUG (src/worker/http/origin-guard.ts:48): the Host check accepts all of 127/8, but the Origin
-  // check only the names in LOOPBACK_HOSTNAMES, so a page served from another loopback address
-  // (http://127.0.0.2:3000) is refused although its Host would pass.
   it('allows an origin on any 127/8 address, as the host check does', () => {
     expect(guard().check('http://127.0.0.2:3000', '127.0.0.1:7323')).toEqual(OK);
+  });
+
+  it('refuses rebinding look-alike origins, including forms a URL parser would rewrite to 127.0.0.1', () => {
+    const g = guard();
+    for (const origin of ['http://127.evil.example', 'http://127.0.0.1.evil.example:7323', 'http://localhost.evil.example', 'http://0x7f.1', 'http://2130706433', 'http://127.1', 'http://[::1].evil', 'http://localhost:3000/path', 'http://user@localhost']) {
+      expect(g.check(origin, '127.0.0.1:7323'), origin).toMatchObject({ ok: false, reason: 'origin' });
+    }
   });
 });
 
@@ -69,6 +80,28 @@ describe('host check', () => {
     for (const host of ['localhost', 'localhost:7323', '127.0.0.1:7323', '127.9.9.9', '[::1]:7323', '[::1]', ' LOCALHOST:7323 ']) {
       expect(g.check('', host), host).toEqual(OK);
     }
+  });
+
+  it('on a loopback bind, refuses look-alikes of loopback names', () => {
+    const g = guard();
+    for (const host of ['127.evil.example', '127.0.0.1.evil.example', '127.0.0.1.evil.example:7323', 'localhost.evil.example', '0x7f.1', '[::1].evil', '127.0.0.1:evil', '10.0.0.1']) {
+      expect(g.check('', host), host).toMatchObject({ ok: false, reason: 'host' });
+    }
+  });
+
+  it('on a non-loopback bind with allowed hosts, also admits IP literals (probes by address) but not look-alike names', () => {
+    const g = guard({ host: '0.0.0.0', allowedHosts: ['mcp.example.com'] });
+    expect(g.check('', '10.1.2.3:7323')).toEqual(OK);
+    expect(g.check('', '[fd00::5]:7323')).toEqual(OK);
+    expect(g.check('', '127.evil.example')).toMatchObject({ ok: false, reason: 'host' });
+    expect(g.check('', '0x7f.1')).toMatchObject({ ok: false, reason: 'host' });
+  });
+
+  it('the strict host check applies whatever the bind (admin routes)', () => {
+    const g = guard({ host: '0.0.0.0' });
+    expect(g.check('', '127.0.0.1.evil.example')).toEqual(OK);
+    expect(g.checkHostStrict('127.0.0.1.evil.example')).toMatchObject({ ok: false, reason: 'host' });
+    expect(g.checkHostStrict('localhost:7323')).toEqual(OK);
   });
 
   it('on a loopback bind, refuses other names (DNS rebinding) and a missing Host', () => {

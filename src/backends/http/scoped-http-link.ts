@@ -15,7 +15,6 @@
  * only sessions of its own replica. A client whose session lived on another
  * replica (it left rotation) gets a new one here and is told.
  */
-import { GatewayError, NOT_READY } from '../../mcp/errors.js';
 import { isObject, type JsonObject, type JsonRpcMessage } from '../../mcp/jsonrpc.js';
 import { handshake, type BackendIdentity } from '../handshake.js';
 import { EventStream } from './event-stream.js';
@@ -23,7 +22,7 @@ import { HttpSession, type HttpBackend } from './http-session.js';
 import { levelCall, subscribeCall } from '../subscribe-call.js';
 import { LevelForwarder } from '../log-level.js';
 import type { LogLevel } from '../../mcp/versions.js';
-import { onReplica, type LinkCall, type LinkStatus, type ReplicaTag, type ScopeHome, type ScopeServices, type ScopedLink, type UpstreamRef } from '../link.js';
+import { onReplica, requireReady, type LinkCall, type LinkStatus, type ReplicaTag, type ScopeHome, type ScopeServices, type ScopedLink, type UpstreamRef } from '../link.js';
 import type { UpstreamScope } from '../../gateway/upstream-scope.js';
 
 export class ScopedHttpLink implements ScopedLink {
@@ -64,9 +63,7 @@ export class ScopedHttpLink implements ScopedLink {
 
   async call(call: LinkCall): Promise<JsonObject> {
     this.lastUsed = Date.now();
-    if (this.serverStatus().state !== 'ready') {
-      throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.serverStatus().state}`, NOT_READY);
-    }
+    requireReady(this.name, this.serverStatus());
     // A session opened for one principal carries that principal's credentials on every request.
     if (call.credentials !== undefined) this.session.setCredentialHeaders(call.credentials.headers);
     await this.ensureOpen();

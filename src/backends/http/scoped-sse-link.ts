@@ -11,10 +11,10 @@
  * replica's: its URL and headers).
  */
 import { randomBytes } from 'node:crypto';
-import { GatewayError, NOT_READY } from '../../mcp/errors.js';
+import { GatewayError } from '../../mcp/errors.js';
 import type { JsonObject } from '../../mcp/jsonrpc.js';
 import { LegacySseLink } from './legacy-sse-link.js';
-import { OwnerGone, onReplica, type LinkCall, type LinkStatus, type ReplicaTag, type ScopeHome, type ScopeServices, type ScopedLink, type UpstreamRef } from '../link.js';
+import { OwnerGone, onReplica, requireReady, type LinkCall, type LinkStatus, type ReplicaTag, type ScopeHome, type ScopeServices, type ScopedLink, type UpstreamRef } from '../link.js';
 import type { LogLevel } from '../../mcp/versions.js';
 import type { HttpServerConfig } from '../../config/model.js';
 import type { UpstreamScope } from '../../gateway/upstream-scope.js';
@@ -49,9 +49,7 @@ export class ScopedSseLink implements ScopedLink {
 
   async call(call: LinkCall): Promise<JsonObject> {
     this.lastUsed = Date.now();
-    if (this.serverStatus().state !== 'ready') {
-      throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${this.name} is ${this.serverStatus().state}`, NOT_READY);
-    }
+    requireReady(this.name, this.serverStatus());
     if (this.local && this.replica.siblings) await this.dropIfMoved(this.local);
     const holder = await this.holder();
     if (holder !== undefined) {

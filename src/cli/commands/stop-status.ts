@@ -68,7 +68,7 @@ export async function status(argv: readonly string[]): Promise<number> {
   try {
     const res = await fetch(`${base}/health`);
     const body = (await res.json().catch(() => ({}))) as { status?: unknown };
-    word = typeof body.status === 'string' ? body.status : res.status === 200 ? 'ok' : 'starting';
+    word = typeof body.status === 'string' ? body.status : res.status === 200 ? 'up' : 'starting';
   } catch (err) {
     process.stdout.write(`only1mcp (pid ${info.pid}) does not answer on port ${info.port}: ${(err as Error).message}\n`);
     return 1;

@@ -49,11 +49,14 @@ export class Reply {
   private pressured = false;
   private pendingBytes = 0;
   private readonly abortHandlers: Array<() => void> = [];
+  /** Runs once when the response is over, however it ended (edge limits release their slot here). */
+  private settled: (() => void) | undefined;
 
   constructor(private readonly res: HttpResponse) {
     res.onAborted(() => {
       this.aborted = true;
       this.finished = true;
+      this.settle();
       for (const handler of this.abortHandlers.splice(0)) handler();
     });
   }
@@ -64,6 +67,18 @@ export class Reply {
 
   get isStreaming(): boolean {
     return this.streaming;
+  }
+
+  /** One callback per reply, run once when it is answered, ended, closed or aborted (at once if it already was). */
+  onSettled(handler: () => void): void {
+    if (this.finished) handler();
+    else this.settled = handler;
+  }
+
+  private settle(): void {
+    const handler = this.settled;
+    this.settled = undefined;
+    handler?.();
   }
 
   onAbort(handler: () => void): void {
@@ -143,6 +158,7 @@ export class Reply {
   end(chunk?: string): void {
     if (this.finished) return;
     this.finished = true;
+    this.settle();
     this.res.cork(() => {
       if (chunk !== undefined) this.res.end(chunk);
       else this.res.end();
@@ -153,12 +169,14 @@ export class Reply {
   close(): void {
     if (this.finished) return;
     this.finished = true;
+    this.settle();
     this.res.close();
   }
 
   private finish(status: number, body: string | undefined, headers: Headers): void {
     if (this.finished) return;
     this.finished = true;
+    this.settle();
     this.res.cork(() => {
       this.res.writeStatus(statusLine(status));
       this.writeHeaders(headers);

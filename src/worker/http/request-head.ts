@@ -27,7 +27,11 @@ export interface RequestHead {
   /** W3C trace context headers as received ('' when absent); validated where they are used (observe/trace-context.ts). */
   traceparent: string;
   tracestate: string;
+  /** The client address the edge limits count by (client-address.ts), read when first called; set by Edge.admit. */
+  clientAddress: () => string;
 }
+
+const NO_ADDRESS = (): string => '';
 
 export function readHead(req: HttpRequest): RequestHead {
   let params: Record<string, string> | undefined;
@@ -51,6 +55,7 @@ export function readHead(req: HttpRequest): RequestHead {
     params: undefined,
     traceparent: req.getHeader('traceparent'),
     tracestate: '',
+    clientAddress: NO_ADDRESS,
   };
   if (head.traceparent !== '') head.tracestate = req.getHeader('tracestate');
   head.contextMode = req.getHeader('only1mcp-context-mode') || (head.query === '' ? undefined : queryParam(head.query, 'context'));

@@ -43,6 +43,7 @@ export class Sessions {
   private readonly unsynced = new Set<string>();
   private readonly endHandlers: Array<(id: string) => void> = [];
   private readonly releaseHandlers: Array<(record: SessionRecord) => void> = [];
+  private readonly forgetHandlers: Array<(id: string) => void> = [];
   private readonly sweeper: NodeJS.Timeout;
   /** When the store last came back after having been reachable before (0: never). */
   private storeBackAt = 0;
@@ -183,6 +184,11 @@ export class Sessions {
     this.releaseHandlers.push(handler);
   }
 
+  /** Called whenever a session leaves this worker's memory, however (ended, ended elsewhere, idle): the edge's session counts. */
+  onForget(handler: (id: string) => void): void {
+    this.forgetHandlers.push(handler);
+  }
+
   async end(id: string): Promise<boolean> {
     const session = this.live.get(id);
     const record = session?.record ?? (await this.store.getSession(id).catch(() => undefined));
@@ -239,6 +245,7 @@ export class Sessions {
     this.live.delete(id);
     this.touched.delete(id);
     session.close();
+    for (const handler of this.forgetHandlers) handler(id);
     for (const handler of this.endHandlers) handler(id);
   }
 
@@ -288,6 +295,7 @@ export class Sessions {
         this.live.delete(id);
         this.touched.delete(id);
         session.close();
+        for (const handler of this.forgetHandlers) handler(id);
       }
     }
   }

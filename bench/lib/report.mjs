@@ -155,6 +155,19 @@ function runsOf(names) {
 }
 
 
+/** Scenario 12 (flood.mjs): peak RSS growth per gateway process under a backend flood, against the stated bound. */
+export function floodSection(f) {
+  if (!f) return ['_not run_', ''];
+  const intact = f.result === `flooded ${f.count}`;
+  const outcome = intact ? 'arrived intact' : `did not arrive (${f.error ?? 'no result'})`;
+  return [
+    `One tools/call to a stdio backend (\`test/fixtures/flood-server.ts\`) that writes ${f.count} progress notifications of ${f.notificationBytes / 1048576} MB each, then its result; 2 workers on the embedded redis-server, a 2025 session (events are also logged for resumption), a client reading as fast as it can. Growth is the peak RSS (sampled every 50 ms) over the RSS before the call; the bound is the one docs/security.md states. The backend's pipe is paused while a worker's channel is full, and notifications a full client stream cannot take are dropped and counted (\`only1mcp_dropped_notifications_total\`): the flood took ${f.seconds} s, ${f.delivered} of ${f.count} notifications reached the client, and the result ${outcome}.`,
+    '',
+    mdTable(['process', 'RSS before (MB)', 'peak (MB)', 'growth (MB)', 'bound (MB)'], f.processes.map((p) => [p.process, p.beforeMb, p.peakMb, `+${p.growthMb}`, `+${f.boundMb}`])),
+    '',
+  ];
+}
+
 export function writeReport() {
   const runs = runsOf(SCENARIO_NAMES);
   if (runs.length === 0) return ['no result files: nothing to report'];
@@ -251,6 +264,9 @@ export function writeReport() {
     '',
     ...(readResult('tracing')?.facts ?? []).map((f) => `- ${f}`),
     '',
+    '### 10. Backend flood: 1 MB progress notifications through the gateway',
+    '',
+    ...floodSection(readResult('flood')),
     '### Profile of a worker under load',
     '',
     '`node --cpu-prof` on the gateway (workers inherit the flag), one worker, concurrency 100, only samples inside the measured window. Library and runtime time is listed where it is spent; the named costs group it.',

@@ -32,7 +32,7 @@ export function readResult(name) {
 }
 
 /** The scenarios in run order (bench/scenarios/<name>.mjs). */
-export const SCENARIO_NAMES = ['direct', 'gateway-http', 'gateway-stdio', 'tools-list', 'peers', 'memory-100', 'piscina', 'profile', 'isolation', 'auth', 'replicas', 'tracing'];
+export const SCENARIO_NAMES = ['direct', 'gateway-http', 'gateway-stdio', 'tools-list', 'peers', 'memory-100', 'piscina', 'profile', 'isolation', 'auth', 'replicas', 'tracing', 'flood'];
 
 /** The scenarios' result files by scenario name (absent ones undefined). */
 export function readResults() {

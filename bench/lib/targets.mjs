@@ -89,6 +89,17 @@ export function evaluateTargets() {
     verdict: verdict(workerMb === undefined ? undefined : workerMb <= 100),
   });
 
+  // Issue 10: a backend flood (scenarios/flood.mjs) stays within the bound docs/security.md states, and the call completes.
+  const { flood } = readResults();
+  out.push({
+    id: 'flood-rss',
+    target: `backend flood of ${flood?.count ?? 2000} × 1 MB progress notifications: every gateway process within +${flood?.boundMb ?? 256} MB RSS, the call's result intact`,
+    measured: flood
+      ? `${flood.processes.map((p) => `${p.process} +${p.growthMb} MB`).join(', ')}; result ${JSON.stringify(flood.result)}; ${flood.delivered} of ${flood.count} notifications reached the client, the rest dropped and counted`
+      : 'not measured',
+    valueMb: flood?.worstGrowthMb,
+    verdict: verdict(flood === undefined ? undefined : flood.worstGrowthMb <= flood.boundMb && flood.result === `flooded ${flood.count}`),
+  });
   // 7. 2 workers ≥ 1.6× 1 worker, generator on its own core. On 2 cores: each worker capped at a
   // share of the SUT core by a cgroup, generator and fixture on the other (scenario 2); without
   // cgroups, both counts unpinned and the scaling projected from CPU per request.

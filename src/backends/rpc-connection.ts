@@ -93,6 +93,11 @@ export class RpcConnection<O> {
     this.notify('notifications/cancelled', { requestId: id, reason });
   }
 
+  /** Fails one call in flight (its answer could not be taken); no-op for an id not pending. */
+  fail(id: number, error: GatewayError): void {
+    this.settle(id)?.resolve(failure(id, error.toJsonRpc()));
+  }
+
   /** Fails every call in flight, e.g. when the backend process died. */
   failAll(error: GatewayError): void {
     for (const [id, entry] of this.pending) {

@@ -54,8 +54,41 @@ export const SESSION_EVENT_LOG_MAX_EVENTS = 1_000;
 export const SSE_KEEPALIVE_MS = 15_000;
 /** Bytes a slow SSE client may leave unread before the gateway drops the stream. */
 export const SSE_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/**
+ * Back-pressure (docs/security.md, "Buffers and back-pressure"). Bytes the
+ * primary may queue on one worker's frame channel: past it, the stdio
+ * backend whose message pushed it there stops being read (its stdout pipe
+ * pauses, so the backend's own writes block) until the channel drains.
+ */
+export const IPC_CHANNEL_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes one client stream (a POST's SSE answer) may hold unsent or not yet
+ * in its event log before progress and log notifications for it are dropped
+ * and counted (only1mcp_dropped_notifications_total). Responses are never
+ * dropped: each is bounded by the size limits of its backend transport.
+ */
+export const STREAM_NOTIFY_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Lifetime of a requestState the gateway mints for an input_required round trip. */
 export const INPUT_STATE_TTL_MS = 10 * 60_000;
+
+/**
+ * Worker watchdog (docs/security.md, "Supervision"): the primary sends each
+ * listening worker a heartbeat this often over the cluster channel, and a
+ * worker whose event loop has not answered one for the stall timeout is
+ * killed (SIGKILL) and replaced; its sessions live in the shared store and
+ * carry on at the other workers. 5 s is past any GC pause a worker's small
+ * heap takes, and well short of a client's patience.
+ */
+export const WORKER_HEARTBEAT_MS = 1_000;
+export const WORKER_STALL_TIMEOUT_MS = 5_000;
+/**
+ * A worker just forked has this long to answer its first heartbeat (module
+ * loading and connecting to the store come first); a worker that never gets
+ * there is replaced like a stalled one.
+ */
+export const WORKER_START_GRACE_MS = 30_000;
+export const MIN_WORKER_HEARTBEAT_MS = 100;
+export const MAX_WORKER_STALL_TIMEOUT_MS = 600_000;
 
 /** Routing (replicas, health checks, retries, long calls; docs/routing.md). */
 /** A call whose backend keeps reporting progress may run this long in all (unless the server sets maxCallMs). */

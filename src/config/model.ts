@@ -189,6 +189,8 @@ export interface GatewayConfig {
   readonly workers: number;
   readonly redisUrl: string | undefined;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  /** The primary's heartbeat to each worker, and how long a silent worker lives before it is replaced. */
+  readonly watchdog: { readonly heartbeatMs: number; readonly stallTimeoutMs: number };
   readonly naming: { readonly separator: string };
   readonly context: ContextConfig;
   readonly limits: LimitsConfig;

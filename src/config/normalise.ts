@@ -17,6 +17,8 @@ import {
   DEFAULT_ISOLATION,
   DEFAULT_MAX_PROCESSES,
   DEFAULT_UPSTREAM_IDLE_MS,
+  WORKER_HEARTBEAT_MS,
+  WORKER_STALL_TIMEOUT_MS,
 } from './defaults.js';
 import { normaliseAuth } from './auth-normalise.js';
 import { readEnvFile } from './env-file.js';
@@ -57,6 +59,7 @@ export function normalise(c: ConfigFile, file: string | undefined, issues: PathI
     workers: c.workers === undefined || c.workers === 'auto' ? WORKERS_PER_CORE : c.workers,
     redisUrl: c.redis,
     logLevel: c.logLevel ?? 'info',
+    watchdog: { heartbeatMs: c.watchdog?.heartbeatMs ?? WORKER_HEARTBEAT_MS, stallTimeoutMs: c.watchdog?.stallTimeoutMs ?? WORKER_STALL_TIMEOUT_MS },
     naming: { separator: c.naming?.separator ?? DEFAULT_NAME_SEPARATOR },
     context: {
       mode: c.context?.mode ?? 'full',

@@ -8,7 +8,7 @@
  * describes what a user may write and the model what the gateway runs with.
  */
 import * as z from 'zod';
-import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_NAME_SEPARATOR, DEFAULT_PORT } from './defaults.js';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_NAME_SEPARATOR, DEFAULT_PORT, MAX_WORKER_STALL_TIMEOUT_MS, MIN_WORKER_HEARTBEAT_MS, WORKER_HEARTBEAT_MS, WORKER_STALL_TIMEOUT_MS } from './defaults.js';
 import { CONTEXT_MODES, LOG_LEVELS, NAMING_POLICIES, intInRange, nonEmptyString, urlString } from './schema-parts.js';
 import { storeSettingProblem } from '../state/store-setting.js';
 import { AuthSchema } from './auth-schema.js';
@@ -68,6 +68,20 @@ export const ConfigFileSchema = z
         'Redis shared by the workers and by other gateway instances (sessions, caches, breakers): redis://[user:password@]host:port[/db], rediss:// (TLS; ?ca=, &cert= and &key= name PEM files, &servername= the certificate name), redis+sentinel://host:port[,host:port]/master (&sentinelUser=, &sentinelPassword=), redis+cluster://host:port[,host:port], rediss+sentinel://, rediss+cluster://, or unix:///path. Without it the gateway starts a private redis-server when one is on PATH, else keeps state in one worker; "memory" asks for the latter.',
       ),
     logLevel: z.enum(LOG_LEVELS).optional().describe('Log level. Default info.'),
+    watchdog: z
+      .strictObject({
+        heartbeatMs: intInRange(MIN_WORKER_HEARTBEAT_MS, MAX_WORKER_STALL_TIMEOUT_MS, 'milliseconds')
+          .optional()
+          .describe(`How often the primary asks each worker whether its event loop runs. Default ${WORKER_HEARTBEAT_MS}.`),
+        stallTimeoutMs: intInRange(MIN_WORKER_HEARTBEAT_MS, MAX_WORKER_STALL_TIMEOUT_MS, 'milliseconds')
+          .optional()
+          .describe(`A worker that has not answered for this long is killed and replaced; its sessions carry on at the other workers. Default ${WORKER_STALL_TIMEOUT_MS}.`),
+      })
+      .refine((w) => (w.stallTimeoutMs ?? WORKER_STALL_TIMEOUT_MS) >= 2 * (w.heartbeatMs ?? WORKER_HEARTBEAT_MS), {
+        error: 'stallTimeoutMs must be at least twice heartbeatMs (one late heartbeat is not a stall)',
+      })
+      .optional()
+      .describe('The primary\'s watchdog over its workers (docs/security.md, Supervision).'),
     naming: z
       .strictObject({
         default: z.enum(NAMING_POLICIES).optional().describe('Naming policy for servers that set none. Default prefix.'),

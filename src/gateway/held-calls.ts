@@ -25,7 +25,7 @@ interface Ask {
   reject(err: unknown): void;
 }
 
-export type Notify = (message: JsonRpcNotification) => void;
+export type Notify = (message: JsonRpcNotification) => boolean | void;
 
 /** Quiet time after a backend's last request before the round is sent to the client. */
 export const ASK_SETTLE_MS = 5;

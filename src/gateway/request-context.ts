@@ -30,8 +30,12 @@ export interface RequestContext {
   readonly group: string;
   /** Aborted when the client cancels or goes away (modern era: closing the stream is cancellation). */
   readonly signal: CancelSignal;
-  /** A request-scoped notification for the client (progress, log message). */
-  notify(message: JsonRpcNotification): void;
+  /**
+   * A request-scoped notification for the client (progress, log message);
+   * false when it was dropped because the client's stream is full
+   * (docs/security.md, "Buffers and back-pressure").
+   */
+  notify(message: JsonRpcNotification): boolean | void;
   /**
    * Sends a request to the client and waits for its answer. Present for
    * legacy clients (it rides the request's SSE stream); modern clients are

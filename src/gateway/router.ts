@@ -4,6 +4,7 @@
  * everything the backend sends back during the call flows to the client the
  * way the client's era allows (see forward()).
  */
+import { countDroppedNotification } from '../observe/metrics.js';
 import { GatewayError, NOT_READY } from '../mcp/errors.js';
 import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { logPasses, resourceNotFoundCode } from '../mcp/versions.js';
@@ -277,14 +278,14 @@ export class Router {
     const credentials = this.access.perPrincipal(target.backend) ? await this.access.credentials(target.backend, ctx.caller) : undefined;
     // Set when a modern client lacks what a legacy backend asked for: the call then fails with -32021.
     let needed: JsonObject | undefined;
-    const call = (ask: LinkHooks['onServerRequest'], signal: CancelSignal, notify: (n: JsonRpcNotification) => void = (n) => ctx.notify(n)) => {
+    const call = (ask: LinkHooks['onServerRequest'], signal: CancelSignal, notify: (n: JsonRpcNotification) => boolean | void = (n) => ctx.notify(n)) => {
       // A modern call is aborted here when the client lacks a capability the backend asks for.
       const local = ctx.era === 'modern' ? new CancelSource() : undefined;
       const unlink = local ? forwardAbort(signal, local) : noop;
       const hooks: LinkHooks = {
         onNotification: (n) => {
           if (n.method === 'notifications/message' && !this.wantsLog(ctx, n.params)) return;
-          notify(n);
+          if (notify(n) === false) countDroppedNotification(target.backend, n.method);
         },
         onServerRequest: (m, p) => {
           if (!CLIENT_METHODS.has(m)) return Promise.reject(new UpstreamRpcError(-32601, `Method not found: clients do not serve ${m}`));

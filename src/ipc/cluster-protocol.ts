@@ -21,6 +21,8 @@ export type PrimaryToWorkerControl =
   /** The node joined the cluster's shared requestState key (it started while Redis was away). */
   | { t: 'state-key'; stateKey: string }
   | { t: 'drain'; timeoutMs: number }
+  /** The watchdog's question (worker-pool.ts): answered at once by a worker whose event loop runs. */
+  | { t: 'heartbeat'; seq: number }
   | { t: 'metrics'; id: number; text: string; contentType: string };
 
 export type WorkerToPrimaryControl =
@@ -28,6 +30,7 @@ export type WorkerToPrimaryControl =
   | { t: 'listening'; port: number }
   | { t: 'ready' }
   | { t: 'drained' }
+  | { t: 'heartbeat'; seq: number }
   | { t: 'metrics-req'; id: number }
   | { t: 'admin-req'; id: number; op: AdminOp; args: Record<string, string> }
   | { t: 'admin-part'; id: number; body: unknown }

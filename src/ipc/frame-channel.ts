@@ -26,6 +26,7 @@ export class FrameChannel<In, Out> extends EventEmitter<FrameChannelEvents<In>> 
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private closed = false;
+  private draining: Promise<void> | undefined;
 
   constructor(private readonly socket: Socket) {
     super();
@@ -37,6 +38,31 @@ export class FrameChannel<In, Out> extends EventEmitter<FrameChannelEvents<In>> 
 
   get isOpen(): boolean {
     return !this.closed;
+  }
+
+  /** Bytes written and not yet taken by the kernel (corked frames of this turn included). */
+  get bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /**
+   * Resolves once the queued bytes have left (or the channel closed): a
+   * sender over its bound waits for this. Every caller until then shares one
+   * promise, so a burst of senders adds one pair of listeners, not one each.
+   */
+  drained(): Promise<void> {
+    if (this.closed || this.socket.writableLength === 0) return Promise.resolve();
+    this.draining ??= new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.off('close', done);
+        this.draining = undefined;
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.on('close', done);
+    });
+    return this.draining;
   }
 
   send(message: Out): boolean {

@@ -65,6 +65,21 @@ export const unattributedMessages = new client.Counter({
   labelNames: ['backend', 'kind'] as const,
 });
 
+export const droppedNotifications = new client.Counter({
+  name: 'only1mcp_dropped_notifications_total',
+  help: 'Notifications dropped because the client stream they were for was full (docs/security.md, Buffers and back-pressure), by backend ((unscoped) on a session\'s own stream) and reason.',
+  labelNames: ['backend', 'reason'] as const,
+});
+
+/** The backend label of a drop on a session's own stream, whose notification may come from any backend. */
+export const UNSCOPED_BACKEND = '(unscoped)';
+
+/** A notification a full client stream could not take; `method` says which kind. */
+export function countDroppedNotification(backend: string, method: string): void {
+  const reason = method === 'notifications/progress' ? 'progress-stream-full' : method === 'notifications/message' ? 'log-stream-full' : 'stream-full';
+  droppedNotifications.labels(backend, reason).inc();
+}
+
 export const offloadedTasks = new client.Counter({ name: 'only1mcp_offloaded_tasks_total', help: 'JSON parse/hash tasks run in the piscina pool (bodies above the offload threshold).' });
 
 /** Read at scrape time rather than set on every change, so no path that changes them can forget to. */

@@ -11,6 +11,7 @@ import type { JsonObject, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse }
 import { RpcConnection } from '../backends/rpc-connection.js';
 import { handshake, type BackendIdentity } from '../backends/handshake.js';
 import { StdioChild } from './stdio-child.js';
+import { MAX_STDIO_LINE_BYTES } from '../config/defaults.js';
 import type { BackendProtocol, StdioServerConfig } from '../config/model.js';
 import type { Logger } from '../observe/log.js';
 
@@ -55,6 +56,11 @@ export class ChildSession<O> {
     };
     child.on('message', (m) => this.conn.receive(m));
     child.on('invalidLine', (reason) => this.logger.debug({ backend: config.name, reason }, 'skipped a non-JSON stdout line'));
+    // A result over the line cap cannot be passed on; the call it answered fails now rather than at its timeout.
+    child.on('oversized', (bytes, id) => {
+      this.logger.warn({ backend: config.name, bytes, limit: MAX_STDIO_LINE_BYTES, id }, 'backend wrote a message over the line cap; dropped');
+      if (id !== undefined) this.conn.fail(id, new GatewayError('GW_ERR_BACKEND_PROTOCOL', `backend ${config.name} answered with a message of ${bytes} bytes, over the ${MAX_STDIO_LINE_BYTES}-byte limit (MAX_STDIO_LINE_BYTES)`));
+    });
     child.on('stderr', (line) => {
       handlers.onStderr?.(line);
       this.logger.info({ backend: config.name, stderr: line }, 'backend stderr');

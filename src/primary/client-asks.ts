@@ -8,7 +8,7 @@ import type { JsonObject, JsonRpcErrorObject } from '../mcp/jsonrpc.js';
 import { UpstreamRpcError } from '../backends/rpc-connection.js';
 import type { PrimaryToWorker } from '../ipc/stdio-protocol.js';
 import type { ChildSession } from './child-session.js';
-import type { Owner, WorkerPort } from './worker-calls.js';
+import { sendPaced, type Owner, type WorkerPort } from './worker-calls.js';
 
 interface Ask {
   resolve(result: JsonObject): void;
@@ -32,7 +32,7 @@ export class ClientAsks {
     const sid = this.nextSid++;
     return new Promise<JsonObject>((resolve, reject) => {
       this.asks.set(sid, { resolve, reject, worker, session });
-      worker.send({ ...message, t: 'ask', sid });
+      sendPaced(session, worker, { ...message, t: 'ask', sid });
     });
   }
 

@@ -16,6 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../observe/log.js';
 import { Backoff } from './backoff.js';
+import { childLedger, RECLAIMABLE_DIR_PREFIX } from './child-ledger.js';
+import { withParentDeathSignal } from './parent-death.js';
 
 /** How long the private redis-server gets to open its socket. */
 export const EMBEDDED_REDIS_START_TIMEOUT_MS = 5_000;
@@ -28,17 +30,21 @@ export interface EmbeddedRedis {
   url: string;
   readonly pid: number | undefined;
   stop(): Promise<void>;
+  /** At once and synchronously, for a primary that is exiting now. */
+  kill(): void;
 }
 
 type Outcome = { ok: true; child: ChildProcess } | { ok: false; reason: 'no-binary' | 'no-socket' };
 
 /** Starts the private redis-server, or says in a few words why it could not. */
 export async function startEmbeddedRedis(logger: Logger, binary = 'redis-server'): Promise<EmbeddedRedis | { failed: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'only1mcp-redis-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), RECLAIMABLE_DIR_PREFIX));
+  childLedger.addDir(dir);
   const socket = path.join(dir, 'redis.sock');
   const first = await launch(binary, dir, socket, logger);
   if (!first.ok) {
     fs.rmSync(dir, { recursive: true, force: true });
+    childLedger.removeDir(dir);
     return { failed: first.reason === 'no-binary' ? `no ${binary} on PATH` : `${binary} did not open its socket within ${EMBEDDED_REDIS_START_TIMEOUT_MS} ms` };
   }
   let child = first.child;
@@ -91,6 +97,13 @@ export async function startEmbeddedRedis(logger: Logger, binary = 'redis-server'
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
       fs.rmSync(dir, { recursive: true, force: true });
+      childLedger.removeDir(dir);
+    },
+    kill() {
+      stopping = true;
+      clearTimeout(restartTimer);
+      child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -98,10 +111,9 @@ export async function startEmbeddedRedis(logger: Logger, binary = 'redis-server'
 /** Starts redis-server on `socket` and waits for the socket to accept connections. */
 async function launch(binary: string, dir: string, socket: string, logger: Logger): Promise<Outcome> {
   let child: ChildProcess;
+  const args = ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'];
   try {
-    child = spawn(binary, ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    child = spawn(...withParentDeathSignal(binary, args), { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch {
     return { ok: false, reason: 'no-binary' };
   }
@@ -110,6 +122,8 @@ async function launch(binary: string, dir: string, socket: string, logger: Logge
     child.once('error', () => resolve(false));
   });
   if (!spawned) return { ok: false, reason: 'no-binary' };
+  childLedger.add(child.pid, 'redis', 'embedded redis-server');
+  child.once('exit', () => childLedger.remove(child.pid));
   child.stderr?.on('data', (d: Buffer) => logger.warn({ redis: d.toString().trim() }, 'embedded redis-server'));
   const deadline = Date.now() + EMBEDDED_REDIS_START_TIMEOUT_MS;
   while (Date.now() < deadline && child.exitCode === null && !(await canConnect(socket))) await new Promise((r) => setTimeout(r, 25));

@@ -15,6 +15,7 @@
 import { modernMeta } from '../backends/handshake.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { BackendStatusWire, PrimaryToWorker } from '../ipc/stdio-protocol.js';
+import type { WorkerPort } from './worker-calls.js';
 
 export type Probe = (signal: AbortSignal) => Promise<void>;
 
@@ -32,7 +33,7 @@ export function httpGetProbe(replicaUrl: string, path: string, headers: Readonly
 /** The part of StdioHost a ping needs. */
 export interface PingableHost {
   status(): BackendStatusWire;
-  call(worker: { readonly index: number; send(message: PrimaryToWorker): void }, id: number, method: string, params: JsonObject | undefined, group: string): void;
+  call(worker: WorkerPort, id: number, method: string, params: JsonObject | undefined, group: string): void;
 }
 
 /** The primary's table of worker calls (worker-calls.ts), through which a call is cancelled. */
@@ -49,7 +50,7 @@ export function stdioHostPing(host: PingableHost, calls: CallCanceller): Probe {
   return (signal) =>
     new Promise<void>((resolve, reject) => {
       const id = nextPingId++;
-      const port = {
+      const port: WorkerPort = {
         index: PROBER_WORKER_INDEX,
         send(message: PrimaryToWorker) {
           if (message.t !== 'result' || message.id !== id) return;
@@ -57,6 +58,9 @@ export function stdioHostPing(host: PingableHost, calls: CallCanceller): Probe {
           if (message.r !== undefined) resolve();
           else reject(new Error(message.ge?.message ?? message.e?.message ?? 'ping failed'));
         },
+        // The prober keeps no queue: its answers are taken as they are sent.
+        bufferedBytes: () => 0,
+        drained: () => Promise.resolve(),
       };
       // A cancelled call is never answered: the probe settles here.
       const onAbort = () => {

@@ -21,6 +21,8 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { sharedStateKey } from './shared-secret.js';
 import { IN_PROCESS_REDIS_URL, redactStoreSetting } from '../state/store-setting.js';
 import { assertPortFree } from './port-check.js';
+import { childLedger } from './child-ledger.js';
+import { defaultStateDir } from '../config/defaults.js';
 import type { GatewayConfig, StdioServerConfig } from '../config/model.js';
 import { tapLog } from '../observe/log.js';
 import { NodeActivity } from './node-activity.js';
@@ -71,6 +73,14 @@ async function concretePort(host: string, port: number): Promise<number> {
 export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const { logger } = options;
   let config = options.config;
+  // Before any child starts: end what a primary killed outright on this state directory left running.
+  const reclaimed = childLedger.open(path.join(defaultStateDir(), 'children'));
+  if (reclaimed.killed.length > 0 || reclaimed.dirs.length > 0) {
+    logger.warn(
+      { previousPrimaries: reclaimed.owners, killed: reclaimed.killed.map((e) => ({ pid: e.pid, kind: e.kind, name: e.name })), removed: reclaimed.dirs },
+      `reclaimed ${reclaimed.killed.length} process(es) and ${reclaimed.dirs.length} folder(s) left by a primary that did not stop cleanly`,
+    );
+  }
   const port = await concretePort(config.listen.host, config.listen.port);
   // Before anything starts: the workers' SO_REUSEPORT bind would share a taken port silently.
   if (config.listen.port !== 0) await assertPortFree(config.listen.host, port);
@@ -131,6 +141,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const effective = withDisabled(config, actions.disabled);
   const workers = new WorkerPool(workerCount(config), effective, { stateKey: secret.key.toString('hex'), ipcPath: stdio.path, exec }, logger);
   pool = workers;
+  stdio.onFaultyWorker((index, why) => workers.replace(index, why));
   workers.reconfigure(effective, [...actions.disabled]);
   const gather = new WorkerGather((m) => workers.broadcast(m));
   const admin = new NodeAdmin(activity, actions, {
@@ -176,7 +187,19 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => void reload('SIGHUP'));
-  process.on('exit', () => stdio.killAll());
+  // A fault nothing caught: one log line the operator can find, then the exit below ends every child; a
+  // supervisor restarts the node (docs/deployment.md). Carrying on with unknown state would be worse.
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err: err.message, stack: err.stack }, 'the primary hit a fault it cannot recover from; exiting, and stopping its children');
+    flushLog();
+    process.exit(70);
+  });
+  process.on('exit', () => {
+    // Whatever ended this process, its children end with it (a SIGKILL skips this: the ledger covers that).
+    stdio.killAll();
+    state.embedded?.kill();
+    childLedger.close();
+  });
 }
 
 /**

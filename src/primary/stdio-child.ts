@@ -17,6 +17,7 @@ import {
 } from '../config/defaults.js';
 import type { StdioServerConfig } from '../config/model.js';
 import { corkForTurn } from '../ipc/turn-cork.js';
+import { childLedger } from './child-ledger.js';
 
 /** Parent variables a backend may inherit; everything else must be set in its config. */
 export const STDIO_ENV_ALLOWLIST = [
@@ -29,6 +30,19 @@ export const STDIO_ENV_ALLOWLIST = [
 export const MAX_STDIN_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** Longest stderr line passed to the log; the rest is cut. */
 export const MAX_STDERR_LINE_CHARS = 2_000;
+
+/**
+ * The id of a response from the two ends of its (dropped) line: a top-level
+ * `"id":N` right after the opening brace (and an optional "jsonrpc" member),
+ * or right before the closing one (the MCP SDK writes it last). Inside a
+ * JSON string quotes are escaped, so payload text cannot fake either shape.
+ */
+export function responseIdOf(head: Buffer, tail: Buffer): number | undefined {
+  const first = /^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*(\d{1,15})\s*[,}]/.exec(head.toString('latin1'));
+  const last = /[,{]\s*"id"\s*:\s*(\d{1,15})\s*\}\s*$/.exec(tail.toString('latin1'));
+  const id = first?.[1] ?? last?.[1];
+  return id === undefined ? undefined : Number(id);
+}
 
 export function childEnvironment(config: StdioServerConfig, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
@@ -45,6 +59,8 @@ export function childEnvironment(config: StdioServerConfig, parent: NodeJS.Proce
 export interface StdioChildEvents {
   message: [value: unknown];
   invalidLine: [reason: string];
+  /** A line over MAX_STDIO_LINE_BYTES was dropped; `id` is the JSON-RPC id it answered, when its ends name one. */
+  oversized: [bytes: number, id: number | undefined];
   stderr: [line: string];
   exit: [code: number | null, signal: NodeJS.Signals | null];
   spawnError: [error: Error];
@@ -54,6 +70,8 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
   private child: ChildProcessWithoutNullStreams | undefined;
   private exited: Promise<void> = Promise.resolve();
   private alive = false;
+  /** Reasons to leave stdout unread (workers over their channel bound); reading resumes at zero. */
+  private holds = 0;
   invalidLines = 0;
 
   constructor(readonly config: StdioServerConfig) {
@@ -81,9 +99,12 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
     });
     this.child = child;
     this.alive = true;
+    // On record until it is gone: a primary killed outright leaves the next one a way to end this process.
+    childLedger.add(child.pid, 'stdio', this.config.name);
     this.exited = new Promise((resolve) => {
       child.once('close', (code, signal) => {
         this.alive = false;
+        childLedger.remove(child.pid);
         this.emit('exit', code, signal);
         resolve();
       });
@@ -100,7 +121,10 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
     const splitter = new LineSplitter(
       MAX_STDIO_LINE_BYTES,
       (line) => this.onLine(line),
-      (bytes) => this.invalid(`line of ${bytes} bytes exceeds the ${MAX_STDIO_LINE_BYTES}-byte cap`),
+      (bytes, ends) => {
+        this.invalid(`line of ${bytes} bytes exceeds the ${MAX_STDIO_LINE_BYTES}-byte cap`);
+        this.emit('oversized', bytes, responseIdOf(ends.head, ends.tail));
+      },
     );
     child.stdout.on('data', (chunk: Buffer) => splitter.push(chunk));
     const errSplitter = new LineSplitter(
@@ -119,6 +143,20 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
     corkForTurn(child.stdin);
     child.stdin.write(`${JSON.stringify(message)}\n`);
     return true;
+  }
+
+  /**
+   * Stops reading stdout until `released` settles (back-pressure: the pipe
+   * fills and the backend's writes block). Holds nest; reading resumes when
+   * the last one is released.
+   */
+  holdUntil(released: Promise<void>): void {
+    const stdout = this.child?.stdout;
+    if (!stdout) return;
+    if (this.holds++ === 0) stdout.pause();
+    void released.then(() => {
+      if (--this.holds === 0) stdout.resume();
+    });
   }
 
   /** stdin EOF, then SIGTERM, then SIGKILL; resolves once the process is gone. */

@@ -21,7 +21,7 @@ import { LevelForwarder, mostVerbose } from '../backends/log-level.js';
 import type { LogLevel } from '../mcp/versions.js';
 import { ChildSession } from './child-session.js';
 import { Backoff } from './backoff.js';
-import { HOST_OWNER, failResult, type Owner, type WorkerCalls, type WorkerPort } from './worker-calls.js';
+import { HOST_OWNER, failResult, sendPaced, type Owner, type WorkerCalls, type WorkerPort } from './worker-calls.js';
 import type { ClientAsks } from './client-asks.js';
 import { StderrTail } from './stderr-tail.js';
 import { STDIO_RESTART_MAX_MS, STDIO_RESTART_MIN_MS } from '../config/defaults.js';
@@ -217,7 +217,7 @@ export class StdioHost {
     const tail = new StderrTail();
     this.stderrTail = tail;
     const session: ChildSession<Owner> = new ChildSession<Owner>(this.config, {
-      onNotification: (n, owner) => this.onNotification(n, owner),
+      onNotification: (n, owner) => this.onNotification(session, n, owner),
       onServerRequest: (r, owner) => this.onServerRequest(session, r, owner),
       onExit: (why) => this.onExit(session, why),
       onStderr: (line) => tail.push(line),
@@ -285,16 +285,16 @@ export class StdioHost {
     }, delay);
   }
 
-  private onNotification(message: JsonRpcNotification, owner: Owner | undefined): void {
+  private onNotification(session: ChildSession<Owner>, message: JsonRpcNotification, owner: Owner | undefined): void {
     if (owner) {
-      if (owner.worker) owner.worker.send({ t: 'event', b: this.wire, n: message, rel: owner.id });
+      if (owner.worker) sendPaced(session, owner.worker, { t: 'event', b: this.wire, n: message, rel: owner.id });
       return;
     }
     if (message.method === 'notifications/message') {
       unattributed(this.deps, this.wire, message.method, 'notification');
       return;
     }
-    for (const worker of this.deps.workers()) worker.send({ t: 'event', b: this.wire, n: message });
+    for (const worker of this.deps.workers()) sendPaced(session, worker, { t: 'event', b: this.wire, n: message });
   }
 
   private onServerRequest(session: ChildSession<Owner>, message: JsonRpcRequest, owner: Owner | undefined): Promise<JsonObject> {

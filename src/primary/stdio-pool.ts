@@ -16,7 +16,7 @@ import { GatewayError } from '../mcp/errors.js';
 import type { JsonObject, JsonRpcNotification, JsonRpcRequest } from '../mcp/jsonrpc.js';
 import type { LogLevel } from '../mcp/versions.js';
 import { ChildSession } from './child-session.js';
-import { HOST_OWNER, failResult, type Owner, type ResultExtra, type WorkerPort } from './worker-calls.js';
+import { HOST_OWNER, failResult, sendPaced, type Owner, type ResultExtra, type WorkerPort } from './worker-calls.js';
 import { subscribeOnChild, type StdioDeps } from './stdio-host.js';
 import type { StdioServerConfig } from '../config/model.js';
 import { redactScope } from '../gateway/upstream-scope.js';
@@ -219,11 +219,12 @@ export class StdioPool {
 
   private onNotification(scope: string, child: ScopedChild, message: JsonRpcNotification, owner: Owner | undefined): void {
     if (owner?.worker) {
-      owner.worker.send({ t: 'event', b: this.wire, n: message, rel: owner.id });
+      sendPaced(child.session, owner.worker, { t: 'event', b: this.wire, n: message, rel: owner.id });
       return;
     }
     if (owner) return;
-    this.workerFor(child)?.send({ t: 'event', b: this.wire, n: message, s: scope });
+    const worker = this.workerFor(child);
+    if (worker) sendPaced(child.session, worker, { t: 'event', b: this.wire, n: message, s: scope });
   }
 
   private onServerRequest(scope: string, child: ScopedChild, message: JsonRpcRequest, owner: Owner | undefined): Promise<JsonObject> {

@@ -26,6 +26,7 @@ export class StdioServer {
   private readonly pools = new Map<string, StdioPool>();
   private readonly deps: StdioDeps;
   private readonly greeters: Array<(port: WorkerPort) => void> = [];
+  private readonly faultListeners: Array<(index: number, why: string) => void> = [];
 
   constructor(private readonly logger: Logger) {
     this.server = net.createServer((socket) => this.accept(socket));
@@ -118,19 +119,32 @@ export class StdioServer {
     for (const pool of this.pools.values()) pool.kill();
   }
 
+  /**
+   * Told when a worker's channel sent something the primary could not
+   * handle: the worker is broken (or compromised) and is replaced; the
+   * primary and the other workers carry on.
+   */
+  onFaultyWorker(listener: (index: number, why: string) => void): void {
+    this.faultListeners.push(listener);
+  }
+
   private accept(socket: net.Socket): void {
     const channel = new FrameChannel<WorkerToPrimary, PrimaryToWorker>(socket);
     let port: WorkerPort | undefined;
+    let faulted = false;
     channel.on('message', (m) => {
-      if (m.t === 'hello') {
-        port = { index: m.worker, send: (out) => void channel.send(out) };
-        this.ports.add(port);
-        for (const host of this.hosts.values()) port.send({ t: 'status', s: host.status() });
-        for (const greet of this.greeters) greet(port);
-        return;
+      if (faulted) return;
+      // Nothing a worker sends may throw out of here: an uncaught exception would take the primary,
+      // every worker and every backend down with it. One log line, and that worker is replaced.
+      try {
+        this.receive(channel, m, port, (p) => (port = p));
+      } catch (err) {
+        faulted = true;
+        const why = `bad message on its channel: ${err instanceof Error ? err.message : String(err)}`;
+        this.logger.error({ worker: port?.index, type: describe(m) }, `worker ${port?.index ?? '(before hello)'} sent a message the primary cannot handle; replacing it (${why})`);
+        socket.destroy();
+        if (port) for (const listener of this.faultListeners) listener(port.index, why);
       }
-      if (!port) return;
-      this.route(port, m);
     });
     channel.on('close', () => {
       if (!port) return;
@@ -139,6 +153,46 @@ export class StdioServer {
       this.deps.asks.workerGone(port);
       for (const host of this.hosts.values()) host.workerGone(port);
     });
+  }
+
+  /**
+   * Sends to a worker without ever throwing into the caller (a backend's
+   * answer the encoder cannot take, say): a result that cannot be sent
+   * fails its call with a backend error instead, anything else is dropped;
+   * one log line either way.
+   */
+  private sendSafely(channel: FrameChannel<WorkerToPrimary, PrimaryToWorker>, port: WorkerPort, out: PrimaryToWorker): void {
+    try {
+      channel.send(out);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      const backend = 'b' in out ? out.b : undefined;
+      this.logger.warn({ worker: port.index, type: out.t, backend, err: why }, 'a message from a backend could not be passed on to a worker; dropped');
+      if (out.t === 'result') {
+        channel.send({ t: 'result', id: out.id, ge: new GatewayError('GW_ERR_BACKEND_PROTOCOL', `the backend's answer could not be passed on (${why})`).toWire(), ...(out.inst === undefined ? {} : { inst: out.inst }) });
+      }
+    }
+  }
+
+  private receive(channel: FrameChannel<WorkerToPrimary, PrimaryToWorker>, m: WorkerToPrimary, port: WorkerPort | undefined, greet: (port: WorkerPort) => void): void {
+    if (typeof m !== 'object' || m === null || typeof m.t !== 'string') throw new Error('not a message object');
+    if (m.t === 'hello') {
+      if (port) return;
+      if (!Number.isInteger(m.worker)) throw new Error('hello without a worker index');
+      const next: WorkerPort = {
+        index: m.worker,
+        send: (out) => this.sendSafely(channel, next, out),
+        bufferedBytes: () => channel.bufferedBytes,
+        drained: () => channel.drained(),
+      };
+      greet(next);
+      this.ports.add(next);
+      for (const host of this.hosts.values()) next.send({ t: 'status', s: host.status() });
+      for (const g of this.greeters) g(next);
+      return;
+    }
+    if (!port) return;
+    this.route(port, m);
   }
 
   private route(port: WorkerPort, m: WorkerToPrimary): void {
@@ -193,6 +247,12 @@ export class StdioServer {
         return;
     }
   }
+}
+
+/** A message's type for the log, without its (untrusted, possibly huge) content. */
+function describe(m: unknown): string {
+  const t = typeof m === 'object' && m !== null ? (m as { t?: unknown }).t : undefined;
+  return typeof t === 'string' ? t.slice(0, 32) : typeof m;
 }
 
 function noBackend(wire: string): GatewayError {

@@ -8,10 +8,27 @@ import { GatewayError } from '../mcp/errors.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { PrimaryToWorker } from '../ipc/stdio-protocol.js';
 import type { ChildSession } from './child-session.js';
+import { IPC_CHANNEL_MAX_BUFFERED_BYTES } from '../config/defaults.js';
 
 export interface WorkerPort {
   readonly index: number;
   send(message: PrimaryToWorker): void;
+  /** Bytes queued to this worker and not yet taken (IPC_CHANNEL_MAX_BUFFERED_BYTES bounds it). */
+  bufferedBytes(): number;
+  /** Resolves when the queued bytes have left, or the worker is gone. */
+  drained(): Promise<void>;
+}
+
+/**
+ * Sends what a child wrote on to a worker, and stops reading the child while
+ * that worker's channel is over its bound: the backend's pipe fills and its
+ * writes block, so a flooding backend runs at the pace of the slowest worker
+ * it is talking to instead of filling the primary's memory. Nothing is
+ * dropped here (the worker drops notifications a slow client cannot take).
+ */
+export function sendPaced(session: ChildSession<Owner>, worker: WorkerPort, message: PrimaryToWorker): void {
+  worker.send(message);
+  if (worker.bufferedBytes() > IPC_CHANNEL_MAX_BUFFERED_BYTES) session.child.holdUntil(worker.drained());
 }
 
 /** Who waits for a call on a child: a worker's call, or the gateway itself (handshake, subscriptions). */
@@ -41,8 +58,8 @@ export class WorkerCalls {
     this.calls.set(key, { session, childId: sent.id });
     void sent.response.then((response) => {
       if (this.calls.get(key)?.childId === sent.id) this.calls.delete(key);
-      if ('error' in response) worker.send({ t: 'result', id, e: response.error, ...extra });
-      else worker.send({ t: 'result', id, r: response.result, ...extra });
+      if ('error' in response) sendPaced(session, worker, { t: 'result', id, e: response.error, ...extra });
+      else sendPaced(session, worker, { t: 'result', id, r: response.result, ...extra });
     });
   }
 

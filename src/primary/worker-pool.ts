@@ -11,6 +11,8 @@ import { ENV_WORKER_INDEX, type PrimaryToWorkerControl, type WorkerToPrimaryCont
 import type { GatewayConfig } from '../config/model.js';
 import { LOG_FORMAT_ENV, logFormat, type Logger } from '../observe/log.js';
 import { aggregator, nodeMetrics } from '../observe/metrics.js';
+import { WorkerWatchdog } from './worker-watchdog.js';
+import { WORKER_START_GRACE_MS } from '../config/defaults.js';
 
 /** A worker that lived this long counts as healthy: its next crash is respawned at once again. */
 export const WORKER_HEALTHY_MS = 10_000;
@@ -58,6 +60,7 @@ export class WorkerPool {
   /** Servers an operator disabled at runtime, told to every worker with its configuration. */
   private disabled: string[] = [];
   admin: PoolAdmin | undefined;
+  private readonly watchdog: WorkerWatchdog;
 
   constructor(
     private readonly count: number,
@@ -66,6 +69,14 @@ export class WorkerPool {
     private readonly logger: Logger,
   ) {
     this.config = config;
+    this.watchdog = new WorkerWatchdog(config.watchdog, (index, silentMs, started) =>
+      this.replace(
+        index,
+        started
+          ? `its event loop did not answer a heartbeat for ${silentMs} ms (watchdog.stallTimeoutMs ${this.config.watchdog.stallTimeoutMs})`
+          : `it did not finish starting: no heartbeat answered within ${WORKER_START_GRACE_MS} ms of its start plus watchdog.stallTimeoutMs ${this.config.watchdog.stallTimeoutMs}`,
+      ),
+    );
     cluster.setupPrimary({ exec: context.exec, args: [], execArgv: workerExecArgv(), silent: false });
   }
 
@@ -97,6 +108,7 @@ export class WorkerPool {
   reconfigure(config: GatewayConfig, disabled: readonly string[] = this.disabled): void {
     this.config = config;
     this.disabled = [...disabled];
+    this.watchdog.reconfigure(config.watchdog);
     for (const slot of this.slots) this.send(slot, { t: 'reconfigure', config, disabled: this.disabled });
   }
 
@@ -121,6 +133,7 @@ export class WorkerPool {
   /** Drains every worker; resolves when all have exited (or were killed after the timeout). */
   async drain(timeoutMs: number): Promise<void> {
     this.stopping = true;
+    this.watchdog.stop();
     const exits = this.slots.map((slot) => {
       clearTimeout(slot.timer);
       const w = slot.worker;
@@ -137,37 +150,77 @@ export class WorkerPool {
     await Promise.all(exits);
   }
 
+  /**
+   * Kills worker `index` (SIGKILL: a stalled or broken worker cannot be asked
+   * to drain) and lets the exit handler start its replacement. One log line
+   * names the worker and why.
+   */
+  replace(index: number, why: string): void {
+    const slot = this.slots[index];
+    const w = slot?.worker;
+    if (!slot || !w || w.isDead() || this.stopping) return;
+    this.watchdog.unwatch(index);
+    this.logger.error({ worker: index, pid: w.process.pid, why }, `worker ${index} (pid ${w.process.pid}) is being replaced: ${why}`);
+    w.process.kill('SIGKILL');
+  }
+
   private fork(slot: Slot): void {
     // The primary's log format: workers write to its stderr, so a terminal never mixes pretty and JSON lines.
     const worker = cluster.fork({ [ENV_WORKER_INDEX]: String(slot.index), ONLY1MCP_LOG_LEVEL: this.config.logLevel, [LOG_FORMAT_ENV]: logFormat() });
     slot.worker = worker;
     slot.port = undefined;
     slot.backoff.started();
+    // Watched from the start: a worker that never gets through its start-up is replaced too.
+    this.watchdog.watch(slot.index, (seq) => this.send(slot, { t: 'heartbeat', seq }), WORKER_START_GRACE_MS);
     worker.on('message', (message: WorkerToPrimaryControl) => {
-      if (message.t === 'want-config') {
-        this.send(slot, { t: 'config', config: this.config, stateKey: this.context.stateKey, ipcPath: this.context.ipcPath, index: slot.index, disabled: this.disabled });
-      } else if (message.t === 'metrics-req') {
-        void nodeMetrics(this.metrics).then(
-          (text) => this.send(slot, { t: 'metrics', id: message.id, text, contentType: this.metrics.contentType }),
-          (err: unknown) => this.send(slot, { t: 'metrics', id: message.id, text: `# metrics unavailable: ${String(err)}\n`, contentType: 'text/plain' }),
-        );
-      } else if (message.t === 'admin-req' || message.t === 'admin-part' || message.t === 'feed') {
-        this.admin?.message(slot.index, message, (m) => this.send(slot, m));
-      } else if (message.t === 'listening') {
-        slot.port = message.port;
-        if (this.slots.every((s) => s.port !== undefined)) for (const w of this.readyWaiters.splice(0)) w();
+      // Nothing a worker sends may throw out of here into the primary: a worker that sends what
+      // the primary cannot handle is replaced instead.
+      try {
+        this.onMessage(slot, worker, message);
+      } catch (err) {
+        this.replace(slot.index, `it sent a control message the primary cannot handle (${err instanceof Error ? err.message : String(err)})`);
       }
     });
     worker.on('exit', (code, signal) => {
       if (slot.worker !== worker) return;
       slot.worker = undefined;
       this.admin?.exited(slot.index);
+      this.watchdog.unwatch(slot.index);
       if (this.stopping) return;
       const delay = slot.backoff.failed() - 1;
       this.respawns++;
       this.logger.warn({ worker: slot.index, pid: worker.process.pid, code, signal, respawnInMs: delay }, 'worker exited; respawning');
       slot.timer = setTimeout(() => this.fork(slot), delay);
     });
+  }
+
+  private onMessage(slot: Slot, worker: Worker, message: WorkerToPrimaryControl): void {
+    if (slot.worker !== worker) return;
+    switch (message.t) {
+      case 'heartbeat':
+        this.watchdog.answered(slot.index);
+        return;
+      case 'want-config':
+        this.send(slot, { t: 'config', config: this.config, stateKey: this.context.stateKey, ipcPath: this.context.ipcPath, index: slot.index, disabled: this.disabled });
+        return;
+      case 'metrics-req': {
+        const id = message.id;
+        void nodeMetrics(this.metrics).then(
+          (text) => this.send(slot, { t: 'metrics', id, text, contentType: this.metrics.contentType }),
+          (err: unknown) => this.send(slot, { t: 'metrics', id, text: `# metrics unavailable: ${String(err)}\n`, contentType: 'text/plain' }),
+        );
+        return;
+      }
+      case 'admin-req':
+      case 'admin-part':
+      case 'feed':
+        this.admin?.message(slot.index, message, (m) => this.send(slot, m));
+        return;
+      case 'listening':
+        slot.port = message.port;
+        if (this.slots.every((s) => s.port !== undefined)) for (const w of this.readyWaiters.splice(0)) w();
+        return;
+    }
   }
 
   private send(slot: Slot, message: PrimaryToWorkerControl): void {

@@ -65,6 +65,11 @@ setInterval(() => send({ t: 'feed', batch: feed.take() }), ADMIN_FEED_FLUSH_MS).
 
 process.on('message', (raw: unknown) => {
   const message = raw as PrimaryToWorkerControl;
+  // Answered before anything else: the answer itself is the proof that this event loop runs.
+  if (message.t === 'heartbeat') {
+    send({ t: 'heartbeat', seq: message.seq });
+    return;
+  }
   void (async () => {
     switch (message.t) {
       case 'config': {

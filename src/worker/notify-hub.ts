@@ -11,6 +11,7 @@ import { META } from '../mcp/versions.js';
 import type { ListKind } from '../gateway/catalog.js';
 import type { Sessions } from './session/sessions.js';
 import type { ProducerStream } from './session/producer-stream.js';
+import { countDroppedNotification, UNSCOPED_BACKEND } from '../observe/metrics.js';
 
 export const LIST_CHANGED: Readonly<Record<ListKind, string>> = {
   tools: 'notifications/tools/list_changed',
@@ -61,7 +62,7 @@ export class NotifyHub {
     if (kind === 'resourceTemplates') return;
     this.sessions.broadcastOnce({ jsonrpc: '2.0', method }, `${method}:${version}`);
     const key = FILTER_KEY[kind];
-    for (const l of this.listeners) if (l.filter[key]) l.stream.send(tagged(method, {}, l.id));
+    for (const l of this.listeners) if (l.filter[key] && !l.stream.send(tagged(method, {}, l.id))) countDroppedNotification(UNSCOPED_BACKEND, method);
   }
 
   resourceUpdated(params: JsonObject): void {
@@ -70,7 +71,7 @@ export class NotifyHub {
     const message: JsonRpcNotification = { jsonrpc: '2.0', method: 'notifications/resources/updated', params };
     this.sessions.broadcast(message as unknown as JsonObject, (s) => s.subscriptions.has(uri));
     for (const l of this.listeners) {
-      if (l.filter.resourceSubscriptions?.includes(uri)) l.stream.send(tagged(message.method, params, l.id));
+      if (l.filter.resourceSubscriptions?.includes(uri) && !l.stream.send(tagged(message.method, params, l.id))) countDroppedNotification(UNSCOPED_BACKEND, message.method);
     }
   }
 

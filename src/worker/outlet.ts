@@ -8,7 +8,8 @@ import type { CancelSignal } from '../gateway/cancellation.js';
 
 export interface Outlet {
   readonly signal: CancelSignal;
-  notify(message: JsonRpcNotification): void;
+  /** false: dropped, the client's stream being full (the caller counts it). */
+  notify(message: JsonRpcNotification): boolean | void;
   ask: ((method: string, params: JsonObject | undefined) => Promise<JsonObject>) | undefined;
   respond(response: JsonRpcResponse, httpStatus?: number): void;
 }

@@ -38,8 +38,8 @@ export class PostOutlet implements Outlet {
     }
   }
 
-  notify(message: JsonRpcNotification): void {
-    this.ensureStream()?.send(message);
+  notify(message: JsonRpcNotification): boolean {
+    return this.ensureStream()?.send(message) ?? true;
   }
 
   get ask(): ((method: string, params: JsonObject | undefined) => Promise<JsonObject>) | undefined {

@@ -22,6 +22,7 @@ import type { LinkCall, ScopeHome, ScopeServices, UpstreamRef } from '../backend
 import type { ScopeRelay } from '../gateway/scope-relay.js';
 import type { Sessions } from './session/sessions.js';
 import type { LiveSession } from './session/live-session.js';
+import { countDroppedNotification } from '../observe/metrics.js';
 import type { Logger } from '../observe/log.js';
 
 /** How long the store keeps a non-session scope's backend session reference after its last use. */
@@ -70,7 +71,7 @@ export class WorkerScopeServices implements ScopeServices {
         if (!session) return;
         if (message.method === 'notifications/message' && session.record.logLevel !== undefined && isObject(message.params) && !logPasses(message.params.level, session.record.logLevel)) return;
         if (message.method === 'notifications/resources/updated' && isObject(message.params) && typeof message.params.uri === 'string' && !session.subscriptions.has(message.params.uri)) return;
-        session.notify(message as unknown as JsonObject);
+        if (!session.notify(message as unknown as JsonObject)) countDroppedNotification(server, message.method);
       },
       () => undefined,
     );

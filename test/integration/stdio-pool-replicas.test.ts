@@ -30,6 +30,9 @@ const port: WorkerPort = {
   send: (m) => {
     if (m.t === 'result') waiting.get(m.id)?.(m);
   },
+  // Takes every message as it is sent: nothing queues, so no back-pressure.
+  bufferedBytes: () => 0,
+  drained: () => Promise.resolve(),
 };
 let nextId = 1;
 

@@ -51,6 +51,8 @@ describe('top-level keys', () => {
     ['naming.default unknown', 'naming:\n  default: always\n', 'config.yaml:2:3: naming.default: expected one of "prefix", "on-collision", "never", got "always"'],
     ['naming.separator invalid', 'naming:\n  separator: "::"\n', 'config.yaml:2:3: naming.separator: a separator is 1-8 characters of A-Z, a-z, 0-9, "_" and "-"'],
     ['context.mode unknown', 'context:\n  mode: lazy\n', 'config.yaml:2:3: context.mode: expected one of "full", "compact", "search", got "lazy"'],
+    ['watchdog.heartbeatMs too small', 'watchdog:\n  heartbeatMs: 10\n', 'config.yaml:2:3: watchdog.heartbeatMs: must be an integer from 100 to 600000 (milliseconds)'],
+    ['watchdog stall timeout under two heartbeats', 'watchdog:\n  heartbeatMs: 1000\n  stallTimeoutMs: 1500\n', 'config.yaml:1:1: watchdog: stallTimeoutMs must be at least twice heartbeatMs (one late heartbeat is not a stall)'],
     ['context.budgetTokens too small', 'context:\n  budgetTokens: 10\n', 'config.yaml:2:3: context.budgetTokens: must be an integer from 100 to 1000000 (tokens)'],
     ['context override naming no one', 'context:\n  overrides:\n    - mode: search\n', 'config.yaml:3:7: context.overrides[0]: an override needs client or principal (or both)'],
     ['context override mode unknown', 'context:\n  overrides:\n    - { client: "Claude*", mode: tiny }\n', 'config.yaml:3:28: context.overrides[0].mode: expected one of "full", "compact", "search", got "tiny"'],

@@ -24,6 +24,8 @@ import {
   DEFAULT_ISOLATION,
   DEFAULT_MAX_PROCESSES,
   DEFAULT_UPSTREAM_IDLE_MS,
+  WORKER_HEARTBEAT_MS,
+  WORKER_STALL_TIMEOUT_MS,
 } from '../../src/config/defaults.js';
 import { AUTH_DISABLED } from '../../src/config/auth-normalise.js';
 import { builtinDefaultConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
@@ -99,6 +101,7 @@ describe('a YAML config', () => {
       workers: 4,
       redisUrl: 'redis://127.0.0.1:6379',
       logLevel: 'debug',
+      watchdog: { heartbeatMs: WORKER_HEARTBEAT_MS, stallTimeoutMs: WORKER_STALL_TIMEOUT_MS },
       naming: { separator: '_' },
       context: { mode: 'search', budgetTokens: 4000, overrides: [] },
       limits: LIMIT_DEFAULTS,
@@ -284,6 +287,7 @@ describe('builtinDefaultConfig', () => {
       workers: 0,
       redisUrl: undefined,
       logLevel: 'info',
+      watchdog: { heartbeatMs: WORKER_HEARTBEAT_MS, stallTimeoutMs: WORKER_STALL_TIMEOUT_MS },
       naming: { separator: DEFAULT_NAME_SEPARATOR },
       context: { mode: 'full', budgetTokens: 4000, overrides: [] },
       limits: LIMIT_DEFAULTS,

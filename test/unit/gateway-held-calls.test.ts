@@ -290,7 +290,7 @@ describe('HeldCalls', () => {
       notify(progress(2));
       return { ok: true };
     };
-    const record = (into: string[]): Notify => (m) => into.push(`${m.method}:${String(m.params?.progress)}`);
+    const record = (into: string[]): Notify => (m) => void into.push(`${m.method}:${String(m.params?.progress)}`);
     const first = await settled(held.start(route, live(), record(firstStream), start));
     await retry(held, first, { input_0: { roots: [] } }, live(), record(retryStream));
     expect(firstStream).toEqual(['notifications/progress:1']);

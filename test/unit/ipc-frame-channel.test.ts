@@ -157,4 +157,40 @@ describe('FrameChannel', () => {
     await new Promise((r) => setImmediate(r));
     expect(closes).toBe(1);
   });
+
+  it('counts what a reader has not taken yet, and says when it has (back-pressure)', async () => {
+    const { left, right } = await socketPair();
+    const sender = new FrameChannel<Msg, Msg>(left);
+    right.pause();
+    const body = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i < 16; i++) sender.send({ t: 'big', n: i, body });
+    await new Promise((r) => setImmediate(r));
+    // The kernel takes some; the rest waits in the sender.
+    expect(sender.bufferedBytes).toBeGreaterThan(4 * 1024 * 1024);
+    let drained = false;
+    const waiting = sender.drained().then(() => (drained = true));
+    // Many waiters share one wait: no listener per caller.
+    for (let i = 0; i < 100; i++) void sender.drained();
+    expect(left.listenerCount('drain')).toBe(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(drained).toBe(false);
+    const b = receiver(right);
+    right.resume();
+    await waiting;
+    await until(() => b.received.length === 16);
+    expect(sender.bufferedBytes).toBe(0);
+  });
+
+  it('drained() resolves when the channel closes with bytes still queued', async () => {
+    const { left, right } = await socketPair();
+    const sender = new FrameChannel<Msg, Msg>(left);
+    right.pause();
+    for (let i = 0; i < 16; i++) sender.send({ t: 'big', n: i, body: 'y'.repeat(1024 * 1024) });
+    await new Promise((r) => setImmediate(r));
+    const waiting = sender.drained();
+    right.destroy();
+    await waiting;
+    expect(sender.isOpen).toBe(false);
+  });
 });
+

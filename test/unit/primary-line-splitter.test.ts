@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../src/primary/line-splitter.js';
+import { LineSplitter, OVERSIZED_END_BYTES } from '../../src/primary/line-splitter.js';
+import { responseIdOf } from '../../src/primary/stdio-child.js';
 
 function splitter(maxLineBytes: number) {
   const lines: string[] = [];
@@ -78,4 +79,32 @@ describe('LineSplitter', () => {
     expect(s.lines).toEqual([]);
     expect(s.oversized).toEqual([4]);
   });
+
+  it('reports an oversized line with its first and last bytes, so its JSON-RPC id can be found', () => {
+    const ends: Array<{ head: string; tail: string }> = [];
+    const s = new LineSplitter(1_000, () => undefined, (_bytes, e) => ends.push({ head: e.head.toString(), tail: e.tail.toString() }));
+    const line = `{"jsonrpc":"2.0","id":12,"result":{"text":"${'x'.repeat(5_000)}"}}`;
+    for (let i = 0; i < line.length; i += 333) s.push(Buffer.from(line.slice(i, i + 333)));
+    s.push(Buffer.from('\n'));
+    expect(ends).toHaveLength(1);
+    expect(ends[0]!.head).toBe(line.slice(0, OVERSIZED_END_BYTES));
+    expect(ends[0]!.tail).toBe(line.slice(-OVERSIZED_END_BYTES));
+  });
 });
+
+describe('responseIdOf', () => {
+  const ends = (line: string) => [Buffer.from(line.slice(0, OVERSIZED_END_BYTES)), Buffer.from(line.slice(-OVERSIZED_END_BYTES))] as const;
+  const filler = 'y'.repeat(1_000);
+
+  it('finds the id first (most writers) or last (the MCP SDK writes it after the result)', () => {
+    expect(responseIdOf(...ends(`{"jsonrpc":"2.0","id":12,"result":{"t":"${filler}"}}`))).toBe(12);
+    expect(responseIdOf(...ends(`{"id":3,"jsonrpc":"2.0","result":{"t":"${filler}"}}`))).toBe(3);
+    expect(responseIdOf(...ends(`{"result":{"t":"${filler}"},"jsonrpc":"2.0","id":44}`))).toBe(44);
+  });
+
+  it('is not fooled by an id inside the payload, and finds none in a notification', () => {
+    expect(responseIdOf(...ends(`{"jsonrpc":"2.0","result":{"t":"${filler}","id":9},"x":1}`))).toBeUndefined();
+    expect(responseIdOf(...ends(`{"jsonrpc":"2.0","method":"notifications/progress","params":{"m":"${filler}\\"id\\":5}"}}`))).toBeUndefined();
+  });
+});
+

@@ -117,8 +117,20 @@ export class Reply {
     });
   }
 
-  /** Writes raw SSE text; false when the stream is gone or the reader fell too far behind (then it is closed). */
-  write(chunk: string): boolean {
+  /** Bytes written that uWS still holds for a slow reader (0 while the reader keeps up). */
+  get backlogBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /**
+   * Writes raw SSE text; false when the stream is gone or the reader fell too
+   * far behind (then it is closed). A `final` chunk (a request's response) is
+   * never the reason for closing: it is bounded by its transport's limits,
+   * and the notifications before it stop queueing at
+   * STREAM_NOTIFY_MAX_BUFFERED_BYTES, so dropping the stream for it would
+   * lose the one message that must arrive.
+   */
+  write(chunk: string, final = false): boolean {
     if (this.finished || !this.streaming) return false;
     let ok = true;
     this.res.cork(() => {
@@ -126,7 +138,7 @@ export class Reply {
     });
     if (!ok) {
       this.pendingBytes += Buffer.byteLength(chunk);
-      if (this.pendingBytes > SSE_MAX_BUFFERED_BYTES) {
+      if (!final && this.pendingBytes > SSE_MAX_BUFFERED_BYTES) {
         this.close();
         return false;
       }

@@ -9,7 +9,7 @@
 import { GatewayError } from '../../mcp/errors.js';
 import type { JsonObject, JsonRpcId, JsonRpcResponse } from '../../mcp/jsonrpc.js';
 import { UpstreamRpcError } from '../../backends/rpc-connection.js';
-import { ProducerStream, newStreamId } from './producer-stream.js';
+import { ProducerStream, dropsAt, newStreamId } from './producer-stream.js';
 import { StreamAttachment } from './stream-attachment.js';
 import { DEFAULT_CLIENT_ANSWER_TIMEOUT_MS } from '../../config/defaults.js';
 import { sessionChannel, type BusMessage, type SessionRecord, type StateStore } from '../../state/store.js';
@@ -37,6 +37,8 @@ export class LiveSession {
   private nextAsk = 0;
   private readonly unsubscribe: () => void;
   private localFallbackSeq = 0;
+  /** Bytes of standalone-stream events handed to the store and not yet confirmed. */
+  private publishingBytes = 0;
   lastSeen = Date.now();
   /**
    * Record changes this worker started, and how many are still being written.
@@ -82,12 +84,22 @@ export class LiveSession {
    * stream writes it. With the store unreachable it still reaches a stream
    * held here (not resumable then).
    */
-  notify(message: JsonObject): void {
+  notify(message: JsonObject): boolean {
+    // A notification is dropped (false; the caller counts it) while the store is too far behind
+    // (dropsAt): a flooding backend must not queue without end in this worker.
+    if (dropsAt(message, this.publishingBytes)) return false;
     const data = JSON.stringify(message);
-    this.store.appendEvent(this.id, this.record.standaloneStream, data).catch(() => {
-      const id = `${this.record.standaloneStream}_L${this.workerTag}${this.localFallbackSeq++}`;
-      for (const a of this.attachments) if (a.streamId === this.record.standaloneStream) a.live({ id, data });
-    });
+    this.publishingBytes += data.length;
+    this.store
+      .appendEvent(this.id, this.record.standaloneStream, data)
+      .catch(() => {
+        const id = `${this.record.standaloneStream}_L${this.workerTag}${this.localFallbackSeq++}`;
+        for (const a of this.attachments) if (a.streamId === this.record.standaloneStream) a.live({ id, data });
+      })
+      .finally(() => {
+        this.publishingBytes -= data.length;
+      });
+    return true;
   }
 
   /**

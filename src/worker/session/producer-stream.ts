@@ -17,6 +17,30 @@ import type { JsonObject, JsonRpcMessage } from '../../mcp/jsonrpc.js';
 import type { Reply } from '../http/reply.js';
 import type { StateStore } from '../../state/store.js';
 import type { Logger } from '../../observe/log.js';
+import { SSE_MAX_BUFFERED_BYTES, STREAM_NOTIFY_MAX_BUFFERED_BYTES } from '../../config/defaults.js';
+
+/** Notifications a full stream drops (counted) first: they report, they do not answer. */
+const DROPPABLE = new Set(['notifications/progress', 'notifications/message']);
+
+export function droppable(message: JsonObject | JsonRpcMessage): boolean {
+  return !('id' in message) && typeof message.method === 'string' && DROPPABLE.has(message.method);
+}
+
+/**
+ * Whether a stream `backlogBytes` behind drops `message`: progress and log
+ * notifications past STREAM_NOTIFY_MAX_BUFFERED_BYTES; any other
+ * notification (list changes, resource updates: a backend could flood those
+ * too) past SSE_MAX_BUFFERED_BYTES. Responses and requests never: each is
+ * bounded by its transport, and losing one would break a call.
+ */
+export function dropsAt(message: JsonObject | JsonRpcMessage, backlogBytes: number): boolean {
+  if (backlogBytes <= STREAM_NOTIFY_MAX_BUFFERED_BYTES || 'id' in message) return false;
+  return droppable(message) || backlogBytes > SSE_MAX_BUFFERED_BYTES;
+}
+
+function isResponse(message: JsonObject | JsonRpcMessage): boolean {
+  return 'id' in message && ('result' in message || 'error' in message);
+}
 
 export function newStreamId(): string {
   return randomBytes(6).toString('base64url');
@@ -32,6 +56,8 @@ export class ProducerStream {
   private reply: Reply | undefined;
   private position = 0;
   private ended = false;
+  /** Bytes handed to the event log and not yet confirmed: Redis slower than the backend must not queue without end. */
+  private loggingBytes = 0;
   private readonly endHandlers: Array<() => void> = [];
 
   constructor(
@@ -54,9 +80,21 @@ export class ProducerStream {
     if (priming && this.persistence) this.emit('', true);
   }
 
-  send(message: JsonObject | JsonRpcMessage): void {
-    if (this.ended) return;
-    this.emit(encodeMessage(message), false);
+  /**
+   * Writes one message; a notification the stream is too far behind for
+   * is dropped (false: see dropsAt), and the caller counts it
+   * (only1mcp_dropped_notifications_total).
+   */
+  send(message: JsonObject | JsonRpcMessage): boolean {
+    if (this.ended) return false;
+    if (dropsAt(message, this.backlogBytes())) return false;
+    this.emit(encodeMessage(message), false, isResponse(message));
+    return true;
+  }
+
+  /** What this stream holds for its reader and its event log. */
+  backlogBytes(): number {
+    return (this.reply?.backlogBytes ?? 0) + this.loggingBytes;
   }
 
   /** A raw SSE chunk (keep-alive comment); not logged. */
@@ -77,16 +115,24 @@ export class ProducerStream {
     else this.endHandlers.push(handler);
   }
 
-  private emit(data: string, primingEvent: boolean): void {
+  private emit(data: string, primingEvent: boolean, final = false): void {
     const position = this.position++;
     const id = this.persistence ? `${this.id}_${position}` : undefined;
-    this.reply?.write(primingEvent ? encodePriming(id!) : encodeEvent(data, id));
+    this.reply?.write(primingEvent ? encodePriming(id!) : encodeEvent(data, id), final);
     const p = this.persistence;
     if (p) {
-      p.store.appendEvent(p.sessionId, this.id, data, position).catch((err: unknown) => {
-        // The live write happened; only resumption of this event on another worker is lost.
-        p.logger.debug({ session: p.sessionId, stream: this.id, err: String(err) }, 'event not logged for resumption');
-      });
+      // String length, not bytes: cheap, and within a factor the bound allows for.
+      const size = data.length;
+      this.loggingBytes += size;
+      p.store
+        .appendEvent(p.sessionId, this.id, data, position)
+        .catch((err: unknown) => {
+          // The live write happened; only resumption of this event on another worker is lost.
+          p.logger.debug({ session: p.sessionId, stream: this.id, err: String(err) }, 'event not logged for resumption');
+        })
+        .finally(() => {
+          this.loggingBytes -= size;
+        });
     }
   }
 }

@@ -15,7 +15,7 @@ import { LiveSession } from './live-session.js';
 import { newStreamId } from './producer-stream.js';
 import { sessionChannel, StoreUnavailable, type SessionRecord, type StateStore } from '../../state/store.js';
 import type { Logger } from '../../observe/log.js';
-import { observeSessions } from '../../observe/metrics.js';
+import { countDroppedNotification, observeSessions, UNSCOPED_BACKEND } from '../../observe/metrics.js';
 
 /** Random bytes in a session id. */
 export const SESSION_ID_BYTES = 18;
@@ -202,7 +202,7 @@ export class Sessions {
 
   /** Delivers an unscoped notification to every session on this worker that passes `filter`. */
   broadcast(message: JsonObject, filter: (s: LiveSession) => boolean = () => true): void {
-    for (const session of this.live.values()) if (filter(session)) session.notify(message);
+    for (const session of this.live.values()) if (filter(session)) notifyCounted(session, message);
   }
 
   /**
@@ -214,8 +214,8 @@ export class Sessions {
   broadcastOnce(message: JsonObject, what: string): void {
     for (const session of this.live.values()) {
       void this.store.claim(`${session.id}:${what}`, NOTIFY_ONCE_WINDOW_MS).then(
-        (first) => first && session.notify(message),
-        () => session.notify(message),
+        (first) => first && notifyCounted(session, message),
+        () => notifyCounted(session, message),
       );
     }
   }
@@ -299,4 +299,9 @@ export class Sessions {
       }
     }
   }
+}
+
+/** An unscoped notification for one session's own stream; a drop (the stream is full) is counted. */
+function notifyCounted(session: LiveSession, message: JsonObject): void {
+  if (!session.notify(message)) countDroppedNotification(UNSCOPED_BACKEND, String(message.method));
 }

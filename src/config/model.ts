@@ -152,6 +152,11 @@ export interface ListenConfig {
   readonly parseOffloadBytes?: number | undefined;
 }
 
+export interface LimitsConfig {
+  /** Deepest nesting accepted in JSON from clients and backends (MAX_JSON_DEPTH). */
+  readonly maxJsonDepth: number;
+}
+
 export interface ContextOverride {
   /** Glob on the client's clientInfo.name (`*` matches any run of characters), or undefined. */
   readonly client: string | undefined;
@@ -173,6 +178,7 @@ export interface GatewayConfig {
   /** The file this was loaded from, or undefined for the built-in default. */
   readonly source: string | undefined;
   readonly listen: ListenConfig;
+  readonly limits: LimitsConfig;
   /** Number of uWebSockets.js worker processes; 0 means one per CPU core. */
   readonly workers: number;
   readonly redisUrl: string | undefined;

@@ -17,6 +17,7 @@ import {
   DEFAULT_ISOLATION,
   DEFAULT_MAX_PROCESSES,
   DEFAULT_UPSTREAM_IDLE_MS,
+  MAX_JSON_DEPTH,
 } from './defaults.js';
 import { normaliseAuth } from './auth-normalise.js';
 import { readEnvFile } from './env-file.js';
@@ -52,6 +53,7 @@ export function normalise(c: ConfigFile, file: string | undefined, issues: PathI
       maxBodyBytes: c.listen?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       parseOffloadBytes: c.listen?.parseOffloadBytes,
     },
+    limits: { maxJsonDepth: c.limits?.maxJsonDepth ?? MAX_JSON_DEPTH },
     workers: c.workers === undefined || c.workers === 'auto' ? WORKERS_PER_CORE : c.workers,
     redisUrl: c.redis,
     logLevel: c.logLevel ?? 'info',

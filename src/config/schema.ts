@@ -8,7 +8,7 @@
  * describes what a user may write and the model what the gateway runs with.
  */
 import * as z from 'zod';
-import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_NAME_SEPARATOR, DEFAULT_PORT } from './defaults.js';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_NAME_SEPARATOR, DEFAULT_PORT, MAX_JSON_DEPTH, MAX_JSON_DEPTH_LIMIT } from './defaults.js';
 import { CONTEXT_MODES, LOG_LEVELS, NAMING_POLICIES, intInRange, nonEmptyString, urlString } from './schema-parts.js';
 import { storeSettingProblem } from '../state/store-setting.js';
 import { AuthSchema } from './auth-schema.js';
@@ -39,6 +39,14 @@ const ListenSchema = z
   })
   .describe('Where the gateway listens and which browsers and hosts may reach it.');
 
+const LimitsSchema = z
+  .strictObject({
+    maxJsonDepth: intInRange(8, MAX_JSON_DEPTH_LIMIT, 'levels of nesting')
+      .optional()
+      .describe(`Deepest nesting of objects and arrays accepted in JSON from clients and backends. Default ${MAX_JSON_DEPTH}.`),
+  })
+  .describe('Limits on what clients and backends send (docs/security.md).');
+
 const ServersSchema = z.record(
   z
     .string()
@@ -51,6 +59,7 @@ export const ConfigFileSchema = z
   .strictObject({
     $schema: z.string().optional().describe('The JSON Schema this file follows (for editors); ignored by the gateway.'),
     listen: ListenSchema.optional(),
+    limits: LimitsSchema.optional(),
     workers: z
       .union([z.literal('auto'), z.int().min(1, { error: WORKERS_RULE }).max(MAX_WORKERS, { error: WORKERS_RULE })], { error: WORKERS_RULE })
       .optional()

@@ -20,6 +20,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { sharedStateKey } from './shared-secret.js';
 import { IN_PROCESS_REDIS_URL, redactStoreSetting } from '../state/store-setting.js';
 import { assertPortFree } from './port-check.js';
+import { configureJsonLimits } from '../mcp/json-limits.js';
 import type { GatewayConfig, StdioServerConfig } from '../config/model.js';
 
 /** How long a drain lets in-flight requests run before workers are killed. */
@@ -65,6 +66,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const state = await sharedState(config, logger);
   config = { ...config, redisUrl: state.url, workers: state.url === undefined ? 1 : config.workers, listen: { ...config.listen, port } };
 
+  configureJsonLimits(config.limits);
   const stdio = new StdioServer(logger);
   await stdio.listen();
   await stdio.apply(stdioConfigs(config));
@@ -91,6 +93,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       const next = await options.reload();
       // The store and the port are fixed for the life of the process.
       config = { ...next, redisUrl: config.redisUrl, workers: config.workers, listen: { ...next.listen, port } };
+      configureJsonLimits(config.limits);
       await stdio.apply(stdioConfigs(config));
       health.apply(config);
       pool.reconfigure(config);

@@ -17,6 +17,8 @@ import {
 } from '../config/defaults.js';
 import type { StdioServerConfig } from '../config/model.js';
 import { corkForTurn } from '../ipc/turn-cork.js';
+import { JsonLimitError, parseJson } from '../mcp/json-limits.js';
+import { restoreRawIds } from '../mcp/raw-id.js';
 
 /** Parent variables a backend may inherit; everything else must be set in its config. */
 export const STDIO_ENV_ALLOWLIST = [
@@ -45,6 +47,8 @@ export function childEnvironment(config: StdioServerConfig, parent: NodeJS.Proce
 export interface StdioChildEvents {
   message: [value: unknown];
   invalidLine: [reason: string];
+  /** A JSON line past an input limit (never parsed): the connection answers for it. */
+  refused: [error: JsonLimitError];
   stderr: [line: string];
   exit: [code: number | null, signal: NodeJS.Signals | null];
   spawnError: [error: Error];
@@ -117,7 +121,8 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
     if (!child || !this.alive || !child.stdin.writable) return false;
     if (child.stdin.writableLength > MAX_STDIN_BUFFERED_BYTES) return false;
     corkForTurn(child.stdin);
-    child.stdin.write(`${JSON.stringify(message)}\n`);
+    // An id the backend sent above 2^53 goes back exactly (raw-id.ts).
+    child.stdin.write(`${restoreRawIds(JSON.stringify(message))}\n`);
     return true;
   }
 
@@ -153,8 +158,13 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
     // Cheap pre-check: JSON-RPC lines start with '{' (after optional spaces).
     let value: unknown;
     try {
-      value = first === 0x7b || first === 0x20 || first === 0x09 ? JSON.parse(line.toString('utf8')) : undefined;
-    } catch {
+      value = first === 0x7b || first === 0x20 || first === 0x09 ? parseJson(line, true) : undefined;
+    } catch (err) {
+      if (err instanceof JsonLimitError) {
+        this.invalidLines++;
+        this.emit('refused', err);
+        return;
+      }
       value = undefined;
     }
     if (value === undefined || typeof value !== 'object' || value === null) {

@@ -6,7 +6,9 @@
  */
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { FrameChannel } from '../ipc/frame-channel.js';
+import { FrameChannel, FrameError } from '../ipc/frame-channel.js';
+import { internalErrors } from '../observe/internal-error.js';
+import { observePending } from '../observe/metrics.js';
 import { StdioHost, type StdioDeps, type WorkerPort } from './stdio-host.js';
 import { StdioPool } from './stdio-pool.js';
 import { WorkerCalls, failResult } from './worker-calls.js';
@@ -30,6 +32,9 @@ export class StdioServer {
   constructor(private readonly logger: Logger) {
     this.server = net.createServer((socket) => this.accept(socket));
     this.deps = { workers: () => this.ports, calls: new WorkerCalls(), asks: new ClientAsks(), logger };
+    const { calls, asks } = this.deps;
+    observePending('worker-calls', () => calls.size);
+    observePending('client-asks', () => asks.size);
   }
 
   /** The primary's table of worker calls (a health ping that timed out is cancelled through it). */
@@ -115,14 +120,20 @@ export class StdioServer {
     let port: WorkerPort | undefined;
     channel.on('message', (m) => {
       if (m.t === 'hello') {
-        port = { index: m.worker, send: (out) => void channel.send(out) };
+        port = { index: m.worker, send: (out) => this.sendSafely(channel, out) };
         this.ports.add(port);
         for (const host of this.hosts.values()) port.send({ t: 'status', s: host.status() });
         for (const greet of this.greeters) greet(port);
         return;
       }
       if (!port) return;
-      this.route(port, m);
+      // Whatever a worker sends, a fault in handling it is that message's, never the primary's end.
+      try {
+        this.route(port, m);
+      } catch (err) {
+        const fault = internalErrors(this.deps.logger).report(err, `handling a worker's ${m.t} message`);
+        if ((m.t === 'call' || m.t === 'sub') && port) failResult(port, m.id, fault);
+      }
     });
     channel.on('close', () => {
       if (!port) return;
@@ -131,6 +142,26 @@ export class StdioServer {
       this.deps.asks.workerGone(port);
       for (const host of this.hosts.values()) host.workerGone(port);
     });
+  }
+
+  /**
+   * Sends to a worker without letting a message that cannot be framed throw
+   * into whatever sent it (a backend's answer settling in a promise chain
+   * would be an unhandled rejection: the primary's end). A result is
+   * replaced by an error result for its call; anything else is not sent
+   * (false), and a caller that waits on it (ClientAsks) fails at once.
+   */
+  private sendSafely(channel: FrameChannel<WorkerToPrimary, PrimaryToWorker>, out: PrimaryToWorker): boolean {
+    try {
+      return channel.send(out);
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      const backend = 'b' in out ? out.b : undefined;
+      this.deps.logger.warn({ backend, message: out.t, reason: err.message }, 'a message for a worker cannot be framed; refused');
+      if (out.t !== 'result') return false;
+      const error = new GatewayError('GW_ERR_BACKEND_LIMIT', `the backend's answer cannot be passed on: ${err.message}`);
+      return channel.send({ t: 'result', id: out.id, ge: error.toWire(), ...(out.inst === undefined ? {} : { inst: out.inst }), ...(out.reset === undefined ? {} : { reset: out.reset }) });
+    }
   }
 
   private route(port: WorkerPort, m: WorkerToPrimary): void {

@@ -11,7 +11,8 @@ import type { ChildSession } from './child-session.js';
 
 export interface WorkerPort {
   readonly index: number;
-  send(message: PrimaryToWorker): void;
+  /** false: not sent (the channel is closed, or the message cannot be framed and was answered for). */
+  send(message: PrimaryToWorker): boolean | void;
 }
 
 /** Who waits for a call on a child: a worker's call, or the gateway itself (handshake, subscriptions). */

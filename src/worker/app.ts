@@ -15,7 +15,8 @@ import { createIdentity, type Identity } from '../auth/identity.js';
 import { Access } from '../gateway/access.js';
 import { createAuthenticator } from './http/authenticate.js';
 import { mountResourceMetadata } from './resource-metadata.js';
-import { unattributedMessages } from '../observe/metrics.js';
+import { observePending, unattributedMessages } from '../observe/metrics.js';
+import { configureJsonLimits } from '../mcp/json-limits.js';
 import { Router } from '../gateway/router.js';
 import { HeldCalls } from '../gateway/held-calls.js';
 import { RemoteResume } from '../gateway/remote-resume.js';
@@ -71,6 +72,7 @@ export interface RunningWorker {
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  configureJsonLimits(options.config.limits);
   const { config, logger } = options;
   const { uws, native } = loadUws();
   if (native) logger.info('uWebSockets.js native build loaded');
@@ -194,6 +196,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     port,
     health: h,
     async reconfigure(next) {
+      configureJsonLimits(next.limits);
       await upstreams.reconfigure(next);
       router.context.reconfigure(next.context);
       const fresh = identityFor(next);
@@ -232,7 +235,9 @@ async function connectPrimary(ipcPath: string, index: number): Promise<PrimaryCh
   });
   const channel = new FrameChannel<PrimaryToWorker, WorkerToPrimary>(socket);
   channel.send({ t: 'hello', worker: index });
-  return new PrimaryChannel(channel);
+  const primary = new PrimaryChannel(channel);
+  observePending('stdio-calls', () => primary.inFlightCount);
+  return primary;
 }
 
 /**

@@ -8,6 +8,7 @@
  * with a transport-level error) is sent once more after `onLost` opened a
  * new one (or found the one another worker opened meanwhile).
  */
+import { restoreRawIds } from '../../mcp/raw-id.js';
 import type { H1Pool } from './h1/h1-pool.js';
 import { sendAndForget } from './h1/stream-request.js';
 import { GatewayError } from '../../mcp/errors.js';
@@ -161,7 +162,7 @@ export class HttpSession {
 
   /** An answer to a request the backend sent us. */
   postAnswer(response: JsonRpcResponse): void {
-    void postMessage(this.backend.pool, { path: this.backend.path, headers: this.headersFor('', undefined), body: JSON.stringify(response), expectId: undefined }).catch((err: unknown) => {
+    void postMessage(this.backend.pool, { path: this.backend.path, headers: this.headersFor('', undefined), body: restoreRawIds(JSON.stringify(response)), expectId: undefined }).catch((err: unknown) => {
       this.backend.logger.warn({ backend: this.name, err: String(err) }, 'could not deliver an answer to the backend');
     });
   }

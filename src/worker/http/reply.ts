@@ -7,6 +7,7 @@
 import { SSE_KEEPALIVE } from '../../mcp/sse.js';
 import type { HttpResponse } from './uws.js';
 import { SSE_MAX_BUFFERED_BYTES } from '../../config/defaults.js';
+import { restoreRawIds } from '../../mcp/raw-id.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: '200 OK',
@@ -105,6 +106,7 @@ export class Reply {
   /** Writes raw SSE text; false when the stream is gone or the reader fell too far behind (then it is closed). */
   write(chunk: string): boolean {
     if (this.finished || !this.streaming) return false;
+    chunk = restoreRawIds(chunk);
     let ok = true;
     this.res.cork(() => {
       ok = this.res.write(chunk);
@@ -132,7 +134,7 @@ export class Reply {
     if (this.finished) return;
     this.finished = true;
     this.res.cork(() => {
-      if (chunk !== undefined) this.res.end(chunk);
+      if (chunk !== undefined) this.res.end(restoreRawIds(chunk));
       else this.res.end();
     });
   }
@@ -151,7 +153,8 @@ export class Reply {
       this.res.writeStatus(statusLine(status));
       this.writeHeaders(headers);
       if (body === undefined) this.res.endWithoutBody(0);
-      else this.res.end(body);
+      // Every JSON-RPC message to a client leaves through here: ids kept as raw text go back as the numbers they were.
+      else this.res.end(restoreRawIds(body));
     });
   }
 

@@ -63,6 +63,7 @@ export const ERRORS = Object.freeze({
   GW_ERR_UNSUPPORTED_MEDIA_TYPE: spec(-32600, 415, 'transport', 'client', 'POST bodies must be sent as Content-Type: application/json.'),
   GW_ERR_NOT_ACCEPTABLE: spec(-32600, 406, 'transport', 'client', 'The Accept header must allow application/json and text/event-stream (POST) or text/event-stream (GET).'),
   GW_ERR_HTTP_METHOD_NOT_ALLOWED: spec(-32600, 405, 'transport', 'client', 'This HTTP method is not served on this path.'),
+  GW_ERR_BAD_FRAMING: spec(-32600, 400, 'transport', 'client', 'The request\'s body framing could be read two ways (Content-Length headers that disagree, a Transfer-Encoding other than chunked): a request-smuggling shape. The connection is closed.'),
   GW_ERR_ROUTE_NOT_FOUND: spec(-32600, 404, 'transport', 'client', 'Nothing is served at this path.'),
 
   // Sessions and streams (legacy era).

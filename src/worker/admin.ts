@@ -10,7 +10,7 @@ import type { Upstreams } from '../gateway/upstreams.js';
 import type { OriginGuard } from './http/origin-guard.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './http/uws.js';
 import { readHead } from './http/request-head.js';
-import { reject } from './http/transport-errors.js';
+import { refuseBadFraming, reject } from './http/transport-errors.js';
 import type { Authenticator } from './http/authenticate.js';
 import type { Access } from '../gateway/access.js';
 import type { GatewayError } from '../mcp/errors.js';
@@ -28,6 +28,7 @@ function fromLoopback(res: HttpResponse): boolean {
 function admitted(res: HttpResponse, req: HttpRequest, guard: OriginGuard, authenticator: Authenticator, access: Access, what: string, serve: (reply: Reply) => void): void {
   const reply = new Reply(res);
   const head = readHead(req);
+  if (refuseBadFraming(reply, head.framing)) return;
   if (head.origin !== '' || !guard.check(head.origin, head.host).ok || !fromLoopback(res)) {
     rejectWith(reply, 'GW_ERR_FORBIDDEN_ORIGIN', 'Forbidden: the admin API is served to local, non-browser clients only');
     return;

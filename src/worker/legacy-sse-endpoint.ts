@@ -11,7 +11,7 @@ import { SSE_KEEPALIVE_MS } from '../config/defaults.js';
 import { readHead, queryParam, type RequestHead } from './http/request-head.js';
 import { readBody } from './http/body.js';
 import { Reply } from './http/reply.js';
-import { accepts, reject, rejectWith } from './http/transport-errors.js';
+import { accepts, refuseBadFraming, reject, rejectWith } from './http/transport-errors.js';
 import { internalErrors } from '../observe/internal-error.js';
 import { JsonLimitError } from '../mcp/json-limits.js';
 import { headTrace, type EndpointDeps } from './streamable-endpoint.js';
@@ -30,7 +30,7 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
   app.get(ssePath, (res, req) => {
     const head = readHead(req);
     const reply = new Reply(res);
-    if (!guard(deps, head, reply)) return;
+    if (refuseBadFraming(reply, head.framing) || !guard(deps, head, reply)) return;
     if (!accepts(head.accept, 'text/event-stream')) {
       rejectWith(reply, 'GW_ERR_NOT_ACCEPTABLE', 'Not Acceptable: GET /sse needs Accept: text/event-stream');
       return;
@@ -48,7 +48,7 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
     const contentLength = Number(req.getHeader('content-length') || 0);
     const head = readHead(req);
     const reply = new Reply(res);
-    if (!guard(deps, head, reply)) return;
+    if (refuseBadFraming(reply, head.framing) || !guard(deps, head, reply)) return;
     const sessionId = queryParam(head.query, 'sessionId') ?? '';
     const caller = deps.authenticator.authenticate(head, reply, `POST ${messagesPath}`);
     readBody(res, deps.maxBodyBytes, contentLength, (outcome) => {

@@ -15,7 +15,7 @@ import { SESSION_EVENT_LOG_MAX_EVENTS, SSE_KEEPALIVE_MS } from '../config/defaul
 import { readHead, type RequestHead } from './http/request-head.js';
 import { readBody } from './http/body.js';
 import { Reply } from './http/reply.js';
-import { accepts, reject, rejectWith } from './http/transport-errors.js';
+import { accepts, refuseBadFraming, reject, rejectWith } from './http/transport-errors.js';
 import { PostOutlet } from './post-outlet.js';
 import { ProducerStream, newStreamId } from './session/producer-stream.js';
 import { StreamAttachment } from './session/stream-attachment.js';
@@ -71,6 +71,7 @@ class StreamableEndpoint {
   private guarded(res: HttpResponse, req: HttpRequest): { head: RequestHead; reply: Reply } | undefined {
     const head = readHead(req);
     const reply = new Reply(res);
+    if (refuseBadFraming(reply, head.framing)) return undefined;
     const verdict = this.deps.guard.check(head.origin, head.host);
     if (!verdict.ok) {
       rejectWith(reply, verdict.reason === 'origin' ? 'GW_ERR_FORBIDDEN_ORIGIN' : 'GW_ERR_FORBIDDEN_HOST', `Forbidden: ${verdict.reason === 'origin' ? 'Origin' : 'Host'} ${JSON.stringify(verdict.value)} is not allowed`);

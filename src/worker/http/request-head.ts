@@ -3,6 +3,7 @@
  * object (which is only valid during the synchronous part of the handler).
  */
 import type { HttpRequest } from './uws.js';
+import { framingProblem } from './framing.js';
 
 export interface RequestHead {
   method: string;
@@ -27,6 +28,8 @@ export interface RequestHead {
   /** W3C trace context headers as received ('' when absent); validated where they are used (observe/trace-context.ts). */
   traceparent: string;
   tracestate: string;
+  /** Set when the body's framing is a request-smuggling shape (framing.ts): the request gets 400. */
+  framing: string | undefined;
 }
 
 export function readHead(req: HttpRequest): RequestHead {
@@ -51,6 +54,7 @@ export function readHead(req: HttpRequest): RequestHead {
     params: undefined,
     traceparent: req.getHeader('traceparent'),
     tracestate: '',
+    framing: framingProblem(req),
   };
   if (head.traceparent !== '') head.tracestate = req.getHeader('tracestate');
   head.contextMode = req.getHeader('only1mcp-context-mode') || (head.query === '' ? undefined : queryParam(head.query, 'context'));

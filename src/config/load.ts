@@ -57,7 +57,8 @@ export async function loadConfigFile(file: string, options: LoadOptions = {}): P
 export function parseConfigText(text: string, file: string, options: LoadOptions = {}): GatewayConfig {
   const parsed = parseSource(text, file);
   if (options.refuseEmpty && declaresNothing(parsed.data)) {
-    throw ConfigError.at(file, 0, 0, [], 'the file is empty or only comments; not applied (the previous configuration stays). To stop every server, write an explicit empty servers: {}');
+    const what = text.trim() === '' ? 'the file is empty' : 'the file declares nothing (only comments, or an empty object)';
+    throw ConfigError.at(file, 0, 0, [], `${what}; not applied, the previous configuration stays (to stop every server, write an explicit servers: {})`);
   }
   const client = clientOfFile(file);
   let source: ParsedSource = parsed;

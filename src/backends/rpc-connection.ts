@@ -79,7 +79,15 @@ export class RpcConnection<O> {
       if (attributable) this.inFlight.add(id, entry);
     });
     const message: JsonRpcRequest = outParams === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: outParams };
-    if (this.write(message) === false) {
+    let written: boolean | void;
+    try {
+      written = this.write(message);
+    } catch (err) {
+      // Released on every path: a request that cannot be encoded fails now, its registration with it.
+      this.settle(id)?.resolve(failure(id, new GatewayError('GW_ERR_INVALID_PARAMS', `${method} cannot be sent to the backend: ${err instanceof Error ? err.message : String(err)}`).toJsonRpc()));
+      return { id, response };
+    }
+    if (written === false) {
       const entry = this.settle(id);
       entry?.resolve(failure(id, new GatewayError('GW_ERR_OVERLOADED', `the backend is not reading its input (${method} refused)`).toJsonRpc()));
     }

@@ -44,9 +44,18 @@ export class PrimaryChannel {
   private readonly statuses = new Map<string, BackendStatusWire>();
   private services: ScopeServices | undefined;
   private healthListener: ((replica: string, state: HealthSnapshot) => void) | undefined;
+  /** Told of a fault handling a message from the primary (the worker logs it: internal-error.ts). */
+  onFault: ((err: unknown, kind: string) => void) | undefined;
 
   constructor(private readonly channel: FrameChannel<PrimaryToWorker, WorkerToPrimary>) {
-    channel.on('message', (m) => this.onMessage(m));
+    channel.on('message', (m) => {
+      // A fault in handling one message from the primary fails that message, never the worker.
+      try {
+        this.onMessage(m);
+      } catch (err) {
+        this.onFault?.(err, m.t);
+      }
+    });
     channel.on('close', () => {
       const err = new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process closed');
       for (const [id, w] of this.waiting) {

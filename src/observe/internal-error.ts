@@ -5,8 +5,8 @@
  * detail under the same ref.
  *
  * The ref names the kind of fault, not the request: it is a hash of the
- * error's name, its message with numbers blanked, and the top frames of its
- * stack. So one bug hit 3,000 times is one ref, logged with its stack once
+ * error's name, its message with numbers blanked, and the frame that threw
+ * it. So one bug hit 3,000 times is one ref, logged with its stack once
  * per INTERNAL_ERROR_LOG_INTERVAL_MS and counted in between (the next line
  * says how many), and an operator handed a ref by a user finds its entry.
  */
@@ -20,8 +20,12 @@ interface Kind {
   unlogged: number;
 }
 
-/** Stack frames that identify where a fault happened (past them, the frames are the caller's and vary less usefully). */
-const KEY_FRAMES = 4;
+/**
+ * Stack frames that identify a kind of fault: the throw site only. Its
+ * callers vary (one bug reached from ten routes is one bug), and a stack
+ * overflow's top frames are the recursion, whichever request started it.
+ */
+const KEY_FRAMES = 1;
 
 export class InternalErrors {
   private readonly kinds = new Map<string, Kind>();

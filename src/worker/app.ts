@@ -17,6 +17,7 @@ import { createAuthenticator } from './http/authenticate.js';
 import { mountResourceMetadata } from './resource-metadata.js';
 import { observePending, unattributedMessages } from '../observe/metrics.js';
 import { configureJsonLimits } from '../mcp/json-limits.js';
+import { internalErrors } from '../observe/internal-error.js';
 import { Router } from '../gateway/router.js';
 import { HeldCalls } from '../gateway/held-calls.js';
 import { RemoteResume } from '../gateway/remote-resume.js';
@@ -79,6 +80,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   else logger.warn('uWebSockets.js native build NOT loaded: running on its slow JavaScript fallback');
 
   const primary = await connectPrimary(options.ipcPath, options.index);
+  primary.onFault = (err, kind) => void internalErrors(options.logger).report(err, `handling the primary's ${kind} message`);
   const store = createStore(config.redisUrl, REDIS_KEY_PREFIX);
   const workerTag = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
   const sessions = new Sessions(store, SESSION_IDLE_TIMEOUT_MS, logger, workerTag);

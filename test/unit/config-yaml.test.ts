@@ -12,6 +12,7 @@ import {
   DEFAULT_RETRY_BUDGET_PERCENT,
   DEFAULT_HOST,
   DEFAULT_MAX_BODY_BYTES,
+  MAX_JSON_DEPTH,
   DEFAULT_NAME_SEPARATOR,
   DEFAULT_PORT,
   DEFAULT_ISOLATION,
@@ -81,6 +82,7 @@ describe('a YAML config', () => {
     expect(cfg).toEqual({
       source: '/etc/only1mcp/config.yaml',
       listen: { host: '0.0.0.0', port: 8080, allowedOrigins: ['https://app.example.com'], allowedHosts: ['mcp.example.com'], maxBodyBytes: 1048576 },
+      limits: { maxJsonDepth: MAX_JSON_DEPTH },
       workers: 4,
       redisUrl: 'redis://127.0.0.1:6379',
       logLevel: 'debug',
@@ -265,6 +267,7 @@ describe('builtinDefaultConfig', () => {
     expect(cfg).toEqual({
       source: undefined,
       listen: { host: DEFAULT_HOST, port: DEFAULT_PORT, allowedOrigins: [], allowedHosts: [], maxBodyBytes: DEFAULT_MAX_BODY_BYTES },
+      limits: { maxJsonDepth: MAX_JSON_DEPTH },
       workers: 0,
       redisUrl: undefined,
       logLevel: 'info',

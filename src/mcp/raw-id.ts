@@ -1,9 +1,9 @@
 /**
  * JSON-RPC ids kept exactly as sent. A numeric id a JS number cannot hold
  * (9007199254740993 parses to ...992) is carried through the gateway as a
- * string: a mark (U+0000 '#', which no JSON text can start a string id
- * with unescaped, and which parseJson refuses in a client's string id) and
- * the raw digits. The mark survives every hop (msgpack frames, the shared
+ * string: a mark (U+0000 '#': parseJson refuses a string id that starts
+ * with it, so a marked id is always one the gateway made) and the raw
+ * digits. The mark survives every hop (msgpack frames, the shared
  * store, SSE event logs) because it is an ordinary string; the writers that
  * put bytes on a wire to a peer (the HTTP reply, a stdio backend's stdin, a
  * POST to an HTTP backend) turn `"id":"\u0000#<digits>"` back into the bare

@@ -21,7 +21,7 @@ import { stopAll } from '../helpers/processes.js';
 const CASES = Number(process.env.ONLY1MCP_FUZZ_CASES ?? 12_000);
 /** Worker RSS growth allowed over the whole run (the old gateway grew ~810 MB in 3,000 deep requests). */
 const WORKER_RSS_GROWTH_BOUND_BYTES = 160 * 1024 * 1024;
-/** A nightly-size run may take this long (1,000,000 cases took about 9 minutes on 2 shared cores). */
+/** A nightly-size run may take this long (1,000,000 cases took 272 s on 2 busy shared cores: docs/security.md). */
 const RUN_TIMEOUT_MS = Math.max(180_000, CASES * 2);
 const CONCURRENCY = 64;
 const SEED = 20261121;

@@ -21,9 +21,11 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import { post, rawSession } from '../helpers/clients.js';
-import { fixtureServer, startGateway, type Gateway } from '../helpers/gateway.js';
+import path from 'node:path';
+import { FIXTURES, fixtureServer, startGateway, type Gateway } from '../helpers/gateway.js';
+import { freePort } from '../helpers/ports.js';
 import { metricValue, rssOf, workerProcesses } from '../helpers/gateway-processes.js';
-import { stopAll, waitForLine } from '../helpers/processes.js';
+import { start, stopAll, waitForHttp, waitForLine } from '../helpers/processes.js';
 import { BIG_ID } from '../helpers/fuzz-cases.js';
 import { SseDecoder } from '../../src/mcp/sse.js';
 import { MAX_JSON_DEPTH } from '../../src/config/defaults.js';
@@ -41,9 +43,16 @@ let sid: string;
 const nest = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
 beforeAll(async () => {
+  // The same hostile backend over Streamable HTTP.
+  const webPort = await freePort();
+  const web = start(process.execPath, [path.join(FIXTURES, 'hostile-server.js'), '--http', String(webPort)]);
+  await waitForHttp(`http://127.0.0.1:${webPort}/mcp`, web, 10_000, (status) => status > 0);
   gateway = await startGateway(`
 servers:
 ${fixtureServer('hostile', 'hostile-server.js')}
+  web:
+    url: http://127.0.0.1:${webPort}/mcp
+    type: streamable-http
 `);
   sid = await rawSession(gateway.url);
 }, 60_000);
@@ -129,12 +138,21 @@ describe('deep JSON from a backend', () => {
     const after = await call(30, 'hostile__ok');
     expect(after.body).toContain('"text":"ok"');
     // The backend is named in the log once, not once per refused message.
-    const lines = gateway.proc.output().split('\n').filter((l) => l.includes('past an input limit'));
+    const lines = gateway.proc.output().split('\n').filter((l) => l.includes('past an input limit') && l.includes('hostile'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('hostile');
     const m = await metrics();
     expect(metricValue(m, 'only1mcp_pending_registrations', '{table="stdio-calls"}')).toBe(0);
     expect(metricValue(m, 'only1mcp_primary_pending_registrations', '{table="worker-calls"}')).toBe(0);
+  });
+
+  it(`fails a call whose answer from an HTTP backend is nested ${DEPTH} deep with a backend fault, the backend named once`, async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await call(35 + i, 'web__deep', { depth: DEPTH });
+      expect(res.json()).toMatchObject({ id: 35 + i, error: { code: -31005, data: { code: 'GW_ERR_BACKEND_LIMIT', limit: 'limits.maxJsonDepth' } } });
+    }
+    const lines = gateway.proc.output().split('\n').filter((l) => l.includes('past an input limit') && l.includes('web'));
+    expect(lines).toHaveLength(1);
+    expect((await call(38, 'web__ok')).body).toContain('"text":"ok"');
   });
 
   it('drops a deep notification and still answers the call', async () => {

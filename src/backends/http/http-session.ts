@@ -103,7 +103,14 @@ export class HttpSession {
       expectId: id,
       onMessage: (m) => this.onCallMessage(m, call.hooks),
     });
-    const outcome = await inflight.request.outcome;
+    let outcome: Awaited<typeof inflight.request.outcome>;
+    try {
+      outcome = await inflight.request.outcome;
+    } catch (err) {
+      // Named in the log as the stdio and SSE links do (one line per backend and kind: log-collapse.ts).
+      if (err instanceof GatewayError && err.errorName === 'GW_ERR_BACKEND_LIMIT') this.backend.logger.warn({ backend: this.name, reason: err.message }, 'backend sent a message past an input limit; refused');
+      throw err;
+    }
     if (mayReinit && sessionAtSend !== undefined && this.identity?.era === 'legacy' && sessionLost(outcome)) {
       this.backend.logger.info({ backend: this.name, status: outcome.status }, `backend session expired (${outcome.status}); re-initialising`);
       await this.onLost(sessionAtSend);

@@ -114,7 +114,7 @@ function endOfString(src: Source, open: number): number {
 /** True when `src` nests objects/arrays deeper than `max`. Iterative; strings are skipped whole. */
 export function nestsDeeperThan(src: Source, max: number): boolean {
   const n = src.length;
-  if (n <= max) return false;
+  if (n <= max || opensAtMost(src, max)) return false;
   let depth = 0;
   for (let i = 0; i < n; i++) {
     const c = codeAt(src, i);
@@ -124,6 +124,24 @@ export function nestsDeeperThan(src: Source, max: number): boolean {
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth--;
   }
   return false;
+}
+
+/**
+ * True when the text has at most `max` opening brackets in all (strings
+ * included), so it cannot nest deeper: a typical request has a handful,
+ * counted with a few native indexOf calls instead of a loop over every byte.
+ */
+function opensAtMost(src: Source, max: number): boolean {
+  let count = 0;
+  if (typeof src === 'string') {
+    for (let i = src.indexOf('{'); i !== -1; i = src.indexOf('{', i + 1)) if (++count > max) return false;
+    for (let i = src.indexOf('['); i !== -1; i = src.indexOf('[', i + 1)) if (++count > max) return false;
+  } else {
+    const bytes = src as Buffer;
+    for (let i = bytes.indexOf(OPEN_OBJECT); i !== -1; i = bytes.indexOf(OPEN_OBJECT, i + 1)) if (++count > max) return false;
+    for (let i = bytes.indexOf(OPEN_ARRAY); i !== -1; i = bytes.indexOf(OPEN_ARRAY, i + 1)) if (++count > max) return false;
+  }
+  return true;
 }
 
 /** Reads the members of a top-level object without parsing their values (iterative; any depth). */

@@ -141,10 +141,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     );
   });
   const held = new HeldCalls(sealer, workerId);
+  const remoteResume = new RemoteResume(held, store);
+  observePending('held-calls', () => held.pendingCount);
+  observePending('remote-resumes', () => remoteResume.pendingCount);
+  observePending('scope-relays', () => relay.pendingCount);
   const identityFor = (c: GatewayConfig): Identity =>
     createIdentity(c.auth, { store, localShare: 1 / (c.workers > 0 ? c.workers : os.availableParallelism()), warn: (message) => logger.warn(message) });
   const access = new Access(identityFor(config));
-  const router = new Router(upstreams, held, new RemoteResume(held, store), sealer, subscriptions, breakers, new ContextService(upstreams.catalog, config.context), access);
+  const router = new Router(upstreams, held, remoteResume, sealer, subscriptions, breakers, new ContextService(upstreams.catalog, config.context), access);
   const service = new McpService(router, upstreams, sessions, logger);
 
   const deps: EndpointDeps = {

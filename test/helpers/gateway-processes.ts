@@ -38,3 +38,16 @@ export function metricValue(text: string, name: string, labels = ''): number | u
   const m = new RegExp(`^${escaped} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : undefined;
 }
+
+/**
+ * Every in-flight registration table the node reports on /metrics
+ * (`only1mcp_pending_registrations` in workers, `only1mcp_primary_pending_registrations`
+ * in the primary), as `where/table` → count. Each must return to 0 when idle.
+ */
+export function pendingRegistrations(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^only1mcp_(primary_)?pending_registrations\{table="([^"]+)"\} (\S+)$/gm)) {
+    out[`${m[1] ? 'primary' : 'worker'}/${m[2]}`] = Number(m[3]);
+  }
+  return out;
+}

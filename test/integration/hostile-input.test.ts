@@ -24,7 +24,7 @@ import { post, rawSession } from '../helpers/clients.js';
 import path from 'node:path';
 import { FIXTURES, fixtureServer, startGateway, type Gateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/ports.js';
-import { metricValue, rssOf, workerProcesses } from '../helpers/gateway-processes.js';
+import { pendingRegistrations, rssOf, workerProcesses } from '../helpers/gateway-processes.js';
 import { start, stopAll, waitForHttp, waitForLine } from '../helpers/processes.js';
 import { BIG_ID } from '../helpers/fuzz-cases.js';
 import { SseDecoder } from '../../src/mcp/sse.js';
@@ -62,8 +62,11 @@ afterAll(async () => {
   await stopAll();
 });
 
-async function metrics(): Promise<string> {
-  return (await fetch(`${gateway.base}/metrics`)).text();
+/** The invariant: every in-flight registration table of the node is back to 0 (none leaked on any path). */
+async function expectNothingRegistered(): Promise<void> {
+  const tables = pendingRegistrations(await (await fetch(`${gateway.base}/metrics`)).text());
+  expect(Object.keys(tables).sort()).toEqual(['primary/client-asks', 'primary/worker-calls', 'worker/held-calls', 'worker/remote-resumes', 'worker/scope-relays', 'worker/stdio-calls']);
+  expect(Object.values(tables).every((n) => n === 0), JSON.stringify(tables)).toBe(true);
 }
 
 function call(id: number | string, name: string, args: object = {}): Promise<Awaited<ReturnType<typeof post>>> {
@@ -116,10 +119,7 @@ describe('deep JSON from a client', () => {
     expect(workersAfter.map((w) => w.pid)).toEqual(workersBefore.map((w) => w.pid));
     for (const [i, w] of workersAfter.entries()) expect(w.rssBytes - workersBefore[i]!.rssBytes).toBeLessThan(RSS_GROWTH_BOUND_BYTES);
     expect(rssOf(primaryPid) - primaryBefore).toBeLessThan(RSS_GROWTH_BOUND_BYTES);
-    const m = await metrics();
-    expect(metricValue(m, 'only1mcp_pending_registrations', '{table="stdio-calls"}')).toBe(0);
-    expect(metricValue(m, 'only1mcp_primary_pending_registrations', '{table="worker-calls"}')).toBe(0);
-    expect(metricValue(m, 'only1mcp_primary_pending_registrations', '{table="client-asks"}')).toBe(0);
+    await expectNothingRegistered();
     expect(gateway.proc.output()).not.toMatch(/"stack"|Maximum call stack/);
   }, 120_000);
 });
@@ -138,11 +138,11 @@ describe('deep JSON from a backend', () => {
     const after = await call(30, 'hostile__ok');
     expect(after.body).toContain('"text":"ok"');
     // The backend is named in the log once, not once per refused message.
+    // The log is written asynchronously: wait for the line, then count.
+    await waitForLine(gateway.proc, /past an input limit.*hostile|hostile.*past an input limit/, 5_000);
     const lines = gateway.proc.output().split('\n').filter((l) => l.includes('past an input limit') && l.includes('hostile'));
     expect(lines).toHaveLength(1);
-    const m = await metrics();
-    expect(metricValue(m, 'only1mcp_pending_registrations', '{table="stdio-calls"}')).toBe(0);
-    expect(metricValue(m, 'only1mcp_primary_pending_registrations', '{table="worker-calls"}')).toBe(0);
+    await expectNothingRegistered();
   });
 
   it(`fails a call whose answer from an HTTP backend is nested ${DEPTH} deep with a backend fault, the backend named once`, async () => {
@@ -150,6 +150,7 @@ describe('deep JSON from a backend', () => {
       const res = await call(35 + i, 'web__deep', { depth: DEPTH });
       expect(res.json()).toMatchObject({ id: 35 + i, error: { code: -31005, data: { code: 'GW_ERR_BACKEND_LIMIT', limit: 'limits.maxJsonDepth' } } });
     }
+    await waitForLine(gateway.proc, /past an input limit.*web|web.*past an input limit/, 5_000);
     const lines = gateway.proc.output().split('\n').filter((l) => l.includes('past an input limit') && l.includes('web'));
     expect(lines).toHaveLength(1);
     expect((await call(38, 'web__ok')).body).toContain('"text":"ok"');
@@ -193,6 +194,7 @@ describe('deep JSON from a backend', () => {
     expect(text).toContain('refused:');
     expect(text).toContain('limits.maxJsonDepth');
     await reader.cancel();
+    await expectNothingRegistered();
   }, 20_000);
 });
 
@@ -243,6 +245,7 @@ describe('ids above 2^53', () => {
     const res = await call(50, 'hostile__big_id');
     const text = (res.json() as { result: { content: Array<{ text: string }> } }).result.content[0]!.text;
     expect(text).toContain(`"id":${BIG_ID}`);
+    await expectNothingRegistered();
   });
 
   it('refuses a string id that starts with the raw-id mark (it would come back a number)', async () => {

@@ -31,7 +31,8 @@ export class InternalErrors {
   private readonly kinds = new Map<string, Kind>();
 
   constructor(
-    private readonly logger: Logger,
+    /** Where the detail goes (replaced when the process re-initialises its logger). */
+    public logger: Logger,
     private readonly intervalMs = INTERNAL_ERROR_LOG_INTERVAL_MS,
     private readonly maxKinds = INTERNAL_ERROR_KINDS_MAX,
   ) {}
@@ -68,8 +69,9 @@ export function refOf(err: unknown): string {
 
 let processReporter: InternalErrors | undefined;
 
-/** This process's reporter (one per process, so the rate limit is per process). */
+/** This process's reporter (one per process, so the rate limit is per process), writing to `logger`. */
 export function internalErrors(logger: Logger): InternalErrors {
   processReporter ??= new InternalErrors(logger);
+  processReporter.logger = logger;
   return processReporter;
 }

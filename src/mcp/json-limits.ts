@@ -183,6 +183,28 @@ export function topLevel(src: Source): TopLevel {
   return out;
 }
 
+/** [start, end) of each element of a top-level array (iterative; values are not parsed). */
+function elementSpans(src: Source): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  const n = src.length;
+  let i = skipSpace(src, 0);
+  if (i >= n || codeAt(src, i) !== OPEN_ARRAY) return spans;
+  let start = i + 1;
+  let depth = 0;
+  for (i = start; i < n; i++) {
+    const c = codeAt(src, i);
+    if (c === QUOTE) i = endOfString(src, i);
+    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
+    else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && depth > 0) depth--;
+    else if ((c === COMMA || c === CLOSE_ARRAY) && depth === 0) {
+      spans.push([start, i]);
+      if (c === CLOSE_ARRAY) break;
+      start = i + 1;
+    }
+  }
+  return spans;
+}
+
 function skipSpace(src: Source, i: number): number {
   while (i < src.length) {
     const c = codeAt(src, i);
@@ -218,8 +240,23 @@ export function checkJsonLimits(src: Source): void {
   }
 }
 
-/** `value` (parsed from `src`) with a top-level numeric id a JS number cannot hold kept as marked raw text. */
+/**
+ * `value` (parsed from `src`) with a top-level numeric id a JS number cannot
+ * hold kept as marked raw text; for a batch (2025-03-26), each message's.
+ */
 export function keepExactId(value: unknown, src: Source): unknown {
+  if (Array.isArray(value)) {
+    let spans: Array<[number, number]> | undefined;
+    value.forEach((m, i) => {
+      if (!isObject(m)) return;
+      if (typeof m.id === 'string' && m.id.startsWith(RAW_ID_MARK)) throw new JsonLimitError('id', 'a string "id" may not begin with U+0000', src);
+      if (typeof m.id !== 'number' || Number.isSafeInteger(m.id)) return;
+      spans ??= elementSpans(src);
+      const span = spans[i];
+      if (span) keepExactId(m, slice(src, span[0], span[1]));
+    });
+    return value;
+  }
   if (!isObject(value)) return value;
   const id = value.id;
   if (typeof id === 'number' && !Number.isSafeInteger(id)) {

@@ -59,8 +59,14 @@ describe('parseJson', () => {
     expect((parseJson('{"id":9007199254740993}') as { id: unknown }).id).toBe(9007199254740992);
   });
 
+  it('keeps each big id of a batch exactly', () => {
+    const batch = parseJson('[{"id":1,"method":"a"}, {"id":9007199254740993,"method":"b","params":{"x":[1,{"id":2}]}}, {"id":"s","method":"c"}]', true) as Array<{ id: unknown }>;
+    expect(batch.map((m) => m.id)).toEqual([1, `${RAW_ID_MARK}9007199254740993`, 's']);
+  });
+
   it('refuses a string id that starts with the mark (it would go back as a number)', () => {
     expect(() => parseJson('{"id":"\\u0000#5","method":"m"}', true)).toThrow(JsonLimitError);
+    expect(() => parseJson('[{"id":1,"method":"m"},{"id":"\\u0000#5","method":"m"}]', true)).toThrow(JsonLimitError);
   });
 
   it('still throws SyntaxError for text that is not JSON', () => {

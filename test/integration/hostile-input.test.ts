@@ -116,6 +116,9 @@ describe('deep JSON from a client', () => {
     expect(Object.fromEntries(statuses)).toEqual({ 400: DEEP_REQUESTS });
     expect(stackOverflowText).toBe(0);
     const workersAfter = workerProcesses(primaryPid);
+    const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+    // The figures, for docs/security.md.
+    console.log(`deep requests: worker RSS ${workersBefore.map((w) => mb(w.rssBytes)).join(',')} -> ${workersAfter.map((w) => mb(w.rssBytes)).join(',')}; primary ${mb(primaryBefore)} -> ${mb(rssOf(primaryPid))}`);
     expect(workersAfter.map((w) => w.pid)).toEqual(workersBefore.map((w) => w.pid));
     for (const [i, w] of workersAfter.entries()) expect(w.rssBytes - workersBefore[i]!.rssBytes).toBeLessThan(RSS_GROWTH_BOUND_BYTES);
     expect(rssOf(primaryPid) - primaryBefore).toBeLessThan(RSS_GROWTH_BOUND_BYTES);

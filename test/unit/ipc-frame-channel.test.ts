@@ -160,7 +160,7 @@ describe('FrameChannel', () => {
 
   it('refuses a message its encoder cannot take (10,000 deep) with a FrameError, writes nothing, and stays usable', async () => {
     const { left, right } = await socketPair();
-    const a = new FrameChannel<Msg | { t: string; deep: unknown }, Msg>(left);
+    const a = new FrameChannel<Msg, Msg | { t: string; deep: unknown }>(left);
     const b = receiver(right);
     const deep = JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`) as unknown;
     expect(() => a.send({ t: 'call', deep })).toThrow(FrameError);

@@ -28,6 +28,7 @@ function head(overrides: Partial<RequestHead> = {}): RequestHead {
     params: undefined,
     traceparent: '',
     tracestate: '',
+    framing: undefined,
     ...overrides,
   };
 }

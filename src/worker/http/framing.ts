@@ -22,17 +22,15 @@ export function framingProblem(req: HttpRequest): string | undefined {
   if (length !== '' && coding !== '') return 'both Content-Length and Transfer-Encoding';
   if (coding !== '' && coding.toLowerCase() !== 'chunked') return `Transfer-Encoding ${JSON.stringify(coding.slice(0, 40))} (only "chunked" is accepted)`;
   if (length !== '' && !/^\d{1,15}$/.test(length)) return 'a Content-Length that is not a decimal number';
-  let lengths = 0;
+  // Identical repeated Content-Length values are one value (RFC 9110 8.6); differing ones are refused.
   let codings = 0;
   let conflict = false;
   req.forEach((key, value) => {
     if (key === 'content-length') {
-      lengths++;
       if (value !== length) conflict = true;
     } else if (key === 'transfer-encoding') codings++;
   });
   if (conflict) return 'Content-Length headers that disagree';
   if (codings > 1) return 'Transfer-Encoding given more than once';
-  void lengths;
   return undefined;
 }

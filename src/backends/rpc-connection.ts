@@ -22,6 +22,7 @@ import {
   type JsonRpcResponse,
 } from '../mcp/jsonrpc.js';
 import { InFlightIndex, type InFlight } from './attribution.js';
+import type { JsonLimitError } from '../mcp/json-limits.js';
 
 export interface ConnectionHandlers<O> {
   /** A notification; `owner` is set when it belongs to a call in flight. */
@@ -30,6 +31,8 @@ export interface ConnectionHandlers<O> {
   onServerRequest(message: JsonRpcRequest, owner: O | undefined): Promise<JsonObject>;
   /** A line or message that is not JSON-RPC; counted by the caller. */
   onInvalid?(reason: string): void;
+  /** A message past an input limit (refused unparsed): the caller names the backend in its log, once per kind. */
+  onLimit?(reason: string): void;
 }
 
 interface Pending<O> extends InFlight<O> {
@@ -76,7 +79,15 @@ export class RpcConnection<O> {
       if (attributable) this.inFlight.add(id, entry);
     });
     const message: JsonRpcRequest = outParams === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: outParams };
-    if (this.write(message) === false) {
+    let written: boolean | void;
+    try {
+      written = this.write(message);
+    } catch (err) {
+      // Released on every path: a request that cannot be encoded fails now, its registration with it.
+      this.settle(id)?.resolve(failure(id, new GatewayError('GW_ERR_INVALID_PARAMS', `${method} cannot be sent to the backend: ${err instanceof Error ? err.message : String(err)}`).toJsonRpc()));
+      return { id, response };
+    }
+    if (written === false) {
       const entry = this.settle(id);
       entry?.resolve(failure(id, new GatewayError('GW_ERR_OVERLOADED', `the backend is not reading its input (${method} refused)`).toJsonRpc()));
     }
@@ -123,6 +134,25 @@ export class RpcConnection<O> {
         this.handlers.onInvalid?.(c.reason);
         return;
     }
+  }
+
+  /**
+   * A message the backend sent past an input limit, refused before parsing.
+   * Its top level still says what it was: an answer fails its call at once
+   * (a backend fault, not the client's: GW_ERR_BACKEND_LIMIT), a request is
+   * refused to the backend, a notification is dropped. Never a hang until
+   * the call's timeout.
+   */
+  receiveRefused(err: JsonLimitError): void {
+    this.handlers.onLimit?.(err.message);
+    const id = err.id();
+    if (err.isResponse()) {
+      if (typeof id !== 'number') return;
+      const entry = this.settle(id);
+      entry?.resolve(failure(id, err.toGatewayError('GW_ERR_BACKEND_LIMIT', 'the backend\'s answer was refused: ').toJsonRpc()));
+      return;
+    }
+    if (err.top().has.method && id !== null) this.write(failure(id, { code: -32600, message: `only1mcp: request refused: ${err.message}` }));
   }
 
   private settle(id: number): Pending<O> | undefined {

@@ -7,7 +7,7 @@
  */
 import { GatewayError } from '../mcp/errors.js';
 import type { JsonObject, JsonRpcNotification } from '../mcp/jsonrpc.js';
-import type { FrameChannel } from '../ipc/frame-channel.js';
+import { FrameError, type FrameChannel } from '../ipc/frame-channel.js';
 import { serverOfWire, stdioWireName, type BackendStatusWire, type PrimaryToWorker, type WorkerToPrimary } from '../ipc/stdio-protocol.js';
 import { UpstreamRpcError, toRpcError } from './rpc-connection.js';
 import { CallDeadline, withDeadline } from './deadline.js';
@@ -44,9 +44,18 @@ export class PrimaryChannel {
   private readonly statuses = new Map<string, BackendStatusWire>();
   private services: ScopeServices | undefined;
   private healthListener: ((replica: string, state: HealthSnapshot) => void) | undefined;
+  /** Told of a fault handling a message from the primary (the worker logs it: internal-error.ts). */
+  onFault: ((err: unknown, kind: string) => void) | undefined;
 
   constructor(private readonly channel: FrameChannel<PrimaryToWorker, WorkerToPrimary>) {
-    channel.on('message', (m) => this.onMessage(m));
+    channel.on('message', (m) => {
+      // A fault in handling one message from the primary fails that message, never the worker.
+      try {
+        this.onMessage(m);
+      } catch (err) {
+        this.onFault?.(err, m.t);
+      }
+    });
     channel.on('close', () => {
       const err = new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process closed');
       for (const [id, w] of this.waiting) {
@@ -100,11 +109,13 @@ export class PrimaryChannel {
         if (scoped.expect !== undefined) message.x = scoped.expect;
         if (scoped.fresh) message.f = true;
       }
-      if (!this.send(message)) {
-        this.forget(id);
-        reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process is closed'));
-      }
+      this.sendOrRelease(message, id, reject);
     });
+  }
+
+  /** Registrations waiting for the primary's answer (each released on every path; 0 when idle). */
+  get inFlightCount(): number {
+    return this.waiting.size;
   }
 
   /** Sends a call and settles `waiting` with its answer; the registration is released on every path. */
@@ -113,15 +124,7 @@ export class PrimaryChannel {
     let id = 0;
     const work = new Promise<JsonObject>((resolve, reject) => {
       id = this.register({ ...waiting, resolve, reject });
-      let sent = false;
-      try {
-        sent = this.send({ ...message, id });
-      } finally {
-        if (!sent) {
-          this.forget(id);
-          reject(new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process is closed'));
-        }
-      }
+      this.sendOrRelease({ ...message, id }, id, reject);
     });
     return withDeadline(work, limit, signal, (reason) => {
       this.forget(id);
@@ -129,8 +132,41 @@ export class PrimaryChannel {
     }, what);
   }
 
+  /** Fire-and-forget messages: false when the channel is closed or the message cannot be framed. */
   send(message: WorkerToPrimary): boolean {
-    return this.channel.send(message);
+    return this.post(message) === true;
+  }
+
+  /**
+   * Sends a registered call; when it cannot leave (channel closed, message
+   * refused by the frame encoder), the registration `id` is released and
+   * the call rejected here. Nothing thrown escapes: a throw inside a
+   * Promise executor would reject the call but leave its registration behind.
+   */
+  private sendOrRelease(message: WorkerToPrimary, id: number, reject: (err: unknown) => void): void {
+    let outcome: boolean | FrameError;
+    try {
+      outcome = this.post(message);
+    } catch (err) {
+      this.forget(id);
+      reject(err);
+      return;
+    }
+    if (outcome === true) return;
+    this.forget(id);
+    reject(outcome === false
+      ? new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', 'the connection to the primary process is closed')
+      : new GatewayError('GW_ERR_INVALID_PARAMS', `the request cannot be passed to the backend: ${outcome.message}`));
+  }
+
+  /** true: sent; false: the channel is closed; a FrameError: this message cannot be framed. */
+  private post(message: WorkerToPrimary): boolean | FrameError {
+    try {
+      return this.channel.send(message);
+    } catch (err) {
+      if (err instanceof FrameError) return err;
+      throw err;
+    }
   }
 
   register(waiting: Waiting): number {
@@ -173,7 +209,11 @@ export class PrimaryChannel {
             ? this.services.ask(message.s, serverOfWire(message.b), message.m, message.p)
             : Promise.reject(new UpstreamRpcError(-32603, `only1mcp: the call that caused ${message.m} is no longer in flight`));
         answer.then(
-          (r) => this.send({ t: 'answer', b: message.b, sid: message.sid, r }),
+          (r) => {
+            // An answer that cannot be framed still answers: the backend hears why at once instead of waiting out its timeout.
+            const sent = this.post({ t: 'answer', b: message.b, sid: message.sid, r });
+            if (sent instanceof FrameError) this.send({ t: 'answer', b: message.b, sid: message.sid, e: { code: -32602, message: `only1mcp: the client's answer cannot be passed on: ${sent.message}` } });
+          },
           (err: unknown) => this.send({ t: 'answer', b: message.b, sid: message.sid, e: toRpcError(err) }),
         );
         return;

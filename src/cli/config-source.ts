@@ -26,7 +26,8 @@ export interface ConfigChoice {
   /** A note for the user when no file was found. */
   note: string | undefined;
   /** `onWarning` hears what the file holds that the gateway ignores (a client file's own settings). */
-  load(onWarning?: (message: string) => void): Promise<GatewayConfig>;
+  /** `reloading`: the gateway runs already, so a file that declares nothing is refused (see LoadOptions.refuseEmpty). */
+  load(onWarning?: (message: string) => void, reloading?: boolean): Promise<GatewayConfig>;
 }
 
 export function chooseConfig(explicit: string | undefined, overrides: Overrides): ConfigChoice {
@@ -40,7 +41,7 @@ export function chooseConfig(explicit: string | undefined, overrides: Overrides)
       load: async () => applyOverrides(builtinDefaultConfig(), overrides),
     };
   }
-  return { file, note: undefined, load: async (onWarning) => applyOverrides(await loadConfigFile(file, onWarning ? { onWarning } : {}), overrides) };
+  return { file, note: undefined, load: async (onWarning, reloading) => applyOverrides(await loadConfigFile(file, { ...(onWarning ? { onWarning } : {}), refuseEmpty: reloading === true }), overrides) };
 }
 
 export function applyOverrides(config: GatewayConfig, o: Overrides): GatewayConfig {

@@ -10,6 +10,27 @@ import type { Isolation } from './model.js';
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7323;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Deepest nesting of objects and arrays accepted in any JSON that arrives
+ * (client bodies, backend messages, clients' answers to backend requests).
+ * Real JSON Schemas with $defs and combinators stay under ~30; the JSON-RPC
+ * envelope adds 4. Encoders and code that walk a value recurse, so a value
+ * much deeper than this would overflow their stack (`limits.maxJsonDepth`).
+ */
+export const MAX_JSON_DEPTH = 128;
+/** The largest limits.maxJsonDepth may be: past ~2,000 the recursive encoders themselves overflow. */
+export const MAX_JSON_DEPTH_LIMIT = 1_000;
+/**
+ * Largest frame on the worker <-> primary channel. Bigger than any message
+ * the other caps let through (a 16 MB stdio line, a request body), so only
+ * a bug reaches it; the sender refuses such a frame and fails that one call,
+ * the receiver drops a peer that sends one.
+ */
+export const IPC_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** An internal fault's stack trace is logged once per distinct fault per this long; repeats are counted. */
+export const INTERNAL_ERROR_LOG_INTERVAL_MS = 60_000;
+/** Distinct internal faults remembered for that count; past it, the oldest is forgotten. */
+export const INTERNAL_ERROR_KINDS_MAX = 256;
 /** Node's timers overflow past this and fire at once: the largest timeout any setting may take. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;

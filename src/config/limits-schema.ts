@@ -1,7 +1,7 @@
 /**
- * The `limits:` section: caps on what clients may hold and how fast they
- * may ask, each with its named default (defaults.ts) and a row in
- * docs/security.md. Keys are grouped by area; each group's defaults are
+ * The `limits:` section: how deep JSON from clients and backends may nest,
+ * and caps on what clients may hold and how fast they may ask, each with its
+ * named default (defaults.ts) and a row in docs/security.md. Keys are grouped by area; each group's defaults are
  * filled in by normaliseLimits.
  */
 import * as z from 'zod';
@@ -12,6 +12,8 @@ import {
   DEFAULT_MAX_SESSIONS_TOTAL,
   DEFAULT_SESSION_CREATE_BURST,
   DEFAULT_SESSION_CREATES_PER_SECOND,
+  MAX_JSON_DEPTH,
+  MAX_JSON_DEPTH_LIMIT,
 } from './defaults.js';
 import { intInRange } from './schema-parts.js';
 import type { LimitsConfig } from './model.js';
@@ -21,6 +23,10 @@ const MAX_COUNT = 100_000_000;
 
 export const LimitsSchema = z
   .strictObject({
+    // Input (src/mcp/json-limits.ts).
+    maxJsonDepth: intInRange(8, MAX_JSON_DEPTH_LIMIT, 'levels of nesting')
+      .optional()
+      .describe(`Deepest nesting of objects and arrays accepted in JSON from clients and backends. Default ${MAX_JSON_DEPTH}.`),
     // Connections, sessions and rates (src/worker/limits/).
     sessionsPerAddress: intInRange(1, MAX_COUNT, 'sessions')
       .optional()
@@ -38,12 +44,13 @@ export const LimitsSchema = z
       .optional()
       .describe(`Requests and streams one client address may have open at once on one node; more get 429. Default ${DEFAULT_MAX_CONCURRENT_REQUESTS_PER_ADDRESS}.`),
   })
-  .describe('Caps on what one client address, and all clients together, may hold and how fast they may ask (docs/security.md).');
+  .describe('Limits on what clients and backends send, and caps on what one client address, and all clients together, may hold and how fast they may ask (docs/security.md).');
 
 export type LimitsFile = z.output<typeof LimitsSchema>;
 
 export function normaliseLimits(l: LimitsFile | undefined): LimitsConfig {
   return {
+    maxJsonDepth: l?.maxJsonDepth ?? MAX_JSON_DEPTH,
     sessionsPerAddress: l?.sessionsPerAddress ?? DEFAULT_MAX_SESSIONS_PER_ADDRESS,
     sessionsTotal: l?.sessionsTotal ?? DEFAULT_MAX_SESSIONS_TOTAL,
     sessionCreatesPerSecond: l?.sessionCreatesPerSecond ?? DEFAULT_SESSION_CREATES_PER_SECOND,

@@ -32,6 +32,12 @@ export interface LoadOptions {
    * each as "file:line:col: key: message". Default: dropped.
    */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Refuse a file that declares nothing (empty, only comments, `{}`): on a
+   * reload that is an editor's truncate-then-write caught half way, not a
+   * wish to stop every server (that is an explicit `servers: {}`).
+   */
+  readonly refuseEmpty?: boolean;
 }
 
 /** The top-level keys of the gateway's own format; anything else in a client's file is the client's. */
@@ -50,6 +56,10 @@ export async function loadConfigFile(file: string, options: LoadOptions = {}): P
 /** `file` picks the format by extension and is named in every message; it is not read. */
 export function parseConfigText(text: string, file: string, options: LoadOptions = {}): GatewayConfig {
   const parsed = parseSource(text, file);
+  if (options.refuseEmpty && declaresNothing(parsed.data)) {
+    const what = text.trim() === '' ? 'the file is empty' : 'the file declares nothing (only comments, or an empty object)';
+    throw ConfigError.at(file, 0, 0, [], `${what}; not applied, the previous configuration stays (to stop every server, write an explicit servers: {})`);
+  }
   const client = clientOfFile(file);
   let source: ParsedSource = parsed;
   if (client !== undefined) {
@@ -70,6 +80,10 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   const config = normalise(checked.value, file, issues);
   if (issues.length > 0) throw located(file, source, issues);
   return deepFreeze(config);
+}
+
+function declaresNothing(data: unknown): boolean {
+  return data === null || data === undefined || (typeof data === 'object' && !Array.isArray(data) && Object.keys(data).length === 0);
 }
 
 /** The configuration with no file at all: defaults, no servers. */

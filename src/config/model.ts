@@ -162,6 +162,9 @@ export interface LimitsConfig {
   readonly sessionCreatesPerSecond: number;
   readonly sessionCreateBurst: number;
   readonly concurrentRequestsPerAddress: number;
+  // Input.
+  /** Deepest nesting accepted in JSON from clients and backends (MAX_JSON_DEPTH). */
+  readonly maxJsonDepth: number;
 }
 
 export interface ContextOverride {
@@ -185,6 +188,7 @@ export interface GatewayConfig {
   /** The file this was loaded from, or undefined for the built-in default. */
   readonly source: string | undefined;
   readonly listen: ListenConfig;
+  readonly limits: LimitsConfig;
   /** Number of uWebSockets.js worker processes; 0 means one per CPU core. */
   readonly workers: number;
   readonly redisUrl: string | undefined;
@@ -193,7 +197,6 @@ export interface GatewayConfig {
   readonly watchdog: { readonly heartbeatMs: number; readonly stallTimeoutMs: number };
   readonly naming: { readonly separator: string };
   readonly context: ContextConfig;
-  readonly limits: LimitsConfig;
   /** Identity: authentication, roles, rate limits, audit, upstream credentials (auth-model.ts). */
   readonly auth: AuthConfig;
   readonly servers: readonly ServerConfig[];

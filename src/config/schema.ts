@@ -53,6 +53,7 @@ export const ConfigFileSchema = z
   .strictObject({
     $schema: z.string().optional().describe('The JSON Schema this file follows (for editors); ignored by the gateway.'),
     listen: ListenSchema.optional(),
+    limits: LimitsSchema.optional(),
     workers: z
       .union([z.literal('auto'), z.int().min(1, { error: WORKERS_RULE }).max(MAX_WORKERS, { error: WORKERS_RULE })], { error: WORKERS_RULE })
       .optional()
@@ -117,7 +118,6 @@ export const ConfigFileSchema = z
       })
       .optional()
       .describe('How much of the tool catalogue reaches the model.'),
-    limits: LimitsSchema.optional(),
     auth: AuthSchema.optional(),
     servers: ServersSchema.optional().describe(`The MCP servers behind the gateway, by name (${SERVER_NAME_RULE}).`),
     mcpServers: ServersSchema.optional().describe('Same as servers: the key Claude Desktop, Cursor, Windsurf and Cline files use.'),

@@ -13,7 +13,9 @@
  * Events are debounced (one save is several events), the file is validated,
  * and onChange fires only when the normalised config differs from the last
  * good one, so a touch, a comment edit or a reformat restarts nothing. A bad
- * edit goes to onError and the last good config stays in force.
+ * edit goes to onError and the last good config stays in force; so does a
+ * file that declares nothing at all (empty, only comments): only an explicit
+ * `servers: {}` stops every server.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
@@ -56,7 +58,8 @@ export function watchConfig(
 
   const reload = async (): Promise<void> => {
     try {
-      const next = await loadConfigFile(file, options);
+      // A reload refuses a file that declares nothing (an editor's truncate caught mid-save).
+      const next = await loadConfigFile(file, { ...options, refuseEmpty: true });
       if (closed || (current !== undefined && isDeepStrictEqual(current, next))) return;
       current = next;
       onChange(next);

@@ -61,6 +61,11 @@ export type StartCall = (
 export class HeldCalls {
   private readonly held = new Map<string, Held>();
 
+  /** Calls held for input now (each released when it finishes, expires or is cancelled). */
+  get pendingCount(): number {
+    return this.held.size;
+  }
+
   constructor(
     private readonly sealer: StateSealer,
     /** Names this worker in the states it seals, so a retry elsewhere finds its way back. */

@@ -27,6 +27,11 @@ interface Waiting {
 
 export class RemoteResume {
   private readonly waiting = new Map<string, Waiting>();
+
+  /** Resumes relayed to the worker holding their call, waiting for its answer. */
+  get pendingCount(): number {
+    return this.waiting.size;
+  }
   /** Resumes this worker runs for retries that arrived elsewhere, by relay id: their client may cancel. */
   private readonly relayed = new Map<string, AbortController>();
   private readonly unsubscribe: () => void;

@@ -44,6 +44,11 @@ export class ScopeRelay {
   private readonly running = new Map<string, CancelSource>();
   /** Answers other workers owe us for requests their backends sent: (rid, ask id) → resolver. */
   private readonly asks = new Map<string, { resolve(r: JsonObject): void; reject(e: unknown): void }>();
+
+  /** Relayed calls and asks waiting for another worker (each released on its answer, owner loss or error). */
+  get pendingCount(): number {
+    return this.waiting.size + this.asks.size;
+  }
   private nextAsk = 0;
   private readonly unsubscribe: () => void;
 

@@ -11,9 +11,23 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Packr } from 'msgpackr';
 import { corkForTurn } from './turn-cork.js';
+import { IPC_MAX_FRAME_BYTES } from '../config/defaults.js';
 
-/** Largest frame accepted; a peer sending more is broken and gets disconnected. */
-export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+/** Largest frame accepted; a peer sending more is broken and gets disconnected (a sender refuses to send one). */
+export const MAX_FRAME_BYTES = IPC_MAX_FRAME_BYTES;
+
+/**
+ * A message that cannot become a frame (nested past what the encoder's
+ * recursion takes, or larger than MAX_FRAME_BYTES). Thrown by send() instead
+ * of the encoder's RangeError, so a caller can fail the one message that
+ * carried it; nothing was written and the channel stays usable.
+ */
+export class FrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
@@ -65,9 +79,16 @@ export class FrameChannel<In, Out> extends EventEmitter<FrameChannelEvents<In>> 
     return this.draining;
   }
 
+  /** Sends one message; false when the channel is closed. Throws FrameError for a message that cannot be framed. */
   send(message: Out): boolean {
     if (this.closed) return false;
-    const body = packr.pack(message);
+    let body: Buffer;
+    try {
+      body = packr.pack(message);
+    } catch (err) {
+      throw new FrameError(`message cannot be encoded: ${(err as Error).message}`);
+    }
+    if (body.length > MAX_FRAME_BYTES) throw new FrameError(`message of ${body.length} bytes exceeds the ${MAX_FRAME_BYTES}-byte frame cap`);
     const header = Buffer.allocUnsafe(4);
     header.writeUInt32BE(body.length, 0);
     corkForTurn(this.socket);

@@ -46,6 +46,7 @@ export const ERRORS = Object.freeze({
   GW_ERR_UNKNOWN_PROMPT: spec(-32602, 400, 'rpc', 'client', 'No backend offers a prompt of this name.'),
   GW_ERR_UNKNOWN_RESOURCE: spec(-32602, 400, 'rpc', 'client', 'No backend offers this resource URI (sent as -32002 to clients of revisions up to 2025-11-25).'),
   GW_ERR_INPUT_STATE_INVALID: spec(-32602, 400, 'rpc', 'client', 'A requestState was altered, expired, or belongs to another request or principal.'),
+  GW_ERR_INPUT_LIMIT: spec(-32600, 400, 'transport', 'client', 'The message breaks an input limit before anything reads it (JSON nested deeper than limits.maxJsonDepth; a string id that starts with U+0000); data.limit names the limit, data.max its value.'),
   GW_ERR_INTERNAL: spec(-32603, 500, 'rpc', 'gateway', 'An unexpected fault inside the gateway; the log has the details.'),
 
   GW_ERR_META_INVALID: spec(-32602, 400, 'transport', 'client', 'A 2026-07-28 request lacks the required _meta fields (protocolVersion, clientCapabilities) or has malformed ones.'),
@@ -62,6 +63,7 @@ export const ERRORS = Object.freeze({
   GW_ERR_UNSUPPORTED_MEDIA_TYPE: spec(-32600, 415, 'transport', 'client', 'POST bodies must be sent as Content-Type: application/json.'),
   GW_ERR_NOT_ACCEPTABLE: spec(-32600, 406, 'transport', 'client', 'The Accept header must allow application/json and text/event-stream (POST) or text/event-stream (GET).'),
   GW_ERR_HTTP_METHOD_NOT_ALLOWED: spec(-32600, 405, 'transport', 'client', 'This HTTP method is not served on this path.'),
+  GW_ERR_BAD_FRAMING: spec(-32600, 400, 'transport', 'client', 'The request\'s body framing could be read two ways (Content-Length headers that disagree, a Transfer-Encoding other than chunked): a request-smuggling shape. The connection is closed.'),
   GW_ERR_ROUTE_NOT_FOUND: spec(-32600, 404, 'transport', 'client', 'Nothing is served at this path.'),
 
   // Sessions and streams (legacy era).
@@ -77,6 +79,7 @@ export const ERRORS = Object.freeze({
   GW_ERR_BACKEND_TIMEOUT: spec(-31002, 504, 'rpc', 'backend', 'The backend did not answer within the call timeout.'),
   GW_ERR_BACKEND_CRASHED: spec(-31003, 502, 'rpc', 'backend', 'The backend process exited or its connection dropped while the call was in flight.'),
   GW_ERR_BACKEND_PROTOCOL: spec(-31004, 502, 'rpc', 'backend', 'The backend answered with something that is not valid MCP.'),
+  GW_ERR_BACKEND_LIMIT: spec(-31005, 502, 'rpc', 'backend', 'The backend\'s answer broke an input limit (JSON nested deeper than limits.maxJsonDepth, a frame too large to pass between gateway processes); data.limit names it. The backend is named in the log.'),
 
   // Identity (src/auth/): the gate refuses before any session is touched; the others inside an exchange.
   GW_ERR_UNAUTHENTICATED: spec(-31050, 401, 'transport', 'client', 'No credentials, or credentials that are not valid (an unknown API key; a token that is malformed, expired, not yet valid, from another issuer, for another audience or badly signed). WWW-Authenticate says how to get one.'),
@@ -180,9 +183,12 @@ export function modernStatusForCode(code: number): number {
   return 200;
 }
 
-/** Wraps anything thrown into a GatewayError; unknown faults become GW_ERR_INTERNAL. */
+/**
+ * Wraps anything thrown into a GatewayError; unknown faults become
+ * GW_ERR_INTERNAL with generic text (a fault's own message is for the log:
+ * src/observe/internal-error.ts gives it a ref the client sees).
+ */
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new GatewayError('GW_ERR_INTERNAL', `Internal gateway error: ${message}`);
+  return new GatewayError('GW_ERR_INTERNAL', 'internal error');
 }

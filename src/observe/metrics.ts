@@ -181,6 +181,37 @@ export const healthProbeSeconds = new client.Histogram({
   registers: [primaryRegistry],
 });
 
+/**
+ * Registrations of requests in flight, by table: each must be released on
+ * every path (answer, error, timeout, cancel, refusal), so each returns to 0
+ * when the node is idle. A table that only grows is a leak; the hardening
+ * tests read these after hostile traffic (docs/security.md).
+ */
+const pendingSources = new Map<string, () => number>();
+const primaryPendingSources = new Map<string, () => number>();
+
+export function observePending(table: string, count: () => number): void {
+  (cluster.isPrimary ? primaryPendingSources : pendingSources).set(table, count);
+}
+
+export const pendingRegistrations = new client.Gauge({
+  name: 'only1mcp_pending_registrations',
+  help: 'Requests registered as in flight in a worker, by table (returns to 0 when idle; growth is a leak).',
+  labelNames: ['table'] as const,
+  collect() {
+    for (const [table, count] of pendingSources) this.set({ table }, count());
+  },
+});
+export const primaryPendingRegistrations = new client.Gauge({
+  name: 'only1mcp_primary_pending_registrations',
+  help: 'Requests registered as in flight in the primary, by table (returns to 0 when idle; growth is a leak).',
+  labelNames: ['table'] as const,
+  registers: [primaryRegistry],
+  collect() {
+    for (const [table, count] of primaryPendingSources) this.set({ table }, count());
+  },
+});
+
 /** The node's metrics: every worker's, merged, then the primary's own. */
 export async function nodeMetrics(workers: client.AggregatorRegistry<client.PrometheusContentType>): Promise<string> {
   const [merged, own] = await Promise.all([workers.clusterMetrics(), primaryRegistry.metrics()]);

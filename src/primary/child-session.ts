@@ -12,6 +12,7 @@ import { RpcConnection } from '../backends/rpc-connection.js';
 import { handshake, type BackendIdentity } from '../backends/handshake.js';
 import { StdioChild } from './stdio-child.js';
 import { MAX_STDIO_LINE_BYTES } from '../config/defaults.js';
+import { internalErrors } from '../observe/internal-error.js';
 import type { BackendProtocol, StdioServerConfig } from '../config/model.js';
 import type { Logger } from '../observe/log.js';
 
@@ -46,6 +47,8 @@ export class ChildSession<O> {
       onNotification: (n, owner) => handlers.onNotification(n, owner),
       onServerRequest: (r, owner) => handlers.onServerRequest(r, owner),
       onInvalid: (reason) => this.logger.warn({ backend: config.name, reason }, 'backend sent an invalid JSON-RPC message'),
+      // One line per backend and limit (repeats collapse into a count: log-collapse.ts).
+      onLimit: (reason) => this.logger.warn({ backend: config.name, reason }, 'backend sent a message past an input limit; refused'),
     }, tokenPrefix);
     const exit = (why: string) => {
       // 'spawnError' and 'exit' can both fire for one child; report it once.
@@ -54,7 +57,16 @@ export class ChildSession<O> {
       this.identity = undefined;
       handlers.onExit(why);
     };
-    child.on('message', (m) => this.conn.receive(m));
+    // A backend's message runs gateway code in the primary: a fault there is reported, never the primary's end.
+    const guarded = (what: string, handle: () => void) => {
+      try {
+        handle();
+      } catch (err) {
+        internalErrors(this.logger).report(err, `handling a ${what} from backend ${config.name}`);
+      }
+    };
+    child.on('message', (m) => guarded('message', () => this.conn.receive(m)));
+    child.on('refused', (err) => guarded('refused message', () => this.conn.receiveRefused(err)));
     child.on('invalidLine', (reason) => this.logger.debug({ backend: config.name, reason }, 'skipped a non-JSON stdout line'));
     // A result over the line cap cannot be passed on; the call it answered fails now rather than at its timeout.
     child.on('oversized', (bytes, id) => {

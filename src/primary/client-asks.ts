@@ -32,7 +32,16 @@ export class ClientAsks {
     const sid = this.nextSid++;
     return new Promise<JsonObject>((resolve, reject) => {
       this.asks.set(sid, { resolve, reject, worker, session });
-      sendPaced(session, worker, { ...message, t: 'ask', sid });
+      // Released on every path: a request that cannot reach the worker fails now, its entry with it.
+      let sent: boolean | void = false;
+      try {
+        sent = sendPaced(session, worker, { ...message, t: 'ask', sid });
+      } finally {
+        if (sent === false) {
+          this.asks.delete(sid);
+          reject(new GatewayError('GW_ERR_BACKEND_LIMIT', `only1mcp: ${message.m} cannot be passed to the client (it breaks an input limit, or the worker is gone)`));
+        }
+      }
     });
   }
 

@@ -23,6 +23,7 @@ import { IN_PROCESS_REDIS_URL, redactStoreSetting } from '../state/store-setting
 import { assertPortFree } from './port-check.js';
 import { childLedger } from './child-ledger.js';
 import { defaultStateDir } from '../config/defaults.js';
+import { configureJsonLimits } from '../mcp/json-limits.js';
 import type { GatewayConfig, StdioServerConfig } from '../config/model.js';
 import { tapLog } from '../observe/log.js';
 import { NodeActivity } from './node-activity.js';
@@ -87,6 +88,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const state = await sharedState(config, logger);
   config = { ...config, redisUrl: state.url, workers: state.url === undefined ? 1 : config.workers, listen: { ...config.listen, port } };
 
+  configureJsonLimits(config.limits);
   // The admin API's node-wide views: the primary's own log lines join its workers'.
   const activity = new NodeActivity();
   tapLog((level, msg, time, fields) => activity.log(level, msg, time, fields));
@@ -114,6 +116,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       const next = await options.reload();
       // The store and the port are fixed for the life of the process.
       config = { ...next, redisUrl: config.redisUrl, workers: config.workers, listen: { ...next.listen, port } };
+      configureJsonLimits(config.limits);
       await applyConfig();
       generation++;
       logger.info({ why, servers: config.servers.length, generation }, 'configuration reloaded');

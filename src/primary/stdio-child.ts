@@ -18,6 +18,8 @@ import {
 import type { StdioServerConfig } from '../config/model.js';
 import { corkForTurn } from '../ipc/turn-cork.js';
 import { childLedger } from './child-ledger.js';
+import { JsonLimitError, parseJson } from '../mcp/json-limits.js';
+import { restoreRawIds } from '../mcp/raw-id.js';
 
 /** Parent variables a backend may inherit; everything else must be set in its config. */
 export const STDIO_ENV_ALLOWLIST = [
@@ -61,6 +63,8 @@ export interface StdioChildEvents {
   invalidLine: [reason: string];
   /** A line over MAX_STDIO_LINE_BYTES was dropped; `id` is the JSON-RPC id it answered, when its ends name one. */
   oversized: [bytes: number, id: number | undefined];
+  /** A JSON line past an input limit (never parsed): the connection answers for it. */
+  refused: [error: JsonLimitError];
   stderr: [line: string];
   exit: [code: number | null, signal: NodeJS.Signals | null];
   spawnError: [error: Error];
@@ -141,7 +145,8 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
     if (!child || !this.alive || !child.stdin.writable) return false;
     if (child.stdin.writableLength > MAX_STDIN_BUFFERED_BYTES) return false;
     corkForTurn(child.stdin);
-    child.stdin.write(`${JSON.stringify(message)}\n`);
+    // An id the backend sent above 2^53 goes back exactly (raw-id.ts).
+    child.stdin.write(`${restoreRawIds(JSON.stringify(message))}\n`);
     return true;
   }
 
@@ -191,8 +196,13 @@ export class StdioChild extends EventEmitter<StdioChildEvents> {
     // Cheap pre-check: JSON-RPC lines start with '{' (after optional spaces).
     let value: unknown;
     try {
-      value = first === 0x7b || first === 0x20 || first === 0x09 ? JSON.parse(line.toString('utf8')) : undefined;
-    } catch {
+      value = first === 0x7b || first === 0x20 || first === 0x09 ? parseJson(line, true) : undefined;
+    } catch (err) {
+      if (err instanceof JsonLimitError) {
+        this.invalidLines++;
+        this.emit('refused', err);
+        return;
+      }
       value = undefined;
     }
     if (value === undefined || typeof value !== 'object' || value === null) {

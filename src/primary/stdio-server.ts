@@ -6,7 +6,9 @@
  */
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { FrameChannel } from '../ipc/frame-channel.js';
+import { FrameChannel, FrameError } from '../ipc/frame-channel.js';
+import { internalErrors } from '../observe/internal-error.js';
+import { observePending } from '../observe/metrics.js';
 import { StdioHost, type StdioDeps, type WorkerPort } from './stdio-host.js';
 import { StdioPool } from './stdio-pool.js';
 import { WorkerCalls, failResult } from './worker-calls.js';
@@ -31,6 +33,9 @@ export class StdioServer {
   constructor(private readonly logger: Logger) {
     this.server = net.createServer((socket) => this.accept(socket));
     this.deps = { workers: () => this.ports, calls: new WorkerCalls(), asks: new ClientAsks(), logger };
+    const { calls, asks } = this.deps;
+    observePending('worker-calls', () => calls.size);
+    observePending('client-asks', () => asks.size);
   }
 
   /** The primary's table of worker calls (a health ping that timed out is cancelled through it). */
@@ -134,8 +139,9 @@ export class StdioServer {
     let faulted = false;
     channel.on('message', (m) => {
       if (faulted) return;
-      // Nothing a worker sends may throw out of here: an uncaught exception would take the primary,
-      // every worker and every backend down with it. One log line, and that worker is replaced.
+      // A message the protocol does not allow means a broken (or compromised) worker: one log line,
+      // and that worker is replaced. An uncaught exception would take the primary, every worker and
+      // every backend down with it.
       try {
         this.receive(channel, m, port, (p) => (port = p));
       } catch (err) {
@@ -144,6 +150,16 @@ export class StdioServer {
         this.logger.error({ worker: port?.index, type: describe(m) }, `worker ${port?.index ?? '(before hello)'} sent a message the primary cannot handle; replacing it (${why})`);
         socket.destroy();
         if (port) for (const listener of this.faultListeners) listener(port.index, why);
+        return;
+      }
+      if (!port || m.t === 'hello') return;
+      // A fault in handling a well-formed message is that message's: its call fails, the worker and
+      // the primary carry on.
+      try {
+        this.route(port, m);
+      } catch (err) {
+        const fault = internalErrors(this.logger).report(err, `handling a worker's ${m.t} message`);
+        if (m.t === 'call' || m.t === 'sub') failResult(port, m.id, fault);
       }
     });
     channel.on('close', () => {
@@ -157,23 +173,25 @@ export class StdioServer {
 
   /**
    * Sends to a worker without ever throwing into the caller (a backend's
-   * answer the encoder cannot take, say): a result that cannot be sent
-   * fails its call with a backend error instead, anything else is dropped;
-   * one log line either way.
+   * answer settling in a promise chain would be an unhandled rejection: the
+   * primary's end). A result that cannot be framed is replaced by an error
+   * result for its call; anything else is not sent (false), and a caller
+   * that waits on it (ClientAsks) fails at once. One log line either way.
    */
-  private sendSafely(channel: FrameChannel<WorkerToPrimary, PrimaryToWorker>, port: WorkerPort, out: PrimaryToWorker): void {
+  private sendSafely(channel: FrameChannel<WorkerToPrimary, PrimaryToWorker>, port: WorkerPort, out: PrimaryToWorker): boolean {
     try {
-      channel.send(out);
+      return channel.send(out);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       const backend = 'b' in out ? out.b : undefined;
-      this.logger.warn({ worker: port.index, type: out.t, backend, err: why }, 'a message from a backend could not be passed on to a worker; dropped');
-      if (out.t === 'result') {
-        channel.send({ t: 'result', id: out.id, ge: new GatewayError('GW_ERR_BACKEND_PROTOCOL', `the backend's answer could not be passed on (${why})`).toWire(), ...(out.inst === undefined ? {} : { inst: out.inst }) });
-      }
+      this.logger.warn({ worker: port.index, type: out.t, backend, err: why }, 'a message from a backend cannot be passed on to a worker; refused');
+      if (out.t !== 'result') return false;
+      const error = new GatewayError(err instanceof FrameError ? 'GW_ERR_BACKEND_LIMIT' : 'GW_ERR_BACKEND_PROTOCOL', `the backend's answer cannot be passed on: ${why}`);
+      return channel.send({ t: 'result', id: out.id, ge: error.toWire(), ...(out.inst === undefined ? {} : { inst: out.inst }), ...(out.reset === undefined ? {} : { reset: out.reset }) });
     }
   }
 
+  /** Checks a message's shape (throws for one the protocol does not allow) and greets a worker's hello. */
   private receive(channel: FrameChannel<WorkerToPrimary, PrimaryToWorker>, m: WorkerToPrimary, port: WorkerPort | undefined, greet: (port: WorkerPort) => void): void {
     if (typeof m !== 'object' || m === null || typeof m.t !== 'string') throw new Error('not a message object');
     if (m.t === 'hello') {
@@ -191,8 +209,6 @@ export class StdioServer {
       for (const g of this.greeters) g(next);
       return;
     }
-    if (!port) return;
-    this.route(port, m);
   }
 
   private route(port: WorkerPort, m: WorkerToPrimary): void {

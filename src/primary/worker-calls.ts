@@ -12,7 +12,8 @@ import { IPC_CHANNEL_MAX_BUFFERED_BYTES } from '../config/defaults.js';
 
 export interface WorkerPort {
   readonly index: number;
-  send(message: PrimaryToWorker): void;
+  /** false: not sent (the channel is closed, or the message cannot be framed and was answered for). */
+  send(message: PrimaryToWorker): boolean | void;
   /** Bytes queued to this worker and not yet taken (IPC_CHANNEL_MAX_BUFFERED_BYTES bounds it). */
   bufferedBytes(): number;
   /** Resolves when the queued bytes have left, or the worker is gone. */
@@ -26,9 +27,10 @@ export interface WorkerPort {
  * it is talking to instead of filling the primary's memory. Nothing is
  * dropped here (the worker drops notifications a slow client cannot take).
  */
-export function sendPaced(session: ChildSession<Owner>, worker: WorkerPort, message: PrimaryToWorker): void {
-  worker.send(message);
+export function sendPaced(session: ChildSession<Owner>, worker: WorkerPort, message: PrimaryToWorker): boolean | void {
+  const sent = worker.send(message);
   if (worker.bufferedBytes() > IPC_CHANNEL_MAX_BUFFERED_BYTES) session.child.holdUntil(worker.drained());
+  return sent;
 }
 
 /** Who waits for a call on a child: a worker's call, or the gateway itself (handshake, subscriptions). */

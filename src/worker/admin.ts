@@ -9,7 +9,7 @@ import type { Upstreams } from '../gateway/upstreams.js';
 import type { OriginGuard } from './http/origin-guard.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './http/uws.js';
 import { readHead } from './http/request-head.js';
-import { reject } from './http/transport-errors.js';
+import { refuseBadFraming, reject } from './http/transport-errors.js';
 import type { Authenticator } from './http/authenticate.js';
 import type { Access } from '../gateway/access.js';
 import { GatewayError } from '../mcp/errors.js';
@@ -38,6 +38,7 @@ export function admitted(
 ): void {
   const reply = new Reply(res);
   const head = readHead(req);
+  if (refuseBadFraming(reply, head.framing)) return;
   // The Host is checked by exact name whatever the bind: a rebound page's request comes from a
   // loopback peer, and a same-origin GET carries no Origin, so the Host is what gives it away.
   if (head.origin !== '' || !guard.checkHostStrict(head.host).ok || !fromLoopback(res)) {

@@ -15,7 +15,9 @@ import { createIdentity, type Identity } from '../auth/identity.js';
 import { Access } from '../gateway/access.js';
 import { createAuthenticator } from './http/authenticate.js';
 import { mountResourceMetadata } from './resource-metadata.js';
-import { unattributedMessages } from '../observe/metrics.js';
+import { observePending, unattributedMessages } from '../observe/metrics.js';
+import { configureJsonLimits } from '../mcp/json-limits.js';
+import { internalErrors } from '../observe/internal-error.js';
 import { Router } from '../gateway/router.js';
 import { HeldCalls } from '../gateway/held-calls.js';
 import { RemoteResume } from '../gateway/remote-resume.js';
@@ -89,12 +91,14 @@ export interface RunningWorker {
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  configureJsonLimits(options.config.limits);
   const { config, logger } = options;
   const { uws, native } = loadUws();
   if (native) logger.info('uWebSockets.js native build loaded');
   else logger.warn('uWebSockets.js native build NOT loaded: running on its slow JavaScript fallback');
 
   const primary = await connectPrimary(options.ipcPath, options.index);
+  primary.onFault = (err, kind) => void internalErrors(options.logger).report(err, `handling the primary's ${kind} message`);
   const store = createStore(config.redisUrl, REDIS_KEY_PREFIX);
   const workerTag = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
   const sessions = new Sessions(store, SESSION_IDLE_TIMEOUT_MS, logger, workerTag);
@@ -156,10 +160,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     );
   });
   const held = new HeldCalls(sealer, workerId);
+  const remoteResume = new RemoteResume(held, store);
+  observePending('held-calls', () => held.pendingCount);
+  observePending('remote-resumes', () => remoteResume.pendingCount);
+  observePending('scope-relays', () => relay.pendingCount);
   const identityFor = (c: GatewayConfig): Identity =>
     createIdentity(c.auth, { store, localShare: 1 / (c.workers > 0 ? c.workers : os.availableParallelism()), warn: (message) => logger.warn(message) });
   const access = new Access(identityFor(config));
-  const router = new Router(upstreams, held, new RemoteResume(held, store), sealer, subscriptions, breakers, new ContextService(upstreams.catalog, config.context), access);
+  const router = new Router(upstreams, held, remoteResume, sealer, subscriptions, breakers, new ContextService(upstreams.catalog, config.context), access);
   const service = new McpService(router, upstreams, sessions, logger, sealer);
 
   const guard = createOriginGuard(config.listen);
@@ -245,6 +253,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     health: h,
     async reconfigure(next, disabled) {
       await upstreams.reconfigure(next, disabled);
+      configureJsonLimits(next.limits);
       router.context.reconfigure(next.context);
       admission.reconfigure(next.limits);
       openRequests.setCap(Math.max(1, Math.ceil(next.limits.concurrentRequestsPerAddress * workerShare)));
@@ -292,7 +301,9 @@ async function connectPrimary(ipcPath: string, index: number): Promise<PrimaryCh
   });
   const channel = new FrameChannel<PrimaryToWorker, WorkerToPrimary>(socket);
   channel.send({ t: 'hello', worker: index });
-  return new PrimaryChannel(channel);
+  const primary = new PrimaryChannel(channel);
+  observePending('stdio-calls', () => primary.inFlightCount);
+  return primary;
 }
 
 /**

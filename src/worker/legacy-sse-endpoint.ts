@@ -6,13 +6,15 @@
  */
 import { GatewayError } from '../mcp/errors.js';
 import { contextModeOrThrow } from './mcp-service.js';
-import { classify, success, type Classified, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
+import { classify, failure, success, type Classified, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { SSE_KEEPALIVE_MS } from '../config/defaults.js';
 import { readHead, queryParam, type RequestHead } from './http/request-head.js';
 import { readBody } from './http/body.js';
 import { Reply } from './http/reply.js';
 import { rejectLimit } from './http/edge-guard.js';
-import { accepts, rejectWith } from './http/transport-errors.js';
+import { accepts, reject, rejectWith } from './http/transport-errors.js';
+import { internalErrors } from '../observe/internal-error.js';
+import { JsonLimitError } from '../mcp/json-limits.js';
 import { headTrace, type EndpointDeps } from './streamable-endpoint.js';
 import type { TraceCarrier } from '../observe/trace-context.js';
 import type { LiveSession } from './session/live-session.js';
@@ -56,15 +58,15 @@ export function mountLegacySse(app: TemplatedApp, ssePath: string, messagesPath:
         return;
       }
       void caller.then((who) => (who ? onMessage(deps, sessionId, reply, outcome.body, who, headTrace(head)) : undefined)).catch((err: unknown) => {
-        deps.logger.error({ err: String(err) }, 'unhandled error in legacy SSE POST');
-        if (!reply.done) rejectWith(reply, 'GW_ERR_INTERNAL', 'Internal gateway error');
+        const fault = internalErrors(deps.logger).report(err, 'in the legacy SSE POST');
+        if (!reply.done) reject(reply, fault);
       });
     });
   });
 }
 
 function admit(deps: EndpointDeps, res: HttpResponse, req: HttpRequest, head: RequestHead, reply: Reply): boolean {
-  const address = deps.edge.admit(res, req, reply, head.origin, head.host);
+  const address = deps.edge.admit(res, req, reply, head);
   if (address === undefined) return false;
   head.clientAddress = address;
   return true;
@@ -124,8 +126,15 @@ async function onMessage(deps: EndpointDeps, sessionId: string, reply: Reply, bo
   let value: unknown;
   try {
     value = await deps.offload.parse(body);
-  } catch {
-    rejectWith(reply, 'GW_ERR_PARSE', 'Parse error: the body is not valid JSON');
+  } catch (err) {
+    if (!(err instanceof JsonLimitError)) {
+      rejectWith(reply, 'GW_ERR_PARSE', 'Parse error: the body is not valid JSON');
+      return;
+    }
+    // A refused answer to a backend's request fails that request now (see StreamableEndpoint.onLimit).
+    const id = err.id();
+    if (id !== null && err.isResponse()) session.answer(failure(id, err.toGatewayError('GW_ERR_INVALID_PARAMS', 'the client\'s answer was refused: ').toJsonRpc()));
+    reject(reply, err.toGatewayError(), id);
     return;
   }
   const message = classify(value);

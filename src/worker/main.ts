@@ -4,6 +4,7 @@
  * told to drain, and exits non-zero on an uncaught fault so the primary
  * replaces it.
  */
+import { internalErrors } from '../observe/internal-error.js';
 import { initLogger, flushLog } from '../observe/log.js';
 import { initTracing, shutdownTracing } from '../observe/tracing.js';
 import { startWorker, type RunningWorker } from './app.js';
@@ -128,7 +129,8 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 process.on('unhandledRejection', (err) => {
-  logger.error({ err: String(err), stack: (err as Error)?.stack }, 'unhandled rejection in worker');
+  // Rate-limited per kind of fault: a bug hit by every request must not write a stack trace per request.
+  internalErrors(logger).report(err, 'unhandled rejection in worker');
 });
 // Ctrl-C reaches the whole process group; the primary coordinates the drain, so a worker ignores it.
 process.on('SIGINT', () => undefined);

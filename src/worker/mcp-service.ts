@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { sharedDerivative } from '../mcp/shared-result.js';
 import { uniqueId } from '../gateway/unique-id.js';
 import { GatewayError, modernStatusForCode, toGatewayError } from '../mcp/errors.js';
+import { internalErrors } from '../observe/internal-error.js';
 import { failure, isObject, metaOf, success, type Classified, type JsonObject, type JsonRpcId, type JsonRpcRequest } from '../mcp/jsonrpc.js';
 import { META, isLogLevel, negotiateLegacy, type LogLevel } from '../mcp/versions.js';
 import { UpstreamRpcError } from '../backends/rpc-connection.js';
@@ -353,9 +354,10 @@ export class McpService {
 
   private buildError(id: JsonRpcId, err: unknown) {
     if (err instanceof UpstreamRpcError) return failure(id, err.toJsonRpc());
-    const gwErr = toGatewayError(err);
-    if (gwErr.spec.fault === 'gateway' && !gwErr.data?.cancelled) this.logger.error({ err: String(err), stack: err instanceof Error ? err.stack : undefined }, 'internal error while serving a request');
-    return failure(id, gwErr.toJsonRpc());
+    // Anything unforeseen: the client gets a ref, the log the detail (once per kind of fault per interval).
+    if (!(err instanceof GatewayError)) return failure(id, internalErrors(this.logger).report(err, 'while serving a request').toJsonRpc());
+    if (err.spec.fault === 'gateway' && !err.data?.cancelled) internalErrors(this.logger).report(err, 'while serving a request');
+    return failure(id, err.toJsonRpc());
   }
 }
 

@@ -36,6 +36,8 @@ import type { JsonOffload } from './offload/json-offload.js';
 import type { Authenticator } from './http/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import { readCarrier, type TraceCarrier } from '../observe/trace-context.js';
+import { internalErrors } from '../observe/internal-error.js';
+import { JsonLimitError } from '../mcp/json-limits.js';
 
 export interface EndpointDeps {
   service: McpService;
@@ -76,7 +78,7 @@ class StreamableEndpoint {
   private guarded(res: HttpResponse, req: HttpRequest): { head: RequestHead; reply: Reply } | undefined {
     const head = readHead(req);
     const reply = new Reply(res);
-    const address = this.deps.edge.admit(res, req, reply, head.origin, head.host);
+    const address = this.deps.edge.admit(res, req, reply, head);
     if (address === undefined) return undefined;
     head.clientAddress = address;
     return { head, reply };
@@ -103,8 +105,8 @@ class StreamableEndpoint {
         return;
       }
       caller.then((who) => (who ? this.onBody(head, reply, outcome.body, who) : undefined)).catch((err: unknown) => {
-        this.deps.logger.error({ err: String(err), stack: (err as Error)?.stack }, 'unhandled error in POST handler');
-        if (!reply.done) rejectWith(reply, 'GW_ERR_INTERNAL', 'Internal gateway error');
+        const fault = internalErrors(this.deps.logger).report(err, 'in the POST handler');
+        if (!reply.done) reject(reply, fault);
       });
     });
   }
@@ -113,8 +115,9 @@ class StreamableEndpoint {
     let value: unknown;
     try {
       value = await this.deps.offload.parse(body);
-    } catch {
-      rejectWith(reply, 'GW_ERR_PARSE', 'Parse error: the body is not valid JSON');
+    } catch (err) {
+      if (err instanceof JsonLimitError) await this.onLimit(head, reply, err, caller);
+      else rejectWith(reply, 'GW_ERR_PARSE', 'Parse error: the body is not valid JSON');
       return;
     }
     if (Array.isArray(value)) {
@@ -141,6 +144,22 @@ class StreamableEndpoint {
       return;
     }
     rejectWith(reply, 'GW_ERR_SESSION_REQUIRED', 'Bad Request: Mcp-Session-Id header is required (send initialize first, or use protocol 2026-07-28 with per-request _meta)', message.kind === 'request' ? message.message.id : null);
+  }
+
+  /**
+   * A body past an input limit: refused with the limit named. When it was a
+   * client's answer to a backend's request (sampling, elicitation, roots) on
+   * its session, that request fails now with the same reason, instead of
+   * waiting out its timeout for an answer that was refused at the door.
+   */
+  private async onLimit(head: RequestHead, reply: Reply, err: JsonLimitError, caller: Principal): Promise<void> {
+    const id = err.id();
+    if (head.sessionId !== '' && id !== null && err.isResponse()) {
+      const session = await this.session(head, reply, caller);
+      if (!session) return;
+      session.answer(failure(id, err.toGatewayError('GW_ERR_INVALID_PARAMS', 'the client\'s answer was refused: ').toJsonRpc()));
+    }
+    reject(reply, err.toGatewayError(), id);
   }
 
   /**
@@ -297,8 +316,8 @@ class StreamableEndpoint {
       .authenticate(head, reply, 'GET /mcp')
       .then((caller) => (caller ? this.onGet(head, reply, caller) : undefined))
       .catch((err: unknown) => {
-      this.deps.logger.error({ err: String(err) }, 'unhandled error in GET handler');
-      if (!reply.done) rejectWith(reply, 'GW_ERR_INTERNAL', 'Internal gateway error');
+      const fault = internalErrors(this.deps.logger).report(err, 'in the GET handler');
+      if (!reply.done) reject(reply, fault);
     });
   }
 

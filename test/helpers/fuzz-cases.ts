@@ -13,7 +13,38 @@ export interface FuzzCase {
   body?: Buffer | string;
   /** Statuses a correct gateway may answer with. */
   allowed: number[];
+  /** Text the answer must contain (an id echoed exactly). */
+  expect?: string;
 }
+
+/** Raw HTTP request texts whose body framing a proxy and the gateway could read differently (request smuggling). */
+export interface SmuggleCase {
+  kind: string;
+  raw: string;
+  /** A status line the gateway may answer with; 'closed' when closing without an answer is correct (uWS refuses it itself). */
+  allowed: Array<400 | 'closed'>;
+}
+
+const SMUGGLE_BODY = '{"jsonrpc":"2.0","id":1,"method":"ping"}';
+const SMUGGLE_HEAD = 'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n';
+const CHUNKED_BODY = `${SMUGGLE_BODY.length.toString(16)}\r\n${SMUGGLE_BODY}\r\n0\r\n\r\n`;
+
+export const SMUGGLE_CASES: readonly SmuggleCase[] = [
+  { kind: 'conflicting-content-length', raw: `${SMUGGLE_HEAD}Content-Length: ${SMUGGLE_BODY.length}\r\nContent-Length: 5\r\n\r\n${SMUGGLE_BODY}`, allowed: [400] },
+  { kind: 'content-length-list', raw: `${SMUGGLE_HEAD}Content-Length: ${SMUGGLE_BODY.length}, 5\r\n\r\n${SMUGGLE_BODY}`, allowed: [400, 'closed'] },
+  { kind: 'content-length-and-chunked', raw: `${SMUGGLE_HEAD}Content-Length: ${SMUGGLE_BODY.length}\r\nTransfer-Encoding: chunked\r\n\r\n${CHUNKED_BODY}`, allowed: [400, 'closed'] },
+  { kind: 'chunked-not-last', raw: `${SMUGGLE_HEAD}Transfer-Encoding: chunked, identity\r\n\r\n${CHUNKED_BODY}`, allowed: [400, 'closed'] },
+  { kind: 'gzip-chunked', raw: `${SMUGGLE_HEAD}Transfer-Encoding: gzip, chunked\r\n\r\n${CHUNKED_BODY}`, allowed: [400, 'closed'] },
+  { kind: 'chunked-twice', raw: `${SMUGGLE_HEAD}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n${CHUNKED_BODY}`, allowed: [400, 'closed'] },
+  { kind: 'invalid-content-length', raw: `${SMUGGLE_HEAD}Content-Length: 1x\r\n\r\n${SMUGGLE_BODY}`, allowed: [400, 'closed'] },
+  { kind: 'negative-content-length', raw: `${SMUGGLE_HEAD}Content-Length: -1\r\n\r\n${SMUGGLE_BODY}`, allowed: [400, 'closed'] },
+  { kind: 'plus-content-length', raw: `${SMUGGLE_HEAD}Content-Length: +${SMUGGLE_BODY.length}\r\n\r\n${SMUGGLE_BODY}`, allowed: [400, 'closed'] },
+  { kind: 'obs-fold', raw: `${SMUGGLE_HEAD}X-Folded: a\r\n  b\r\nContent-Length: ${SMUGGLE_BODY.length}\r\n\r\n${SMUGGLE_BODY}`, allowed: [400, 'closed'] },
+  { kind: 'space-before-colon', raw: `${SMUGGLE_HEAD}Content-Length : ${SMUGGLE_BODY.length}\r\n\r\n${SMUGGLE_BODY}`, allowed: [400, 'closed'] },
+];
+
+/** The largest integer a JS number holds exactly, plus two: parses to ...992. */
+export const BIG_ID = '9007199254740993';
 
 export function prng(seed: number): () => number {
   let s = seed >>> 0;
@@ -35,6 +66,11 @@ const METHODS = ['tools/call', 'tools/list', 'prompts/get', 'resources/read', 'r
 const WEIRD_VALUES: unknown[] = [null, 0, -1, 1e308, '', 'x'.repeat(300), [], {}, [[[]]], true, { __proto__: { polluted: true } }, '\ud800', '💥', { name: 5 }, { uri: [] }];
 
 export function makeCases(count: number, seed: number, sessionId: string): FuzzCase[] {
+  return Array.from(caseStream(count, seed, sessionId));
+}
+
+/** `count` cases made one at a time (a million do not fit in memory as one array of bodies). */
+export function* caseStream(count: number, seed: number, sessionId: string): Generator<FuzzCase> {
   const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const weird = () => pick(WEIRD_VALUES);
@@ -71,7 +107,8 @@ export function makeCases(count: number, seed: number, sessionId: string): FuzzC
       allowed: [400, 404],
     }),
     () => {
-      const method = pick(METHODS);
+      // subscriptions/listen with valid headers opens a stream that stays open by design: not a malformed request.
+      const method = pick(METHODS.filter((m) => m !== 'subscriptions/listen'));
       return {
         kind: 'modern-bad-headers',
         method: 'POST',
@@ -98,7 +135,19 @@ export function makeCases(count: number, seed: number, sessionId: string): FuzzC
       allowed: [400, 404],
     }),
     () => ({ kind: 'batch-rejected', method: 'POST', path: '/mcp', headers: { ...JSON_HEADERS, 'mcp-session-id': sessionId }, body: JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'ping' }, weird()]), allowed: [400] }),
+    () => {
+      // Deep nesting inside a real call, as objects or arrays: refused before any parse, with the limit named.
+      const depth = 129 + Math.floor(r() * 20_000);
+      const [open, close] = r() < 0.5 ? ['[', ']'] : ['{"a":', '}'];
+      const nest = `${open.repeat(depth)}1${close.repeat(depth)}`;
+      return { kind: 'deep-arguments', method: 'POST', path: '/mcp', headers: { ...JSON_HEADERS, 'mcp-session-id': sessionId }, body: `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"box__echo","arguments":{"message":${nest}}}}`, allowed: [400], expect: 'limits.maxJsonDepth' };
+    },
+    () => {
+      // Ids past 2^53 (and long ones) come back digit for digit.
+      const id = pick([BIG_ID, '-9007199254740993', '123456789012345678901234567890', `${1 + Math.floor(r() * 8e8)}${Math.floor(r() * 1e9)}`]);
+      return { kind: 'big-id', method: 'POST', path: '/mcp', headers: { ...JSON_HEADERS, 'mcp-session-id': sessionId }, body: `{"jsonrpc":"2.0","id":${id},"method":"${pick(['ping', 'tools/list', 'nope/nope'])}"}`, allowed: [200, 404], expect: `"id":${id}` };
+    },
     () => ({ kind: 'invalid-utf8', method: 'POST', path: '/mcp', headers: JSON_HEADERS, body: Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":1,"method":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]), allowed: [400] }),
   ];
-  return Array.from({ length: count }, () => pick(generators)());
+  for (let i = 0; i < count; i++) yield pick(generators)();
 }

@@ -73,7 +73,7 @@ export function waitForLine(proc: Proc, pattern: RegExp, timeoutMs = 20_000): Pr
   });
 }
 
-export async function waitForHttp(url: string, proc: Proc | undefined, timeoutMs = 30_000, ok = (s: number) => s === 200): Promise<void> {
+export async function waitForHttp(url: string, proc: Proc | undefined, timeoutMs = 30_000, ok: (status: number) => boolean = (s) => s === 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {

@@ -44,4 +44,21 @@ describe('PrimaryChannel', () => {
     expect(seen.map((s) => s.state)).toEqual(['ready']);
     expect(link.status().identity?.protocolVersion).toBe('2025-11-25');
   });
+
+  it('releases the registration of a call that cannot be framed, and of one sent on a closed channel', async () => {
+    const { primary, worker } = await pair();
+    const calls: WorkerToPrimary[] = [];
+    primary.on('message', (m) => calls.push(m));
+    const link = worker.link('box/1', { onEvent: () => undefined, onStatus: () => undefined, onUnattributed: () => undefined });
+    const hooks = { onNotification: () => undefined, onServerRequest: () => Promise.reject(new Error('none')) };
+    const deep = JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`) as unknown;
+    const refused = link.call({ method: 'tools/call', params: { arguments: { deep } }, group: 'g', timeoutMs: 60_000, hooks, signal: undefined } as never);
+    await expect(refused).rejects.toMatchObject({ errorName: 'GW_ERR_INVALID_PARAMS' });
+    expect(worker.inFlightCount).toBe(0);
+    expect(calls).toEqual([]);
+    primary.close();
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(link.call({ method: 'tools/list', group: 'g', timeoutMs: 60_000, hooks, signal: undefined } as never)).rejects.toMatchObject({ errorName: 'GW_ERR_BACKEND_UNAVAILABLE' });
+    expect(worker.inFlightCount).toBe(0);
+  });
 });

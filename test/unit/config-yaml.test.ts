@@ -19,6 +19,7 @@ import {
   DEFAULT_RETRY_BUDGET_PERCENT,
   DEFAULT_HOST,
   DEFAULT_MAX_BODY_BYTES,
+  MAX_JSON_DEPTH,
   DEFAULT_NAME_SEPARATOR,
   DEFAULT_PORT,
   DEFAULT_ISOLATION,
@@ -31,6 +32,7 @@ import { AUTH_DISABLED } from '../../src/config/auth-normalise.js';
 import { builtinDefaultConfig, loadConfigFile, parseConfigText } from '../../src/config/load.js';
 
 const LIMIT_DEFAULTS = {
+  maxJsonDepth: MAX_JSON_DEPTH,
   sessionsPerAddress: DEFAULT_MAX_SESSIONS_PER_ADDRESS,
   sessionsTotal: DEFAULT_MAX_SESSIONS_TOTAL,
   sessionCreatesPerSecond: DEFAULT_SESSION_CREATES_PER_SECOND,

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Packr } from 'msgpackr';
-import { FrameChannel, MAX_FRAME_BYTES } from '../../src/ipc/frame-channel.js';
+import { FrameChannel, FrameError, MAX_FRAME_BYTES } from '../../src/ipc/frame-channel.js';
 
 type Msg = { t: string; n?: number; body?: string };
 
@@ -191,6 +191,18 @@ describe('FrameChannel', () => {
     right.destroy();
     await waiting;
     expect(sender.isOpen).toBe(false);
+  });
+
+  it('refuses a message its encoder cannot take (10,000 deep) with a FrameError, writes nothing, and stays usable', async () => {
+    const { left, right } = await socketPair();
+    const a = new FrameChannel<Msg, Msg | { t: string; deep: unknown }>(left);
+    const b = receiver(right);
+    const deep = JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`) as unknown;
+    expect(() => a.send({ t: 'call', deep })).toThrow(FrameError);
+    expect(a.send({ t: 'call', n: 3 })).toBe(true);
+    await until(() => b.received.length === 1);
+    expect(b.received).toEqual([{ t: 'call', n: 3 }]);
+    expect(a.isOpen).toBe(true);
   });
 });
 

@@ -29,6 +29,7 @@ function head(overrides: Partial<RequestHead> = {}): RequestHead {
     traceparent: '',
     tracestate: '',
     clientAddress: () => '127.0.0.1',
+    framing: undefined,
     ...overrides,
   };
 }

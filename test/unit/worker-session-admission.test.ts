@@ -4,7 +4,7 @@ import { GatewayError } from '../../src/mcp/errors.js';
 import { SessionAdmission } from '../../src/worker/limits/session-admission.js';
 import type { LimitsConfig } from '../../src/config/model.js';
 
-const LIMITS: LimitsConfig = { sessionsPerAddress: 4, sessionsTotal: 6, sessionCreatesPerSecond: 1, sessionCreateBurst: 100, concurrentRequestsPerAddress: 10 };
+const LIMITS: LimitsConfig = { maxJsonDepth: 128, sessionsPerAddress: 4, sessionsTotal: 6, sessionCreatesPerSecond: 1, sessionCreateBurst: 100, concurrentRequestsPerAddress: 10 };
 
 async function refusal(p: Promise<unknown>): Promise<GatewayError> {
   const err = await p.then(() => undefined, (e: unknown) => e);

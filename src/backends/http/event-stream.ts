@@ -4,6 +4,7 @@
  * `subscriptions/listen` POST stream (modern era) opted in to the list
  * changes the backend's capabilities promise. Reconnects with backoff.
  */
+import { JsonLimitError } from '../../mcp/json-limits.js';
 import type { H1Pool } from './h1/h1-pool.js';
 import { streamRequest } from './h1/stream-request.js';
 import { classify, type JsonRpcMessage } from '../../mcp/jsonrpc.js';
@@ -117,7 +118,7 @@ export class EventStream {
       this.backoff.started();
       await readSse(res.body, (event, value) => {
         if (event.id !== undefined) this.lastEventId = event.id;
-        if (value === undefined) return;
+        if (value === undefined || value instanceof JsonLimitError) return;
         const c = classify(value);
         if (c.kind !== 'invalid') this.options.onMessage(c.message);
       });

@@ -8,6 +8,7 @@
  * with a transport-level error) is sent once more after `onLost` opened a
  * new one (or found the one another worker opened meanwhile).
  */
+import { restoreRawIds } from '../../mcp/raw-id.js';
 import type { H1Pool } from './h1/h1-pool.js';
 import { sendAndForget } from './h1/stream-request.js';
 import { GatewayError } from '../../mcp/errors.js';
@@ -102,7 +103,14 @@ export class HttpSession {
       expectId: id,
       onMessage: (m) => this.onCallMessage(m, call.hooks),
     });
-    const outcome = await inflight.request.outcome;
+    let outcome: Awaited<typeof inflight.request.outcome>;
+    try {
+      outcome = await inflight.request.outcome;
+    } catch (err) {
+      // Named in the log as the stdio and SSE links do (one line per backend and kind: log-collapse.ts).
+      if (err instanceof GatewayError && err.errorName === 'GW_ERR_BACKEND_LIMIT') this.backend.logger.warn({ backend: this.name, reason: err.message }, 'backend sent a message past an input limit; refused');
+      throw err;
+    }
     if (mayReinit && sessionAtSend !== undefined && this.identity?.era === 'legacy' && sessionLost(outcome)) {
       this.backend.logger.info({ backend: this.name, status: outcome.status }, `backend session expired (${outcome.status}); re-initialising`);
       await this.onLost(sessionAtSend);
@@ -161,7 +169,7 @@ export class HttpSession {
 
   /** An answer to a request the backend sent us. */
   postAnswer(response: JsonRpcResponse): void {
-    void postMessage(this.backend.pool, { path: this.backend.path, headers: this.headersFor('', undefined), body: JSON.stringify(response), expectId: undefined }).catch((err: unknown) => {
+    void postMessage(this.backend.pool, { path: this.backend.path, headers: this.headersFor('', undefined), body: restoreRawIds(JSON.stringify(response)), expectId: undefined }).catch((err: unknown) => {
       this.backend.logger.warn({ backend: this.name, err: String(err) }, 'could not deliver an answer to the backend');
     });
   }

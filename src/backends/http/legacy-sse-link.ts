@@ -7,6 +7,8 @@
  * backend's session is gone (this transport cannot resume): calls in flight
  * fail with a backend error and the link reconnects with a new handshake.
  */
+import { restoreRawIds } from '../../mcp/raw-id.js';
+import { JsonLimitError } from '../../mcp/json-limits.js';
 import { H1Pool } from './h1/h1-pool.js';
 import { sendAndForget, streamRequest } from './h1/stream-request.js';
 import { GatewayError, NOT_READY } from '../../mcp/errors.js';
@@ -132,6 +134,7 @@ export class LegacySseLink implements BackendLink {
         return Promise.reject(new UpstreamRpcError(-32603, `only1mcp cannot attribute ${r.method} to one client`));
       },
       onInvalid: (reason) => this.logger.warn({ backend: this.name, reason }, 'backend sent an invalid message'),
+      onLimit: (reason) => this.logger.warn({ backend: this.name, reason }, 'backend sent a message past an input limit; refused'),
     });
     this.conn = conn;
     let endpointSeen: (url: URL) => void = () => undefined;
@@ -194,7 +197,8 @@ export class LegacySseLink implements BackendLink {
           endpointSeen(new URL(event.data, this.url));
           return;
         }
-        if (value !== undefined) conn.receive(value);
+        if (value instanceof JsonLimitError) conn.receiveRefused(value);
+        else if (value !== undefined) conn.receive(value);
       });
     } catch (err) {
       if (!this.closed) this.lastError(err);
@@ -214,7 +218,7 @@ export class LegacySseLink implements BackendLink {
       method: 'POST',
       // A request's trace context (set in `_meta` for this attempt) also goes as headers, as on Streamable HTTP.
       headers: { 'content-type': 'application/json', ...this.config.headers, ...('params' in message ? traceHeaders(message.params) : undefined) },
-      body: JSON.stringify(message),
+      body: restoreRawIds(JSON.stringify(message)),
     }).catch((err: unknown) => this.logger.warn({ backend: this.name, err: String(err) }, 'POST to legacy SSE endpoint failed'));
   }
 

@@ -8,6 +8,7 @@
  * call), and a call is cancelled through PostRequest.abort() without any
  * AbortController: this is every tools/call's path to an HTTP backend.
  */
+import { JsonLimitError, parseJson } from '../../mcp/json-limits.js';
 import { TextDecoder } from 'node:util';
 import type { H1Pool } from './h1/h1-pool.js';
 import type { H1Exchange, H1Handler } from './h1/h1-request.js';
@@ -135,12 +136,13 @@ class PostHandler implements H1Handler, PostRequest {
     const contentType = String(this.result.headers['content-type'] ?? '');
     if (contentType.includes('application/json') || text.startsWith('{')) {
       try {
-        const c = classify(JSON.parse(text));
+        const c = classify(parseJson(text));
         if (c.kind === 'response' && (c.message.id === this.options.expectId || c.message.id === null)) {
           this.result.response = c.message;
           return this.done();
         }
-      } catch {
+      } catch (err) {
+        if (err instanceof JsonLimitError) return this.fail(err.toGatewayError('GW_ERR_BACKEND_LIMIT', 'the backend\'s answer was refused: '));
         // Not JSON after all: reported as text below.
       }
     }
@@ -163,8 +165,10 @@ class PostHandler implements H1Handler, PostRequest {
     if (this.settled || data.trim() === '') return;
     let value: unknown;
     try {
-      value = JSON.parse(data);
-    } catch {
+      value = parseJson(data, true);
+    } catch (err) {
+      // An answer past a limit fails the call now (a backend fault); anything else past it is dropped.
+      if (err instanceof JsonLimitError && err.isResponse()) this.fail(err.toGatewayError('GW_ERR_BACKEND_LIMIT', 'the backend\'s answer was refused: '));
       return;
     }
     const c = classify(value);

@@ -2,10 +2,12 @@
  * Reads JSON-RPC messages out of an SSE response body (a Node Readable of
  * bytes, as h1/stream-request.ts returns it). Events whose data is empty or
  * not JSON come with `value` undefined: priming events, and the legacy
- * transport's `endpoint` event, whose data is a URL.
+ * transport's `endpoint` event, whose data is a URL. Data past an input
+ * limit (json-limits.ts) is not parsed: `value` is the JsonLimitError.
  */
 import type { Readable } from 'node:stream';
 import { SseDecoder, type SseEvent } from '../../mcp/sse.js';
+import { JsonLimitError, parseJson } from '../../mcp/json-limits.js';
 
 export async function readSse(body: Readable, onEvent: (event: SseEvent, value: unknown) => boolean | void): Promise<void> {
   const decoder = new TextDecoder('utf-8');
@@ -18,9 +20,9 @@ export async function readSse(body: Readable, onEvent: (event: SseEvent, value: 
     }
     let value: unknown;
     try {
-      value = JSON.parse(event.data);
-    } catch {
-      value = undefined;
+      value = parseJson(event.data, true);
+    } catch (err) {
+      value = err instanceof JsonLimitError ? err : undefined;
     }
     if (onEvent(event, value) === true) stop = true;
   });

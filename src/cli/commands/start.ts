@@ -91,7 +91,7 @@ export async function start(argv: readonly string[]): Promise<number> {
     try {
       await runPrimary({
         config,
-        reload: async () => exposed(await choice.load((w) => logger.warn(w))),
+        reload: async () => exposed(await choice.load((w) => logger.warn(w), true)),
         watch: choice.file ? (onChange) => watchConfig(choice.file!, () => onChange(), (err) => logger.error({ err: err.format() }, 'configuration file has errors')) : undefined,
         pidFile: (port) => pidFilePath(port),
         logger,

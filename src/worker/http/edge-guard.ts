@@ -7,12 +7,14 @@
  * naming the value sent; 429 with GW_ERR_CLIENT_LIMIT and Retry-After.
  */
 import { GatewayError } from '../../mcp/errors.js';
-import { reject, rejectWith } from './transport-errors.js';
+import { refuseBadFraming, reject, rejectWith } from './transport-errors.js';
+import { framingProblem } from './framing.js';
 import type { GuardVerdict, OriginGuard } from './origin-guard.js';
 import type { Headers, Reply } from './reply.js';
 import type { HttpRequest, HttpResponse } from './uws.js';
 import type { AddressOf } from './client-address.js';
 import type { OpenRequests } from '../limits/open-requests.js';
+import type { RequestHead } from './request-head.js';
 
 /** What a refusal for open requests suggests: they are answered within a call's time. */
 export const OPEN_REQUESTS_RETRY_AFTER_MS = 1_000;
@@ -49,13 +51,15 @@ export class Edge {
   ) {}
 
   /**
-   * The rebinding check, then a slot for the client's address held until
-   * the reply is over. The client address (read when first called), or
-   * undefined when refused (and answered). Call synchronously in the
-   * handler: it reads `req`.
+   * The request-smuggling check (framing.ts) and the rebinding check, then a
+   * slot for the client's address held until the reply is over. The client
+   * address (read when first called), or undefined when refused (and
+   * answered). Call synchronously in the handler: it reads `req` unless
+   * given the head already read.
    */
-  admit(res: HttpResponse, req: HttpRequest, reply: Reply, origin = req.getHeader('origin'), host = req.getHeader('host')): (() => string) | undefined {
-    if (!admitVerdict(reply, this.guard.check(origin, host))) return undefined;
+  admit(res: HttpResponse, req: HttpRequest, reply: Reply, head: Pick<RequestHead, 'origin' | 'host' | 'framing'> = headerSubset(req)): (() => string) | undefined {
+    if (refuseBadFraming(reply, head.framing)) return undefined;
+    if (!admitVerdict(reply, this.guard.check(head.origin, head.host))) return undefined;
     const address = this.addressOf(res, req);
     const release = this.openRequests.acquire(address);
     if (!release) {
@@ -65,4 +69,8 @@ export class Edge {
     reply.onSettled(release);
     return address;
   }
+}
+
+function headerSubset(req: HttpRequest): Pick<RequestHead, 'origin' | 'host' | 'framing'> {
+  return { origin: req.getHeader('origin'), host: req.getHeader('host'), framing: framingProblem(req) };
 }

@@ -7,6 +7,7 @@
 import { SSE_KEEPALIVE } from '../../mcp/sse.js';
 import type { HttpResponse } from './uws.js';
 import { SSE_MAX_BUFFERED_BYTES } from '../../config/defaults.js';
+import { restoreRawIds } from '../../mcp/raw-id.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: '200 OK',
@@ -132,6 +133,7 @@ export class Reply {
    */
   write(chunk: string, final = false): boolean {
     if (this.finished || !this.streaming) return false;
+    chunk = restoreRawIds(chunk);
     let ok = true;
     this.res.cork(() => {
       ok = this.res.write(chunk);
@@ -160,7 +162,7 @@ export class Reply {
     this.finished = true;
     this.settle();
     this.res.cork(() => {
-      if (chunk !== undefined) this.res.end(chunk);
+      if (chunk !== undefined) this.res.end(restoreRawIds(chunk));
       else this.res.end();
     });
   }
@@ -181,7 +183,8 @@ export class Reply {
       this.res.writeStatus(statusLine(status));
       this.writeHeaders(headers);
       if (body === undefined) this.res.endWithoutBody(0);
-      else this.res.end(body);
+      // Every JSON-RPC message to a client leaves through here: ids kept as raw text go back as the numbers they were.
+      else this.res.end(restoreRawIds(body));
     });
   }
 

@@ -3,6 +3,7 @@
  * object (which is only valid during the synchronous part of the handler).
  */
 import type { HttpRequest } from './uws.js';
+import { framingProblem } from './framing.js';
 
 export interface RequestHead {
   method: string;
@@ -29,6 +30,8 @@ export interface RequestHead {
   tracestate: string;
   /** The client address the edge limits count by (client-address.ts), read when first called; set by Edge.admit. */
   clientAddress: () => string;
+  /** Set when the body's framing is a request-smuggling shape (framing.ts): the request gets 400. */
+  framing: string | undefined;
 }
 
 const NO_ADDRESS = (): string => '';
@@ -56,6 +59,7 @@ export function readHead(req: HttpRequest): RequestHead {
     traceparent: req.getHeader('traceparent'),
     tracestate: '',
     clientAddress: NO_ADDRESS,
+    framing: framingProblem(req),
   };
   if (head.traceparent !== '') head.tracestate = req.getHeader('tracestate');
   head.contextMode = req.getHeader('only1mcp-context-mode') || (head.query === '' ? undefined : queryParam(head.query, 'context'));

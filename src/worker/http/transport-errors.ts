@@ -11,6 +11,13 @@ export function rejectWith(reply: Reply, name: ConstructorParameters<typeof Gate
   reject(reply, new GatewayError(name, message), id, undefined, headers);
 }
 
+/** Refuses a request whose body framing is a smuggling shape (request-head.ts `framing`); true when refused. */
+export function refuseBadFraming(reply: Reply, framing: string | undefined): boolean {
+  if (framing === undefined) return false;
+  rejectWith(reply, 'GW_ERR_BAD_FRAMING', `Bad Request: ${framing}`, null, { connection: 'close' });
+  return true;
+}
+
 /** Distinct Accept values remembered; clients send a handful, so this only bounds a hostile one. */
 const ACCEPT_MEMO_ENTRIES = 256;
 const acceptMemo = new Map<string, boolean>();

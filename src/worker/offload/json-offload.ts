@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { Piscina } from 'piscina';
 import type { JsonTask } from '../../../workers/json-task.js';
 import { offloadedTasks } from '../../observe/metrics.js';
+import { checkJsonLimits, keepExactId, parseJson, topLevel } from '../../mcp/json-limits.js';
 
 /** Bodies at least this large are parsed in the pool: never by default (no crossover up to 4 MB, see above). */
 export const PARSE_OFFLOAD_BYTES = Number.POSITIVE_INFINITY;
@@ -41,11 +42,18 @@ export class JsonOffload {
     private readonly hashThresholdBytes = HASH_OFFLOAD_BYTES,
   ) {}
 
-  /** JSON.parse of a request body: inline when small, in the pool when large. */
+  /**
+   * JSON.parse of a request body: inline when small, in the pool when large.
+   * The input limits are checked first, on this thread (JsonLimitError), and
+   * an id a JS number cannot hold is kept exactly (src/mcp/raw-id.ts).
+   */
   async parse(bytes: Buffer): Promise<unknown> {
-    if (bytes.length < this.parseThresholdBytes) return JSON.parse(bytes.toString('utf8'));
+    if (bytes.length < this.parseThresholdBytes) return parseJson(bytes, true);
+    checkJsonLimits(bytes);
+    // The bytes move to the pool thread: the top-level id's raw text is read first (bodies this large are rare).
+    const idText = topLevel(bytes).idText ?? '';
     const out = (await this.run({ op: 'parse', bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) })) as { value: unknown };
-    return out.value;
+    return keepExactId(out.value, `{"id":${idText}}`);
   }
 
   /** sha256 (base64url) of a payload, for cache keys and change detection. */

@@ -115,15 +115,22 @@ export class LiveSession {
         reject(new GatewayError('GW_ERR_CLIENT_NO_ANSWER', `the client did not answer ${method} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.asks.set(id, { resolve, reject, timer });
-      send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+      try {
+        send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+      } catch (err) {
+        // Released on every path: a request that cannot be written fails now, not at its timeout.
+        clearTimeout(timer);
+        this.asks.delete(id);
+        reject(err);
+      }
     });
   }
 
   /** A JSON-RPC response the client posted (here). Not ours: it is passed to the session's other workers. */
   answer(response: JsonRpcResponse): void {
     if (this.settleAsk(response)) return;
-    void this.store.publish(sessionChannel(this.id), { t: 'answer', response: response as unknown as JsonObject }).catch(() => {
-      this.logger.warn({ session: this.id }, 'could not pass a client answer to the worker waiting for it (store unavailable)');
+    void this.store.publish(sessionChannel(this.id), { t: 'answer', response: response as unknown as JsonObject }).catch((err: unknown) => {
+      this.logger.warn({ session: this.id, err: err instanceof Error ? err.message : String(err) }, 'could not pass a client answer to the worker waiting for it');
     });
   }
 

@@ -18,6 +18,8 @@ beforeAll(async () => {
   gateway = await startGateway(`
 listen:
   allowedOrigins: ["https://app.example.com"]
+# The session-id test opens 200 sessions at once from one address: past the default creation burst.
+limits: { sessionCreateBurst: 1000, sessionCreatesPerSecond: 1000 }
 servers:
 ${fixtureServer('box', 'toolbox-server.js')}
 `);

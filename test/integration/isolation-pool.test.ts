@@ -24,6 +24,8 @@ let gateway: Gateway;
 
 beforeAll(async () => {
   gateway = await startGateway(
+    // A thousand sessions from one address, opened as fast as the machine allows: past the default creation rate.
+    `limits: { sessionCreateBurst: 2000, sessionCreatesPerSecond: 2000 }\n` +
     `servers:\n  tiny:\n    command: ${JSON.stringify(TINY)}\n    maxProcesses: ${CAP}\n    idleTimeoutMs: ${IDLE_MS}\n` +
       `  many:\n    command: ${JSON.stringify(TINY)}\n    maxProcesses: ${MANY_CAP}\n`,
   );

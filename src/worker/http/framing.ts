@@ -9,28 +9,53 @@
  * `chunked` twice). A proxy in front that frames by the other one would
  * see a different request: those get 400 here, with the connection closed.
  *
- * The walk over all headers runs only for requests that frame a body
- * (Content-Length or Transfer-Encoding present); GETs read named headers only.
+ * Seeing a repeated header takes a walk over all of them (uWS's getHeader
+ * answers the first only), so the framing headers are collected in the one
+ * walk readHead makes anyway (request-head.ts) rather than in a second one.
  */
 import type { HttpRequest } from './uws.js';
 
-/** Why this request's framing is refused, or undefined. */
-export function framingProblem(req: HttpRequest): string | undefined {
-  const length = req.getHeader('content-length');
-  const coding = req.getHeader('transfer-encoding');
-  if (length === '' && coding === '') return undefined;
-  if (length !== '' && coding !== '') return 'both Content-Length and Transfer-Encoding';
-  if (coding !== '' && coding.toLowerCase() !== 'chunked') return `Transfer-Encoding ${JSON.stringify(coding.slice(0, 40))} (only "chunked" is accepted)`;
-  if (length !== '' && !/^\d{1,15}$/.test(length)) return 'a Content-Length that is not a decimal number';
-  // Identical repeated Content-Length values are one value (RFC 9110 8.6); differing ones are refused.
-  let codings = 0;
-  let conflict = false;
-  req.forEach((key, value) => {
+/** Content-Length and Transfer-Encoding headers as met in one walk over a request's headers. */
+export class FramingHeaders {
+  private length: string | undefined;
+  private lengthsDisagree = false;
+  private coding: string | undefined;
+  private codings = 0;
+
+  /** Takes a header if it is a framing one; true when it was. */
+  add(key: string, value: string): boolean {
     if (key === 'content-length') {
-      if (value !== length) conflict = true;
-    } else if (key === 'transfer-encoding') codings++;
-  });
-  if (conflict) return 'Content-Length headers that disagree';
-  if (codings > 1) return 'Transfer-Encoding given more than once';
-  return undefined;
+      if (this.length === undefined) this.length = value;
+      else if (value !== this.length) this.lengthsDisagree = true;
+      return true;
+    }
+    if (key === 'transfer-encoding') {
+      this.coding ??= value;
+      this.codings++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Why this request's framing is refused, or undefined. */
+  problem(): string | undefined {
+    const { length, coding } = this;
+    if (length === undefined && coding === undefined) return undefined;
+    if (length !== undefined && coding !== undefined) return 'both Content-Length and Transfer-Encoding';
+    if (coding !== undefined && coding.toLowerCase() !== 'chunked') return `Transfer-Encoding ${JSON.stringify(coding.slice(0, 40))} (only "chunked" is accepted)`;
+    if (length !== undefined && !/^\d{1,15}$/.test(length)) return 'a Content-Length that is not a decimal number';
+    // Identical repeated Content-Length values are one value (RFC 9110 8.6); differing ones are refused.
+    if (this.lengthsDisagree) return 'Content-Length headers that disagree';
+    if (this.codings > 1) return 'Transfer-Encoding given more than once';
+    return undefined;
+  }
+}
+
+/** The framing check on its own, for routes that read no other headers (readHead does it in its walk). */
+export function framingProblem(req: HttpRequest): string | undefined {
+  // A request with neither header frames no body: nothing to walk for.
+  if (req.getHeader('content-length') === '' && req.getHeader('transfer-encoding') === '') return undefined;
+  const framing = new FramingHeaders();
+  req.forEach((key, value) => void framing.add(key, value));
+  return framing.problem();
 }

@@ -3,7 +3,7 @@
  * object (which is only valid during the synchronous part of the handler).
  */
 import type { HttpRequest } from './uws.js';
-import { framingProblem } from './framing.js';
+import { FramingHeaders } from './framing.js';
 
 export interface RequestHead {
   method: string;
@@ -37,38 +37,61 @@ export interface RequestHead {
 const NO_ADDRESS = (): string => '';
 
 export function readHead(req: HttpRequest): RequestHead {
-  let params: Record<string, string> | undefined;
-  // Only walk all headers when a client sent any Mcp-Param-* (rare); the common path reads named headers.
   const head: RequestHead = {
     method: req.getCaseSensitiveMethod(),
     url: req.getUrl(),
     query: req.getQuery() ?? '',
-    host: req.getHeader('host'),
-    origin: req.getHeader('origin'),
-    contentType: req.getHeader('content-type'),
-    accept: req.getHeader('accept'),
-    sessionId: req.getHeader('mcp-session-id'),
-    protocolVersion: req.getHeader('mcp-protocol-version'),
-    mcpMethod: req.getHeader('mcp-method'),
-    mcpName: req.getHeader('mcp-name'),
-    lastEventId: req.getHeader('last-event-id'),
-    authorization: req.getHeader('authorization'),
-    apiKey: req.getHeader('x-api-key'),
+    host: '',
+    origin: '',
+    contentType: '',
+    accept: '',
+    sessionId: '',
+    protocolVersion: '',
+    mcpMethod: '',
+    mcpName: '',
+    lastEventId: '',
+    authorization: '',
+    apiKey: '',
     contextMode: undefined,
     params: undefined,
-    traceparent: req.getHeader('traceparent'),
+    traceparent: '',
     tracestate: '',
     clientAddress: NO_ADDRESS,
-    framing: framingProblem(req),
+    framing: undefined,
   };
-  if (head.traceparent !== '') head.tracestate = req.getHeader('tracestate');
-  head.contextMode = req.getHeader('only1mcp-context-mode') || (head.query === '' ? undefined : queryParam(head.query, 'context'));
-  if (head.mcpMethod === 'tools/call') {
-    req.forEach((key, value) => {
-      if (key.startsWith('mcp-param-')) (params ??= {})[key.slice('mcp-param-'.length)] = value;
-    });
-    head.params = params;
-  }
+  let contextMode = '';
+  let params: Record<string, string> | undefined;
+  const framing = new FramingHeaders();
+  // One walk over the headers (uWS lower-cases their names): a native call per header present,
+  // where a getHeader per name would cost one per name asked for, and a repeated Content-Length
+  // (framing.ts) is only seen this way. A repeated header keeps its first value, as getHeader did.
+  req.forEach((key, value) => {
+    switch (key) {
+      case 'host': if (head.host === '') head.host = value; return;
+      case 'origin': if (head.origin === '') head.origin = value; return;
+      case 'content-type': if (head.contentType === '') head.contentType = value; return;
+      case 'accept': if (head.accept === '') head.accept = value; return;
+      case 'mcp-session-id': if (head.sessionId === '') head.sessionId = value; return;
+      case 'mcp-protocol-version': if (head.protocolVersion === '') head.protocolVersion = value; return;
+      case 'mcp-method': if (head.mcpMethod === '') head.mcpMethod = value; return;
+      case 'mcp-name': if (head.mcpName === '') head.mcpName = value; return;
+      case 'last-event-id': if (head.lastEventId === '') head.lastEventId = value; return;
+      case 'authorization': if (head.authorization === '') head.authorization = value; return;
+      case 'x-api-key': if (head.apiKey === '') head.apiKey = value; return;
+      case 'traceparent': if (head.traceparent === '') head.traceparent = value; return;
+      case 'tracestate': if (head.tracestate === '') head.tracestate = value; return;
+      case 'only1mcp-context-mode': if (contextMode === '') contextMode = value; return;
+      default:
+        if (framing.add(key, value)) return;
+        if (key.startsWith('mcp-param-')) (params ??= {})[key.slice('mcp-param-'.length)] = value;
+    }
+  });
+  head.framing = framing.problem();
+  // tracestate means nothing without traceparent (W3C trace context).
+  if (head.traceparent === '') head.tracestate = '';
+  head.contextMode = contextMode || (head.query === '' ? undefined : queryParam(head.query, 'context'));
+  // Mcp-Param-* headers mirror a tools/call's arguments (2026-07-28); on anything else they are ignored.
+  if (head.mcpMethod === 'tools/call') head.params = params;
   return head;
 }
 

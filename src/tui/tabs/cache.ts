@@ -13,7 +13,7 @@ export function CacheTab({ snap, width }: TabProps): ReactElement {
   return h(
     Fragment,
     null,
-    line('rate', `${fit('Hit rate', LABEL)}${fit(percent(c.hitRate), 8)} ${sparkline(snap.history.hitRate, Math.max(0, width - LABEL - 9))}`, { color: 'cyan' }),
+    line('rate', `${fit('Hit rate', LABEL)}${fit(percent(c.hitRate), 8)} ${sparkline(snap.history.hitRate, Math.max(0, width - LABEL - 9), 1)}`, { color: 'cyan' }),
     line('hits', `${fit('Hits', LABEL)}${compact(c.hits)}`),
     line('miss', `${fit('Misses', LABEL)}${compact(c.misses)}`),
     line('look', `${fit('Lookups', LABEL)}${compact(lookups)}`),

@@ -6,7 +6,7 @@
  */
 import { createElement as h, useEffect, useRef, useState, useSyncExternalStore, type ReactElement } from 'react';
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
-import { confirmQuestion, INITIAL_UI, onKey, TABS, type Effect, type KeyPress, type TabName, type UiState } from './keys.js';
+import { confirmQuestion, INITIAL_UI, onKey, presses, TABS, type Effect, type TabName, type UiState } from './keys.js';
 import { line, type TabProps } from './line.js';
 import type { PollStore, Snapshot } from './poll-store.js';
 import { clock, duration, fit } from './text.js';
@@ -85,25 +85,6 @@ export function App({ store, base, intervalMs }: AppProps): ReactElement {
     statusLine(snap, intervalMs, width),
   );
 }
-
-/**
- * Keys typed faster than a read (a paste, a script, tmux send-keys) arrive as
- * one chunk of text: each character is its own key press, as if typed.
- */
-export function presses(input: string, key: Omit<KeyPress, 'input'>): KeyPress[] {
-  const special = Object.entries(key).some(([name, on]) => on === true && name !== 'shift');
-  const chars = [...input];
-  return special || chars.length <= 1 ? [{ ...key, input }] : chars.map((ch) => CHUNK_KEYS[ch] ?? { input: ch });
-}
-
-/** Keys that a chunk of text can hold besides characters. */
-const CHUNK_KEYS: Readonly<Record<string, KeyPress>> = {
-  '\r': { input: '', return: true },
-  '\n': { input: '', return: true },
-  '\t': { input: '', tab: true },
-  '\u007f': { input: '', backspace: true },
-  '\b': { input: '', backspace: true },
-};
 
 function header(snap: Snapshot, base: string, width: number): string {
   const sys = snap.system;

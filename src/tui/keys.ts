@@ -150,6 +150,25 @@ function editFilter(state: UiState, list: LiveList, key: KeyPress): UiState {
   return { ...state, filter: { ...state.filter, [list]: [...(text + typed)].slice(0, TUI_MAX_FILTER_CHARS).join('') } };
 }
 
+/**
+ * Keys typed faster than a read (a paste, a script, tmux send-keys) arrive as
+ * one chunk of text: each character is its own key press, as if typed.
+ */
+export function presses(input: string, key: Omit<KeyPress, 'input'>): KeyPress[] {
+  const special = Object.entries(key).some(([name, on]) => on === true && name !== 'shift');
+  const chars = [...input];
+  return special || chars.length <= 1 ? [{ ...key, input }] : chars.map((ch) => CHUNK_KEYS[ch] ?? { input: ch });
+}
+
+/** Keys that a chunk of text can hold besides characters. */
+const CHUNK_KEYS: Readonly<Record<string, KeyPress>> = {
+  '\r': { input: '', return: true },
+  '\n': { input: '', return: true },
+  '\t': { input: '', tab: true },
+  '\u007f': { input: '', backspace: true },
+  '\b': { input: '', backspace: true },
+};
+
 /** Entries of a live list as its state shows them: up to the pause, matching the filter (case-insensitive). */
 export function visible<T extends { seq: number }>(entries: readonly T[], state: UiState, list: LiveList, text: (entry: T) => string): T[] {
   const until = state.pausedAt[list];

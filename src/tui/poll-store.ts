@@ -164,16 +164,19 @@ export class PollStore {
     const nextSystem = value(system, prev.system);
     // A restarted gateway numbers its requests and log lines from the start again.
     const restarted = prev.system !== undefined && nextSystem !== undefined && nextSystem.uptimeSeconds < prev.system.uptimeSeconds;
+    // So does one that came back after a gap, for all we know. Either way this
+    // round asked with the old cursors: drop its entries and ask from 0 next round.
+    const startOver = restarted || (prev.everConnected && !prev.connected);
     let keptRequests = prev.requests;
     let keptLogs = prev.logs;
-    if (restarted || !prev.connected) {
+    let newRequests = value(requests, []);
+    let newLogs = value(logs, []);
+    if (startOver) {
       this.requestCursor = 0;
       this.logCursor = 0;
-      keptRequests = [];
-      keptLogs = [];
+      keptRequests = keptLogs = [];
+      newRequests = newLogs = [];
     }
-    const newRequests = value(requests, []);
-    const newLogs = value(logs, []);
     this.requestCursor = Math.max(this.requestCursor, ...newRequests.map((r) => r.seq));
     this.logCursor = Math.max(this.logCursor, ...newLogs.map((l) => l.seq));
 

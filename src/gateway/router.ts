@@ -225,6 +225,8 @@ export class Router {
         const name = requireString(params, 'name', method);
         const routed = catalog.resolve(kind, name);
         if (!routed) {
+          const disabled = this.upstreams.disabledOwner(name);
+          if (disabled !== undefined) throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `server ${disabled} is disabled by an operator (POST /api/v1/admin/servers/${disabled}/enable turns it back on)`, { server: disabled, disabled: true });
           throw new GatewayError(kind === 'tools' ? 'GW_ERR_UNKNOWN_TOOL' : 'GW_ERR_UNKNOWN_PROMPT', `Unknown ${kind === 'tools' ? 'tool' : 'prompt'}: ${name}`);
         }
         const action: Action = kind === 'tools' ? 'tools/call' : 'prompts/get';

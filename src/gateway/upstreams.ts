@@ -211,8 +211,44 @@ export class Upstreams {
   /** Servers whose clients may get sessions of their own, counted so the common all-shared case skips the per-request walk. */
   private isolated = 0;
 
+  /** Servers an operator disabled at runtime (their config entries say enabled: false): a call naming one gets a clear error. */
+  private disabledNames: ReadonlySet<string> = new Set();
+
+  get disabled(): ReadonlySet<string> {
+    return this.disabledNames;
+  }
+
+  setDisabled(names: readonly string[]): void {
+    this.disabledNames = new Set(names);
+  }
+
+  /** The configuration as it runs (every server, the disabled ones included). */
+  get configured(): GatewayConfig {
+    return this.config;
+  }
+
+  /**
+   * The disabled server whose tools a name would have been (its name-space
+   * prefix), so a call to a vanished tool says why rather than "unknown".
+   */
+  disabledOwner(name: string): string | undefined {
+    if (this.disabledNames.size === 0) return undefined;
+    for (const server of this.disabledNames) if (name.startsWith(`${server}${this.config.naming.separator}`)) return server;
+    return undefined;
+  }
+
+  /** An operator's restart: this worker's connections to the server are closed and opened again (stdio children restart in the primary). */
+  async restart(name: string): Promise<void> {
+    const server = this.enabled(this.config).find((s) => s.name === name);
+    if (!server || server.type === 'stdio') return;
+    await this.remove(name);
+    this.add(server);
+    for (const kind of LIST_KINDS) this.events.listChanged(kind);
+  }
+
   /** Applies a new configuration: removed servers close, added ones start, changed ones restart. */
-  async reconfigure(next: GatewayConfig): Promise<void> {
+  async reconfigure(next: GatewayConfig, disabled: readonly string[] = []): Promise<void> {
+    this.setDisabled(disabled);
     const before = new Map(this.enabled(this.config).map((s) => [s.name, JSON.stringify(s)]));
     const after = this.enabled(next);
     this.config = next;

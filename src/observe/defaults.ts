@@ -34,3 +34,40 @@ export const LOG_COLLAPSE_WINDOW_MS = 60_000;
 export const MAX_LOG_COLLAPSE_KEYS = 256;
 /** Characters of each field value that go into a line's identity; the rest is cut (bounds the key). */
 export const LOG_COLLAPSE_KEY_FIELD_CHARS = 200;
+
+/*
+ * The admin API's views (docs/admin-api.md). Each worker hands its recent
+ * requests and log lines to its primary in batches; the primary keeps the
+ * node's rings, so a view shows every worker of the node whichever answers.
+ */
+
+/** Recent calls the node keeps for GET /api/v1/admin/requests/recent (method, target, latency, outcome; never arguments or results). */
+export const RECENT_REQUESTS_RING_ENTRIES = 1_000;
+/** Recent log lines the node keeps for GET /api/v1/admin/logs/recent. */
+export const RECENT_LOG_LINES_RING_ENTRIES = 1_000;
+/** Characters of a log line's message (and of a request's target) kept in a ring; the rest is cut. */
+export const RECENT_ENTRY_TEXT_CHARS = 500;
+/** How often a worker hands its new entries and counters to its primary. */
+export const ADMIN_FEED_FLUSH_MS = 250;
+/**
+ * Entries a worker holds between two hand-overs (requests and log lines
+ * each). Past it the oldest are dropped (and counted in `dropped`): a burst
+ * faster than a flush must not grow a worker's memory.
+ */
+export const ADMIN_FEED_BATCH_ENTRIES = 2_000;
+/** Default `?limit=` of the admin API's lists (requests, logs, sessions). */
+export const ADMIN_LIST_DEFAULT_LIMIT = 100;
+/** Largest `?limit=` accepted; more is a 400. */
+export const ADMIN_LIST_MAX_LIMIT = 1_000;
+/** How long the primary waits for its workers' parts of a node-wide view (sessions) before answering with what it has. */
+export const ADMIN_GATHER_TIMEOUT_MS = 2_000;
+/** How long a worker waits for its primary's answer to an admin request. */
+export const ADMIN_PRIMARY_TIMEOUT_MS = 10_000;
+/** The window GET /api/v1/admin/metrics computes requests per second, error rate and latency percentiles over. */
+export const ADMIN_RATE_WINDOW_MS = 10_000;
+/**
+ * Distinct principals counted by name in only1mcp_principal_requests_total;
+ * later ones are counted as "other", so a flood of identities cannot grow
+ * the metrics without bound.
+ */
+export const MAX_PRINCIPAL_LABELS = 100;

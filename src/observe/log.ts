@@ -69,13 +69,53 @@ export function initLogger(level: string, role: string, asked?: LogFormat): Logg
     formatters: { level: (label) => ({ level: label }) },
     hooks: {
       logMethod(args, method, levelValue) {
-        collapse.log(levelValue, args, (out) => method.apply(this, out as Parameters<typeof method>));
+        collapse.log(levelValue, args, (out) => {
+          if (tap) tap(pino.levels.labels[levelValue] ?? String(levelValue), messageOf(out), Date.now(), fieldsOf(out[0]));
+          method.apply(this, out as Parameters<typeof method>);
+        });
       },
     },
   };
   const destination = pino.destination({ dest: 2, sync: false, minLength: 0 });
   root = format === 'pretty' ? pino(options, prettyStream(destination, useColours())) : pino(options, destination);
   return root;
+}
+
+type LogTap = (level: string, msg: string, time: number, fields: Record<string, string | number | boolean> | undefined) => void;
+let tap: LogTap | undefined;
+
+/** Sees every line this process logs (level and message only), for the admin API's recent-log ring. */
+export function tapLog(listener: LogTap | undefined): void {
+  tap = listener;
+}
+
+/** pino's arguments: (message), (fields, message, ...) or (fields); an error's text stands in when no message is given. */
+function messageOf(args: unknown[]): string {
+  const [first, second] = args;
+  if (typeof first === 'string') return first;
+  if (typeof second === 'string') return second;
+  const err = (first as { err?: unknown } | undefined)?.err;
+  return err === undefined ? '' : String(err);
+}
+
+/** Fields of a line shown beside its message in the admin API's log view. */
+export const LOG_TAP_MAX_FIELDS = 8;
+export const LOG_TAP_FIELD_CHARS = 200;
+
+/** A line's own fields, plain values only, bounded (the admin API's log view; the full line is on stderr). */
+function fieldsOf(first: unknown): Record<string, string | number | boolean> | undefined {
+  if (first === null || typeof first !== 'object') return undefined;
+  let out: Record<string, string | number | boolean> | undefined;
+  let n = 0;
+  for (const [key, value] of Object.entries(first)) {
+    if (n >= LOG_TAP_MAX_FIELDS) break;
+    if (key === 'stack') continue;
+    const plain = typeof value === 'number' || typeof value === 'boolean' ? value : typeof value === 'string' ? value.slice(0, LOG_TAP_FIELD_CHARS) : undefined;
+    if (plain === undefined) continue;
+    (out ??= {})[key] = plain;
+    n++;
+  }
+  return out;
 }
 
 /** The format this process logs in (the primary passes it to its workers). */

@@ -35,6 +35,8 @@ export class ListCache {
   private readonly waiters = new Map<string, Array<() => void>>();
   private readonly unsubscribe: () => void;
   fetchesFromBackend = 0;
+  /** Lists served from the shared cache (another worker's or node's fetch). */
+  hits = 0;
 
   constructor(private readonly store: StateStore) {
     this.unsubscribe = store.subscribe(LIST_CHANNEL, (m) => {
@@ -49,7 +51,10 @@ export class ListCache {
   async fetch(key: string, since: number, load: () => Promise<JsonObject[]>): Promise<JsonObject[]> {
     try {
       const hit = await this.read(key, since);
-      if (hit) return hit;
+      if (hit) {
+        this.hits++;
+        return hit;
+      }
       if (await this.store.tryLock(`list:${key}`, LIST_LOCK_TTL_MS)) {
         try {
           return await this.loadAndShare(key, load);
@@ -62,7 +67,10 @@ export class ListCache {
       while (Date.now() < deadline) {
         const waiting = this.waitFor(key, Math.min(LIST_WAIT_POLL_MS, deadline - Date.now()));
         const got = await this.read(key, since);
-        if (got) return got;
+        if (got) {
+          this.hits++;
+          return got;
+        }
         await waiting;
       }
       return (await this.read(key, since)) ?? (await this.loadDirect(load));

@@ -21,6 +21,17 @@ import { sharedStateKey } from './shared-secret.js';
 import { IN_PROCESS_REDIS_URL, redactStoreSetting } from '../state/store-setting.js';
 import { assertPortFree } from './port-check.js';
 import type { GatewayConfig, StdioServerConfig } from '../config/model.js';
+import { tapLog } from '../observe/log.js';
+import { NodeActivity } from './node-activity.js';
+import { AdminActions, withDisabled, type ReloadOutcome } from './admin-actions.js';
+import { NodeAdmin } from './node-admin.js';
+import { WorkerGather } from './worker-gather.js';
+import { createStore } from '../state/create-store.js';
+import { REDIS_KEY_PREFIX } from '../config/defaults.js';
+import type { StateStore } from '../state/store.js';
+
+/** How long a starting primary waits for the store to read the cluster's disabled servers (then starts without them). */
+export const ADMIN_STORE_READY_WAIT_MS = 2_000;
 
 /** How long a drain lets in-flight requests run before workers are killed. */
 export const DRAIN_TIMEOUT_MS = 15_000;
@@ -65,40 +76,92 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const state = await sharedState(config, logger);
   config = { ...config, redisUrl: state.url, workers: state.url === undefined ? 1 : config.workers, listen: { ...config.listen, port } };
 
+  // The admin API's node-wide views: the primary's own log lines join its workers'.
+  const activity = new NodeActivity();
+  tapLog((level, msg, time, fields) => activity.log(level, msg, time, fields));
+  const adminStore: StateStore | undefined = config.redisUrl === undefined ? undefined : createStore(config.redisUrl, REDIS_KEY_PREFIX);
+  const nodeId = `${os.hostname()}:${process.pid}`;
+  let generation = 1;
+  let pool: WorkerPool | undefined;
+
   const stdio = new StdioServer(logger);
   await stdio.listen();
-  await stdio.apply(stdioConfigs(config));
   // After the hosts exist: stdio replicas are pinged through them.
   const health = new NodeHealth(config.redisUrl, stdio, logger);
-  health.apply(config);
+  // The configuration as it runs: the file's, minus servers an operator disabled.
+  const applyConfig = async () => {
+    const effective = withDisabled(config, actions.disabled);
+    await stdio.apply(stdioConfigs(effective));
+    health.apply(effective);
+    pool?.reconfigure(effective, [...actions.disabled]);
+  };
 
-  let pool: WorkerPool | undefined;
-  const secret = await sharedStateKey(config.redisUrl, logger, (key) => pool?.setStateKey(key.toString('hex')));
-  const exec = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'worker', 'main.js');
-  pool = new WorkerPool(workerCount(config), config, { stateKey: secret.key.toString('hex'), ipcPath: stdio.path, exec }, logger);
-  pool.start();
-  await pool.allListening();
-  const pidFile = options.pidFile?.(port);
-  writePidFile(pidFile, config);
-  logger.info(
-    { url: `http://${config.listen.host}:${port}/mcp`, workers: pool.pids(), config: config.source ?? '(built-in default)' },
-    `only1mcp ready on http://${config.listen.host}:${port}/mcp`,
-  );
-
-  const reload = async (why: string) => {
-    if (!options.reload) return;
+  const reload = async (why: string): Promise<ReloadOutcome> => {
+    if (!options.reload) return { ok: false, error: new Error('this gateway was started without a configuration to reload') };
     try {
       const next = await options.reload();
       // The store and the port are fixed for the life of the process.
       config = { ...next, redisUrl: config.redisUrl, workers: config.workers, listen: { ...next.listen, port } };
-      await stdio.apply(stdioConfigs(config));
-      health.apply(config);
-      pool.reconfigure(config);
-      logger.info({ why, servers: config.servers.length }, 'configuration reloaded');
+      await applyConfig();
+      generation++;
+      logger.info({ why, servers: config.servers.length, generation }, 'configuration reloaded');
+      return { ok: true, generation };
     } catch (err) {
       logger.error({ why, err: err instanceof Error ? err.message : String(err) }, 'configuration not reloaded: the file has errors; still running the previous one');
+      return { ok: false, error: err };
     }
   };
+  const actions: AdminActions = new AdminActions(adminStore, nodeId, {
+    servers: () => config.servers.map((s) => s.name),
+    applyDisabled: applyConfig,
+    restart: async (server) => {
+      await stdio.restart(server);
+      pool?.broadcast({ t: 'admin-restart', server });
+    },
+    reload,
+  }, logger);
+  // Before any child starts: servers disabled on other nodes stay disabled here.
+  await actions.start(ADMIN_STORE_READY_WAIT_MS);
+  await applyConfig();
+
+  const secret = await sharedStateKey(config.redisUrl, logger, (key) => pool?.setStateKey(key.toString('hex')));
+  const exec = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'worker', 'main.js');
+  const effective = withDisabled(config, actions.disabled);
+  const workers = new WorkerPool(workerCount(config), effective, { stateKey: secret.key.toString('hex'), ipcPath: stdio.path, exec }, logger);
+  pool = workers;
+  workers.reconfigure(effective, [...actions.disabled]);
+  const gather = new WorkerGather((m) => workers.broadcast(m));
+  const admin = new NodeAdmin(activity, actions, {
+    nodeId,
+    storeKind: state.embedded ? 'embedded-redis' : adminStore ? 'redis' : 'memory',
+    store: adminStore,
+    configPath: () => config.source,
+    generation: () => generation,
+    workers: () => workers.workers(),
+    gather: (what, timeoutMs) => gather.ask(what, timeoutMs),
+  });
+  workers.admin = {
+    message(index, message, reply) {
+      if (message.t === 'feed') activity.feed(index, message.batch);
+      else if (message.t === 'admin-part') gather.part(message.id, message.body);
+      else if (message.t === 'admin-req') {
+        void admin.answer(message.op, message.args).then(
+          (answer) => reply({ t: 'admin-res', id: message.id, answer }),
+          (err: unknown) => reply({ t: 'admin-res', id: message.id, answer: { status: 500, body: { error: { code: 'internal', message: String(err) } } } }),
+        );
+      }
+    },
+    exited: (index) => activity.workerGone(index),
+  };
+  workers.start();
+  await workers.allListening();
+  const pidFile = options.pidFile?.(port);
+  writePidFile(pidFile, config);
+  logger.info(
+    { url: `http://${config.listen.host}:${port}/mcp`, workers: workers.pids(), config: config.source ?? '(built-in default)' },
+    `only1mcp ready on http://${config.listen.host}:${port}/mcp`,
+  );
+
   const watcher = options.watch?.(() => void reload('config file changed'));
 
   let stopping = false;
@@ -107,7 +170,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'draining');
     watcher?.close();
-    await pool.drain(DRAIN_TIMEOUT_MS);
+    await workers.drain(DRAIN_TIMEOUT_MS);
+    actions.close();
+    activity.close();
+    await adminStore?.close();
     await health.stop();
     await stdio.stop();
     secret.stop();

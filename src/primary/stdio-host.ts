@@ -115,6 +115,29 @@ export class StdioHost {
     await this.session?.stop(new GatewayError('GW_ERR_SHUTTING_DOWN', `backend ${this.name} is stopping`));
   }
 
+  /**
+   * An operator's restart: the child is stopped (stdin EOF, SIGTERM, SIGKILL
+   * in turn; calls in flight fail with a crash error) and a new one starts at
+   * once, without the crash backoff. Counts as a restart.
+   */
+  async restart(): Promise<void> {
+    if (this.stopping) return;
+    clearTimeout(this.restartTimer);
+    const old = this.session;
+    // Unhooked first: its exit is expected and must not schedule a crash restart.
+    this.session = undefined;
+    if (old) {
+      old.conn.failAll(new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name} was restarted by an operator while the call was in flight`));
+      this.deps.calls.forget(old);
+      this.deps.asks.sessionGone(old, new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name} was restarted by an operator`));
+      this.listenId = undefined;
+      await old.stop(new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name} was restarted by an operator`));
+    }
+    if (this.stopping) return;
+    this.restarts++;
+    this.launch();
+  }
+
   /** SIGKILL without ceremony, for a primary that must exit now. */
   kill(): void {
     this.stopping = true;

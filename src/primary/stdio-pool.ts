@@ -156,6 +156,13 @@ export class StdioPool {
     void child.session.stop(new GatewayError('GW_ERR_SESSION_NOT_FOUND', 'the client session ended'));
   }
 
+  /** An operator's restart: every per-client child stops; a client's next call starts a new one. */
+  async restartAll(): Promise<void> {
+    const all = [...this.children.values()];
+    this.children.clear();
+    await Promise.all(all.map((c) => c.session.stop(new GatewayError('GW_ERR_BACKEND_CRASHED', `backend ${this.name} was restarted by an operator`))));
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.reaper);

@@ -66,6 +66,14 @@ export class StdioServer {
     }
   }
 
+  /** An operator's restart of a server: each replica's shared child, and the per-client children (they start again on the next call). */
+  async restart(server: string): Promise<void> {
+    const work: Promise<void>[] = [];
+    for (const host of this.hosts.values()) if (host.name === server) work.push(host.restart());
+    for (const pool of this.pools.values()) if (pool.name === server) work.push(pool.restartAll());
+    await Promise.all(work);
+  }
+
   /** The host running a replica's shared child, if this node runs it. */
   host(server: string, replica: string): StdioHost | undefined {
     return this.hosts.get(stdioWireName(server, replica));

@@ -32,6 +32,14 @@ export function workerExecArgv(primaryArgv: readonly string[] = process.execArgv
   return set ? [...primaryArgv] : [...primaryArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
 }
 
+/** What the pool hands to the admin side of the primary (src/primary/node-admin.ts). */
+export interface PoolAdmin {
+  /** A worker's admin request, feed or part of a gathered view. `reply` answers that worker. */
+  message(index: number, message: WorkerToPrimaryControl, reply: (m: PrimaryToWorkerControl) => void): void;
+  /** A worker exited (its counters move to the node's retired totals). */
+  exited(index: number): void;
+}
+
 interface Slot {
   index: number;
   worker: Worker | undefined;
@@ -47,6 +55,9 @@ export class WorkerPool {
   private readyWaiters: Array<() => void> = [];
   respawns = 0;
   private readonly metrics = aggregator();
+  /** Servers an operator disabled at runtime, told to every worker with its configuration. */
+  private disabled: string[] = [];
+  admin: PoolAdmin | undefined;
 
   constructor(
     private readonly count: number,
@@ -77,9 +88,28 @@ export class WorkerPool {
     return this.slots.flatMap((s) => (s.worker?.process.pid ? [s.worker.process.pid] : []));
   }
 
-  reconfigure(config: GatewayConfig): void {
+  /** Workers and their pids, for the admin API. */
+  workers(): Array<{ index: number; pid: number }> {
+    return this.slots.flatMap((s) => (s.worker?.process.pid ? [{ index: s.index, pid: s.worker.process.pid }] : []));
+  }
+
+  /** `disabled`: servers an operator disabled (their entries in `config` already say enabled: false). */
+  reconfigure(config: GatewayConfig, disabled: readonly string[] = this.disabled): void {
     this.config = config;
-    for (const slot of this.slots) this.send(slot, { t: 'reconfigure', config });
+    this.disabled = [...disabled];
+    for (const slot of this.slots) this.send(slot, { t: 'reconfigure', config, disabled: this.disabled });
+  }
+
+  /** Sends a message to every live worker; resolves with how many were sent it. */
+  broadcast(message: PrimaryToWorkerControl): number {
+    let sent = 0;
+    for (const slot of this.slots) {
+      if (slot.worker?.isConnected()) {
+        this.send(slot, message);
+        sent++;
+      }
+    }
+    return sent;
   }
 
   /** A new requestState key: for the running workers now, and for any forked later. */
@@ -115,12 +145,14 @@ export class WorkerPool {
     slot.backoff.started();
     worker.on('message', (message: WorkerToPrimaryControl) => {
       if (message.t === 'want-config') {
-        this.send(slot, { t: 'config', config: this.config, stateKey: this.context.stateKey, ipcPath: this.context.ipcPath, index: slot.index });
+        this.send(slot, { t: 'config', config: this.config, stateKey: this.context.stateKey, ipcPath: this.context.ipcPath, index: slot.index, disabled: this.disabled });
       } else if (message.t === 'metrics-req') {
         void nodeMetrics(this.metrics).then(
           (text) => this.send(slot, { t: 'metrics', id: message.id, text, contentType: this.metrics.contentType }),
           (err: unknown) => this.send(slot, { t: 'metrics', id: message.id, text: `# metrics unavailable: ${String(err)}\n`, contentType: 'text/plain' }),
         );
+      } else if (message.t === 'admin-req' || message.t === 'admin-part' || message.t === 'feed') {
+        this.admin?.message(slot.index, message, (m) => this.send(slot, m));
       } else if (message.t === 'listening') {
         slot.port = message.port;
         if (this.slots.every((s) => s.port !== undefined)) for (const w of this.readyWaiters.splice(0)) w();
@@ -129,6 +161,7 @@ export class WorkerPool {
     worker.on('exit', (code, signal) => {
       if (slot.worker !== worker) return;
       slot.worker = undefined;
+      this.admin?.exited(slot.index);
       if (this.stopping) return;
       const delay = slot.backoff.failed() - 1;
       this.respawns++;

@@ -90,6 +90,8 @@ export type BusMessage =
   | { t: 'breaker'; backend: string; state: BreakerSnapshot }
   | { t: 'health'; replica: string; state: HealthSnapshot }
   | { t: 'list'; key: string }
+  /** An operator's action taken on one node, for every other node's primary (src/primary/admin-actions.ts). */
+  | { t: 'admin'; action: 'restart' | 'disable' | 'enable' | 'reload'; server?: string; origin: string }
   /** A scoped backend operation for the worker that holds the scope's backend session (src/gateway/scope-relay.ts). */
   | { t: 'rcall'; rid: string; replyTo: string; b: string; ri?: string; scope: JsonObject; op: 'call' | 'notify' | 'level' | 'sub' | 'unsub' | 'release'; m?: string; p?: JsonObject; g?: string; lv?: string; timeoutMs?: number; mt?: number; uri?: string; cr?: JsonObject }
   | { t: 'rnote'; rid: string; n: JsonObject }
@@ -246,6 +248,7 @@ export function workerChannel(workerId: string): string {
 export const BREAKER_CHANNEL = 'br';
 export const LIST_CHANNEL = 'list';
 export const HEALTH_CHANNEL = 'hc';
+export const ADMIN_CHANNEL = 'adm';
 
 export function parseEventId(id: string): { streamId: string; position: string } | undefined {
   const cut = id.lastIndexOf('_');

@@ -4,7 +4,6 @@
  * refused), since it shows the whole catalog regardless of principal.
  */
 import { Reply } from './http/reply.js';
-import { rejectWith } from './http/transport-errors.js';
 import { KEY_FIELD, LIST_KINDS } from '../gateway/catalog.js';
 import type { Upstreams } from '../gateway/upstreams.js';
 import type { OriginGuard } from './http/origin-guard.js';
@@ -13,7 +12,7 @@ import { readHead } from './http/request-head.js';
 import { reject } from './http/transport-errors.js';
 import type { Authenticator } from './http/authenticate.js';
 import type { Access } from '../gateway/access.js';
-import type { GatewayError } from '../mcp/errors.js';
+import { GatewayError } from '../mcp/errors.js';
 
 function fromLoopback(res: HttpResponse): boolean {
   const addr = Buffer.from(res.getRemoteAddressAsText()).toString();
@@ -25,11 +24,21 @@ function fromLoopback(res: HttpResponse): boolean {
  * whenever an authentication mode is configured, a caller with an admin role
  * (wherever the request comes from). Runs `serve` once admitted.
  */
-function admitted(res: HttpResponse, req: HttpRequest, guard: OriginGuard, authenticator: Authenticator, access: Access, what: string, serve: (reply: Reply) => void): void {
+export function admitted(
+  res: HttpResponse,
+  req: HttpRequest,
+  guard: OriginGuard,
+  authenticator: Authenticator,
+  access: Access,
+  what: string,
+  serve: (reply: Reply) => void,
+  // How a refusal is written: JSON-RPC's error shape here; /api/v1/admin/ writes its own (admin-api.ts).
+  refuse: (reply: Reply, err: GatewayError) => void = (reply, err) => reject(reply, err),
+): void {
   const reply = new Reply(res);
   const head = readHead(req);
   if (head.origin !== '' || !guard.check(head.origin, head.host).ok || !fromLoopback(res)) {
-    rejectWith(reply, 'GW_ERR_FORBIDDEN_ORIGIN', 'Forbidden: the admin API is served to local, non-browser clients only');
+    refuse(reply, new GatewayError('GW_ERR_FORBIDDEN_ORIGIN', 'Forbidden: the admin API is served to local, non-browser clients only'));
     return;
   }
   void authenticator.authenticate(head, reply, what).then((caller) => {
@@ -38,7 +47,7 @@ function admitted(res: HttpResponse, req: HttpRequest, guard: OriginGuard, authe
       access.authorize(caller, 'admin', {});
     } catch (err) {
       access.record({ principal: caller.id, via: caller.via, method: what, outcome: 'denied', code: (err as GatewayError).errorName, reason: (err as GatewayError).message });
-      reject(reply, err as GatewayError);
+      refuse(reply, err as GatewayError);
       return;
     }
     serve(reply);

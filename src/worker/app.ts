@@ -42,6 +42,11 @@ import { createOriginGuard } from './http/origin-guard.js';
 import { mountStreamable, type EndpointDeps } from './streamable-endpoint.js';
 import { mountLegacySse } from './legacy-sse-endpoint.js';
 import { mountAdmin } from './admin.js';
+import { mountAdminApi } from './admin-api.js';
+import { AdminViews } from './admin-views.js';
+import { activity } from '../observe/activity.js';
+import { observeBackends } from '../observe/metrics.js';
+import type { AdminAnswer, AdminOp } from '../ipc/cluster-protocol.js';
 import { REDIS_KEY_PREFIX, SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
 import type { GatewayConfig } from '../config/model.js';
 import type { PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
@@ -59,12 +64,20 @@ export interface WorkerOptions {
   logger: Logger;
   /** The node's merged Prometheus metrics (asked of the primary). */
   metrics: () => Promise<{ text: string; contentType: string }>;
+  /** Servers an operator disabled at runtime (the admin API). */
+  disabled: readonly string[];
+  /** Node-wide admin views and actions, asked of the primary. */
+  askPrimary: (op: AdminOp, args: Record<string, string>) => Promise<AdminAnswer>;
 }
 
 export interface RunningWorker {
   port: number;
   health: Health;
-  reconfigure(config: GatewayConfig): Promise<void>;
+  reconfigure(config: GatewayConfig, disabled: readonly string[]): Promise<void>;
+  /** This worker's part of a node-wide admin view. */
+  adminPart(what: 'sessions'): unknown;
+  /** An operator restarted a server: this worker reopens its connections to it. */
+  restartServer(name: string): Promise<void>;
   setStateKey(key: Buffer): void;
   /** Stops taking connections, lets in-flight requests finish (bounded), then closes everything. */
   drain(timeoutMs: number): Promise<void>;
@@ -116,6 +129,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     unattributed,
     status: (name, status) => health?.onBackendStatus(name, status),
   }, lists, scopeServices, { breakers, health: replicaHealth });
+  upstreams.setDisabled(options.disabled);
   health = new Health(() => upstreams.all());
   const h0 = health;
   if (store.kind === 'redis') {
@@ -166,6 +180,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     await upstreams.ensure('tools');
     return router.context.tokenReport();
   });
+  const views = new AdminViews(upstreams, replicaHealth, h, sessions, store);
+  mountAdminApi(app, {
+    views,
+    ensureTools: () => upstreams.ensure('tools'),
+    askPrimary: options.askPrimary,
+    guard: deps.guard,
+    authenticator: deps.authenticator,
+    access,
+  });
+  activity()?.observe({ cache: () => ({ hits: lists.hits, misses: lists.fetchesFromBackend }), sessions: () => sessions.size });
+  observeBackends(() => views.backendSamples((server) => activity()?.inflight(server) ?? 0));
   mountResourceMetadata(app, access);
   app.get('/metrics', (res) => {
     const reply = new Reply(res);
@@ -193,13 +218,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   return {
     port,
     health: h,
-    async reconfigure(next) {
-      await upstreams.reconfigure(next);
+    async reconfigure(next, disabled) {
+      await upstreams.reconfigure(next, disabled);
       router.context.reconfigure(next.context);
       const fresh = identityFor(next);
       await fresh.warm();
       void access.swap(fresh).close();
     },
+    adminPart: () => views.sessionsPart(),
+    restartServer: (name) => upstreams.restart(name),
     setStateKey(key) {
       sealer.rotate(key);
       logger.info('sealing requestState with the shared key');

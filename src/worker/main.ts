@@ -7,7 +7,10 @@
 import { initLogger, flushLog } from '../observe/log.js';
 import { initTracing, shutdownTracing } from '../observe/tracing.js';
 import { startWorker, type RunningWorker } from './app.js';
-import { ENV_WORKER_INDEX, type PrimaryToWorkerControl, type WorkerToPrimaryControl } from '../ipc/cluster-protocol.js';
+import { ENV_WORKER_INDEX, type AdminAnswer, type AdminOp, type PrimaryToWorkerControl, type WorkerToPrimaryControl } from '../ipc/cluster-protocol.js';
+import { startActivity } from '../observe/activity.js';
+import { ADMIN_FEED_FLUSH_MS, ADMIN_PRIMARY_TIMEOUT_MS } from '../observe/defaults.js';
+import { tapLog } from '../observe/log.js';
 
 /** How long a /metrics request waits for the primary's merged metrics. */
 const METRICS_TIMEOUT_MS = 5_000;
@@ -38,8 +41,27 @@ function metricsAnswer(id: number, text: string, contentType: string): void {
   metricsWaiting.get(id)?.({ text, contentType });
   metricsWaiting.delete(id);
 }
+const adminWaiting = new Map<number, (answer: AdminAnswer) => void>();
+let nextAdmin = 0;
+
+/** Asks the primary for a node-wide admin view or action (src/primary/node-admin.ts). */
+export function askPrimary(op: AdminOp, args: Record<string, string>): Promise<AdminAnswer> {
+  return new Promise((resolve) => {
+    const id = nextAdmin++;
+    adminWaiting.set(id, resolve);
+    send({ t: 'admin-req', id, op, args });
+    setTimeout(() => {
+      if (adminWaiting.delete(id)) resolve({ status: 503, body: { error: { code: 'primary_timeout', message: `the node's primary did not answer within ${ADMIN_PRIMARY_TIMEOUT_MS} ms` } } });
+    }, ADMIN_PRIMARY_TIMEOUT_MS).unref();
+  });
+}
+
 const index = Number(process.env[ENV_WORKER_INDEX] ?? 0);
 let logger = initLogger(process.env.ONLY1MCP_LOG_LEVEL ?? 'info', `worker-${index}`);
+// This worker's recent requests, log lines and counters, handed to the primary in batches.
+const feed = startActivity(index);
+tapLog((level, msg, time, fields) => feed.log(level, msg, time, fields));
+setInterval(() => send({ t: 'feed', batch: feed.take() }), ADMIN_FEED_FLUSH_MS).unref();
 
 process.on('message', (raw: unknown) => {
   const message = raw as PrimaryToWorkerControl;
@@ -56,12 +78,24 @@ process.on('message', (raw: unknown) => {
           stateKey: Buffer.from(message.stateKey, 'hex'),
           logger,
           metrics: nodeMetrics,
+          disabled: message.disabled,
+          askPrimary,
         });
         send({ t: 'listening', port: worker.port });
         return;
       }
       case 'reconfigure':
-        await worker?.reconfigure(message.config);
+        await worker?.reconfigure(message.config, message.disabled);
+        return;
+      case 'admin-res':
+        adminWaiting.get(message.id)?.(message.answer);
+        adminWaiting.delete(message.id);
+        return;
+      case 'admin-collect':
+        send({ t: 'admin-part', id: message.id, body: worker?.adminPart(message.what) ?? { held: 0, sessions: [] } });
+        return;
+      case 'admin-restart':
+        await worker?.restartServer(message.server);
         return;
       case 'state-key':
         worker?.setStateKey(Buffer.from(message.stateKey, 'hex'));

@@ -22,7 +22,8 @@ import type { Outlet } from './outlet.js';
 import type { Principal } from '../auth/principal.js';
 import { forwardAbort, CancelSource } from '../gateway/cancellation.js';
 import { mostVerbose } from '../backends/log-level.js';
-import { countRequest, observeInflight, requestErrors } from '../observe/metrics.js';
+import { countPrincipal, countRequest, observeInflight, requestErrors } from '../observe/metrics.js';
+import { activity, cut, type RequestEntry, type RequestOutcome } from '../observe/activity.js';
 import type { ListenFilter } from './notify-hub.js';
 import type { ContextMode } from '../config/model.js';
 import type { WorkingSetHome } from '../gateway/context-service.js';
@@ -127,7 +128,8 @@ export class McpService {
     const cancel = new CancelSource();
     const unlink = forwardAbort(outlet.signal, cancel);
     session.inflight.set(request.id, cancel);
-    this.begin(request.method, 'legacy');
+    const started = this.begin(request.method, 'legacy');
+    let outcome: Finished = OK;
     const record = session.record;
     const trace = requestSpan(request.method, request.params, requestCarrier(metaOf(request.params), headerTrace), record.protocolVersion, 'legacy');
     const ctx: RequestContext = {
@@ -154,15 +156,17 @@ export class McpService {
     try {
       const result = await this.legacyMethod(session, request, ctx);
       if (trace) noteResult(trace, result);
+      outcome = finishedOf(result);
       outlet.respond(success(request.id, shapeLegacy(result)));
     } catch (err) {
       trace?.fail(errorOutcome(err));
+      outcome = failedOf(err);
       outlet.respond(this.errorResponse(request.id, err));
     } finally {
       trace?.end();
       session.inflight.delete(request.id);
       unlink();
-      this.end();
+      this.end(request, record.principal, started, outcome);
     }
   }
 
@@ -221,7 +225,7 @@ export class McpService {
   /** One modern (2026-07-28) request; headers were validated by the HTTP adapter (`headerTrace`: the POST's trace context headers, validated). */
   async onModernRequest(request: JsonRpcRequest, info: ModernRequestInfo, caller: Principal, outlet: Outlet, requestedMode?: string, headerTrace?: TraceCarrier): Promise<void> {
     const principal = caller.id;
-    this.begin(request.method, 'modern');
+    const started = this.begin(request.method, 'modern');
     const trace = requestSpan(request.method, request.params, requestCarrier(metaOf(request.params), headerTrace), info.protocolVersion, 'modern');
     let contextMode: ContextMode;
     try {
@@ -230,7 +234,7 @@ export class McpService {
       trace?.fail(errorOutcome(err));
       trace?.end();
       outlet.respond(this.errorResponse(request.id, err), 400);
-      this.end();
+      this.end(request, principal, started, failedOf(err));
       return;
     }
     const ctx: RequestContext = {
@@ -249,21 +253,24 @@ export class McpService {
       workingSetHome: contextMode === 'search' ? this.statelessWorkingSet(principal, stringOr(info.clientInfo?.name) ?? 'unknown-client') : undefined,
       trace,
     };
+    let outcome: Finished = OK;
     try {
       let result: JsonObject;
       if (request.method === 'server/discover') result = discoverResult(this.upstreams.all());
       else if (LEGACY_ONLY_METHODS.has(request.method)) throw new GatewayError('GW_ERR_METHOD_NOT_FOUND', `Method not found: ${request.method} is not part of protocol ${info.protocolVersion}`);
       else result = await this.router.handle(ctx, request.method, request.params);
       if (trace) noteResult(trace, result);
+      outcome = finishedOf(result);
       outlet.respond(success(request.id, sharedDerivative(result, (r) => shapeModern(request.method, r))));
     } catch (err) {
       trace?.fail(errorOutcome(err));
+      outcome = failedOf(err);
       const response = this.errorResponse(request.id, modernError(err, request));
       const status = err instanceof GatewayError ? err.httpStatus('modern') : modernStatusForCode(response.error.code);
       outlet.respond(response, status);
     } finally {
       trace?.end();
-      this.end();
+      this.end(request, principal, started, outcome);
     }
   }
 
@@ -272,13 +279,35 @@ export class McpService {
     return this.running;
   }
 
-  private begin(method: string, era: 'legacy' | 'modern'): void {
+  /** Returns when the request started (performance.now()). */
+  private begin(method: string, era: 'legacy' | 'modern'): number {
     this.running++;
     countRequest(KNOWN_METHODS.has(method) ? method : 'other', era);
+    return performance.now();
   }
 
-  private end(): void {
+  /**
+   * A request finished: counted per principal, and one entry in the
+   * worker's recent-request batch (src/observe/activity.ts) — method, what
+   * it named, latency and outcome; never its arguments or result.
+   */
+  private end(request: JsonRpcRequest, principal: string, started: number, finished: Finished): void {
     this.running--;
+    countPrincipal(principal);
+    const feed = activity();
+    if (!feed) return;
+    const entry: RequestEntry = {
+      time: Date.now(),
+      method: KNOWN_METHODS.has(request.method) ? request.method : cut(request.method, 100),
+      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+      outcome: finished.outcome,
+      principal,
+      worker: feed.worker,
+    };
+    const target = targetOf(request.params);
+    if (target !== undefined) entry.target = cut(target);
+    if (finished.code !== undefined) entry.code = finished.code;
+    feed.request(entry);
   }
 
   /**
@@ -320,6 +349,34 @@ export class McpService {
     if (gwErr.spec.fault === 'gateway' && !gwErr.data?.cancelled) this.logger.error({ err: String(err), stack: err instanceof Error ? err.stack : undefined }, 'internal error while serving a request');
     return failure(id, gwErr.toJsonRpc());
   }
+}
+
+interface Finished {
+  outcome: RequestOutcome;
+  code?: string | number;
+}
+
+const OK: Finished = { outcome: 'ok' };
+const TOOL_ERROR: Finished = { outcome: 'tool_error' };
+
+function finishedOf(result: JsonObject): Finished {
+  return result.isError === true ? TOOL_ERROR : OK;
+}
+
+/** The error's registry name, or a backend's own JSON-RPC code. */
+function failedOf(err: unknown): Finished {
+  if (err instanceof UpstreamRpcError) return { outcome: 'error', code: err.code };
+  return { outcome: 'error', code: toGatewayError(err).errorName };
+}
+
+/** What a request named: a tool or prompt, or a resource URI (a completion's reference). */
+function targetOf(params: JsonObject | undefined): string | undefined {
+  if (!params) return undefined;
+  if (typeof params.name === 'string') return params.name;
+  if (typeof params.uri === 'string') return params.uri;
+  const ref = params.ref;
+  if (isObject(ref)) return typeof ref.name === 'string' ? ref.name : typeof ref.uri === 'string' ? ref.uri : undefined;
+  return undefined;
 }
 
 /** `_meta` key a client may use to choose its context mode (initialize, or any 2026-07-28 request). */

@@ -20,6 +20,7 @@
  *                  channel (same reason; written by probes, a few per second)
  *   rl:<key>       a rate-limit token bucket: `bucket`
  *   list           the list-cache channel
+ *   adm            the operators' actions channel (restart, disable, enable, reload)
  *   c:<key>        a caller-named value: `val` (cached), `lock`, `once` (claim)
  *   g              singletons of the whole gateway: `statekey`
  *
@@ -29,7 +30,7 @@
  * a scope.
  */
 
-import { BREAKER_CHANNEL, HEALTH_CHANNEL, LIST_CHANNEL, sessionChannel, workerChannel } from '../store.js';
+import { ADMIN_CHANNEL, BREAKER_CHANNEL, HEALTH_CHANNEL, LIST_CHANNEL, sessionChannel, workerChannel } from '../store.js';
 
 /** Scopes; those with a channel are the store's logical channel names, so both always agree. */
 export const SCOPE = {
@@ -38,6 +39,7 @@ export const SCOPE = {
   breakers: BREAKER_CHANNEL,
   health: HEALTH_CHANNEL,
   lists: LIST_CHANNEL,
+  admin: ADMIN_CHANNEL,
   rateLimit: (key: string) => `rl:${key}`,
   caller: (key: string) => `c:${key}`,
   gateway: 'g',

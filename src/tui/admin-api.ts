@@ -29,6 +29,7 @@ export interface ServerInfo {
 export interface SystemInfo {
   version: string;
   uptimeSeconds: number;
+  /** Which node of a cluster answered. */
   node: string;
   workers: number;
   store: { kind: string; state: string };

@@ -88,7 +88,7 @@ export function App({ store, base, intervalMs }: AppProps): ReactElement {
 
 function header(snap: Snapshot, base: string, width: number): string {
   const sys = snap.system;
-  const parts = [`only1mcp${sys?.version ? ` ${sys.version}` : ''}`, base, sys ? `up ${duration(sys.uptimeSeconds)}` : '', sys ? `${sys.workers} ${sys.workers === 1 ? 'worker' : 'workers'}` : '', sys?.store.kind ? `store ${sys.store.kind}` : ''];
+  const parts = [`only1mcp${sys?.version ? ` ${sys.version}` : ''}`, base, sys ? `up ${duration(sys.uptimeSeconds)}` : '', sys ? `${sys.workers} ${sys.workers === 1 ? 'worker' : 'workers'}` : ''];
   return fit(parts.filter(Boolean).join(' · '), width);
 }
 

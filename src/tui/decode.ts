@@ -15,6 +15,15 @@ const list = (v: unknown, max: number): unknown[] => (Array.isArray(v) ? v.slice
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const str = (v: unknown): string => (typeof v === 'string' ? v.slice(0, TUI_MAX_FIELD_CHARS) : typeof v === 'number' ? String(v) : '');
 const flag = (v: unknown): boolean => v === true;
+/** ISO text or epoch ms, as ISO text. */
+const time = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? new Date(v).toISOString() : str(v));
+/** A log line's plain fields as `key=value` after its message, as the pretty log prints them. */
+const fields = (v: unknown): string =>
+  Object.entries(obj(v))
+    .filter(([, value]) => ['string', 'number', 'boolean'].includes(typeof value))
+    .map(([key, value]) => ` ${key}=${String(value)}`)
+    .join('')
+    .slice(0, TUI_MAX_FIELD_CHARS);
 const workerId = (v: unknown): number | string => (typeof v === 'number' && Number.isFinite(v) ? v : str(v));
 
 function requests(v: unknown): ServerRequests {
@@ -60,7 +69,8 @@ export function decodeSystem(body: unknown): SystemInfo {
   return {
     version: str(b.version),
     uptimeSeconds: num(b.uptimeSeconds),
-    node: str(b.node),
+    // The node this gateway process is (its id in a cluster); a plain string when a gateway gives one.
+    node: typeof b.node === 'string' ? str(b.node) : str(obj(b.node).id),
     workers: Array.isArray(b.workers) ? b.workers.length : num(b.workers),
     store: { kind: str(store.kind), state: str(store.state) },
     config: { path: str(config.path), generation: num(config.generation) },
@@ -90,7 +100,7 @@ export function decodeRequests(body: unknown): RecentRequest[] {
     const r = obj(v);
     return {
       seq: num(r.seq),
-      time: str(r.time),
+      time: time(r.time),
       method: str(r.method),
       target: str(r.target),
       latencyMs: num(r.latencyMs),
@@ -105,7 +115,7 @@ export function decodeRequests(body: unknown): RecentRequest[] {
 export function decodeLogs(body: unknown): LogLine[] {
   return list(obj(body).lines, TUI_PAGE_LIMIT).map((v) => {
     const l = obj(v);
-    return { seq: num(l.seq), time: str(l.time), level: str(l.level), msg: str(l.msg), worker: workerId(l.worker) };
+    return { seq: num(l.seq), time: time(l.time), level: str(l.level), msg: str(l.msg) + fields(l.fields), worker: workerId(l.worker) };
   });
 }
 

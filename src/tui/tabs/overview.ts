@@ -1,6 +1,6 @@
 /** Overview: traffic (req/s with a sparkline), latency, errors, sessions, cache, servers, and the gateway itself. */
 import { createElement as h, Fragment, type ReactElement } from 'react';
-import { line, type TabProps } from '../line.js';
+import { line, stateColor, type TabProps } from '../line.js';
 import { sparkline } from '../sparkline.js';
 import { compact, duration, fit, ms, percent } from '../text.js';
 
@@ -34,8 +34,8 @@ export function OverviewTab({ snap, width }: TabProps): ReactElement {
   );
   if (sys) {
     rows.push(
-      line('gw', `${label('Gateway')}only1mcp ${sys.version} on Node ${sys.node}, up ${duration(sys.uptimeSeconds)}, ${sys.workers} ${sys.workers === 1 ? 'worker' : 'workers'}`),
-      line('store', `${label('Store')}${sys.store.kind}${sys.store.state ? ` (${sys.store.state})` : ''}`, { color: sys.store.state && sys.store.state !== 'ready' ? 'yellow' : undefined }),
+      line('gw', `${label('Gateway')}only1mcp ${sys.version}, up ${duration(sys.uptimeSeconds)}, ${sys.workers} ${sys.workers === 1 ? 'worker' : 'workers'}${sys.node ? `, node ${sys.node}` : ''}`),
+      line('store', `${label('Store')}${sys.store.kind}${sys.store.state ? ` (${sys.store.state})` : ''}`, { color: stateColor(sys.store.state) }),
       line('cfg', `${label('Config')}${sys.config.path || '(built-in default)'}, generation ${sys.config.generation}`),
     );
   }

@@ -4,7 +4,6 @@
  * (--url, else the PID file of --port); when nothing answers there, offers to
  * start one with the code of `only1mcp start`.
  */
-import readline from 'node:readline/promises';
 import { parseArgs, intFlag, stringFlag, UsageError } from '../args.js';
 import { credentialHeaders } from '../credentials.js';
 import { addressFromUrl, addressOf, startHint, type GatewayAddress } from '../gateway-url.js';
@@ -82,11 +81,25 @@ function loopbackPort(url: string): number | undefined {
   return Number(u.port || 80);
 }
 
+/**
+ * One line from the terminal, in its ordinary (cooked) mode, where the
+ * terminal itself echoes and edits what is typed; node:readline is not used
+ * because it erases the question when it closes.
+ */
 async function ask(question: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
+  process.stdout.write(question);
+  const stdin = process.stdin;
+  const answer = await new Promise<string>((resolve) => {
+    const done = (text: string) => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.pause();
+      resolve(text);
+    };
+    const onData = (chunk: Buffer) => done(chunk.toString('utf8'));
+    const onEnd = () => done('');
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+  });
+  return /^y(es)?$/i.test(answer.trim());
 }

@@ -2,11 +2,17 @@
  * A real terminal for a test: a detached tmux session of a given size on a
  * private tmux server (its own socket, no user config), running one command.
  * Keys go in with send-keys; the screen comes back as text with capture-pane;
- * the pane stays after the command exits so its exit status can be read.
+ * the shell that runs the command prints its exit status on the screen.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 let sessions = 0;
+
+/** What the shell prints when the command ends, before the status and a ']'. */
+const EXITED = '[exited with ';
+/** How long the pane outlives its command at most; close() ends it sooner. */
+const PANE_LINGER_S = 600;
 
 /** Quotes a word for the POSIX shell tmux runs the command with. */
 function shellWord(word: string): string {
@@ -20,8 +26,11 @@ export class Terminal {
   static open(argv: readonly string[], env: Record<string, string>, columns = 80, rows = 24): Terminal {
     const socket = `only1mcp-test-${process.pid}-${++sessions}`;
     const terminal = new Terminal(socket);
-    const command = `exec env ${Object.entries(env).map(([k, v]) => shellWord(`${k}=${v}`)).join(' ')} ${argv.map(shellWord).join(' ')}`;
-    terminal.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), command, ';', 'set-option', '-t', 'main', 'remain-on-exit', 'on');
+    // The shell that runs the command prints its exit status, then stays (until close()):
+    // tmux may be slow to reap a pane's process (seen as a zombie for 15 s and more), and
+    // output written just before a pane's terminal closes may never reach the screen.
+    const command = `env ${Object.entries(env).map(([k, v]) => shellWord(`${k}=${v}`)).join(' ')} ${argv.map(shellWord).join(' ')}; echo "${EXITED}$?]"; exec sleep ${PANE_LINGER_S}`;
+    terminal.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), command);
     return terminal;
   }
 
@@ -38,8 +47,7 @@ export class Terminal {
 
   /**
    * Everything the terminal showed, scrollback included, with the lines it
-   * wrapped joined again: for text longer than a row, or pushed up (tmux
-   * scrolls a dead pane by a line to say so).
+   * wrapped joined again: for text longer than a row, or scrolled off.
    */
   text(): string {
     return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'main').replace(/ +$/gm, '');
@@ -70,16 +78,25 @@ export class Terminal {
 
   /** The command's exit status once it has exited (bounded wait). */
   async exitStatus(timeoutMs = 15_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const [dead, status, signal] = this.tmux('display-message', '-p', '-t', 'main', '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}').trim().split('|');
-      if (dead === '1') {
-        if (status === '') throw new Error(`the command in the terminal was killed by signal ${signal}; it shows:\n${this.text()}`);
-        return Number(status);
+    const screen = await this.waitFor((s) => s.includes(EXITED), timeoutMs).catch((err: Error) => {
+      throw new Error(`the command in the terminal did not exit (${this.processes()}): ${err.message}`);
+    });
+    return Number(screen.slice(screen.lastIndexOf(EXITED) + EXITED.length).match(/^\d+/)?.[0]);
+  }
+
+  /** The pane's processes as /proc tells them, for a failure message. */
+  private processes(): string {
+    const describe = (pid: string): string => {
+      try {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((l) => /^(Name|State):/.test(l)).map((l) => l.split(':\t')[1]).join(' ');
+        const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean);
+        const wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
+        return `${pid} ${status} wchan=${wchan}${children.length ? ` [${children.map(describe).join(', ')}]` : ''}`;
+      } catch {
+        return `${pid} gone`;
       }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`the command in the terminal did not exit within ${timeoutMs} ms; it shows:\n${this.screen()}`);
+    };
+    return describe(this.tmux('display-message', '-p', '-t', 'main', '#{pane_pid}').trim());
   }
 
   /** Ends the tmux server and the command in it. */

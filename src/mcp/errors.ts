@@ -73,7 +73,7 @@ export const ERRORS = Object.freeze({
   GW_ERR_CLIENT_NO_ANSWER: spec(-31013, 504, 'rpc', 'client', 'The client did not answer a server-to-client request (sampling, elicitation, roots) in time.'),
 
   // Backend faults: never the client's fault.
-  GW_ERR_BACKEND_UNAVAILABLE: spec(-31001, 503, 'rpc', 'backend', 'The backend that owns this name is not connected (starting, restarting, or its circuit is open).'),
+  GW_ERR_BACKEND_UNAVAILABLE: spec(-31001, 503, 'rpc', 'backend', 'The backend that owns this name is not connected (starting, restarting, its circuit is open, or an operator disabled it: data.disabled).'),
   GW_ERR_BACKEND_TIMEOUT: spec(-31002, 504, 'rpc', 'backend', 'The backend did not answer within the call timeout.'),
   GW_ERR_BACKEND_CRASHED: spec(-31003, 502, 'rpc', 'backend', 'The backend process exited or its connection dropped while the call was in flight.'),
   GW_ERR_BACKEND_PROTOCOL: spec(-31004, 502, 'rpc', 'backend', 'The backend answered with something that is not valid MCP.'),

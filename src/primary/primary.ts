@@ -8,6 +8,7 @@
  * process exits 0. SIGHUP reloads the configuration file.
  */
 import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -80,7 +81,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const activity = new NodeActivity();
   tapLog((level, msg, time, fields) => activity.log(level, msg, time, fields));
   const adminStore: StateStore | undefined = config.redisUrl === undefined ? undefined : createStore(config.redisUrl, REDIS_KEY_PREFIX);
-  const nodeId = `${os.hostname()}:${process.pid}`;
+  // Unique per process even where containers share hostnames and pids: other nodes' actions are told apart by it.
+  const nodeId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   let generation = 1;
   let pool: WorkerPool | undefined;
 

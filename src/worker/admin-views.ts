@@ -40,7 +40,8 @@ export interface ServerView {
   stderr: readonly string[];
   health: string;
   replicas: ReplicaStatus[];
-  requests: ServerCounts;
+  /** Calls to the server (every attempt) on every worker of the node. */
+  requests: { total: number; errors: number; inflight: number };
 }
 
 /** Characters of the hash that stands for a session id in views: enough to tell sessions apart, nothing to present as one. */
@@ -94,7 +95,7 @@ export class AdminViews {
       stderr: status?.stderrTail ?? [],
       health: overallHealth(replicas),
       replicas,
-      requests: counts ?? { requests: 0, errors: 0, inflight: 0 },
+      requests: { total: counts?.requests ?? 0, errors: counts?.errors ?? 0, inflight: counts?.inflight ?? 0 },
     };
     if (disabled) view.disabledBy = adminDisabled ? 'admin' : 'config';
     return view;

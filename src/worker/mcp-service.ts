@@ -296,10 +296,12 @@ export class McpService {
     countPrincipal(principal);
     const feed = activity();
     if (!feed) return;
+    const now = performance.now();
     const entry: RequestEntry = {
-      time: Date.now(),
+      // One clock read for both: the wall time from the monotonic one.
+      time: Math.round(performance.timeOrigin + now),
       method: KNOWN_METHODS.has(request.method) ? request.method : cut(request.method, 100),
-      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+      latencyMs: Math.round((now - started) * 1000) / 1000,
       outcome: finished.outcome,
       principal,
       worker: feed.worker,

@@ -61,6 +61,8 @@ describe('only1mcp CLI', () => {
     await waitForHttp(`http://127.0.0.1:${port}/health`, gw);
     const status = await runAsync(['status', '--port', String(port)], isolatedEnv(dir));
     expect(status.stdout).toMatch(/only1mcp ok/);
+    // The node's facts come from GET /api/v1/admin/system.
+    expect(status.stdout).toMatch(/\(generation 1\)\nversion \d+\.\d+\.\d+, up \d+s, \d+ workers? \(pid [\d, ]+\), store (memory|embedded-redis) \(up\)/);
     const stop = await runAsync(['stop', '--port', String(port)], isolatedEnv(dir));
     expect(stop.stdout + stop.stderr).toMatch(/only1mcp stopped/);
     expect(await gw.exited).toBe(0);

@@ -51,6 +51,17 @@ interface StatusReport {
   url: string;
   config: string | null;
   servers: CatalogView['servers'] | undefined;
+  system: SystemView | undefined;
+}
+
+/** GET /api/v1/admin/system (docs/admin-api.md), the fields status shows. */
+interface SystemView {
+  version: string;
+  uptimeSeconds: number;
+  workers: Array<{ index: number; pid: number }>;
+  store: { kind: string; state: string };
+  config: { path: string | null; generation: number };
+  disabled?: string[];
 }
 
 export async function status(argv: readonly string[]): Promise<number> {
@@ -78,16 +89,35 @@ export async function status(argv: readonly string[]): Promise<number> {
     async (res) => (res.ok ? ((await res.json()) as CatalogView) : undefined),
     () => undefined,
   );
-  const report: StatusReport = { status: word, pid: info.pid, url: endpoint, config: info.config, servers: view?.servers };
+  // The node's facts from the admin API, as a script would read them.
+  const system = await fetch(`${base}/api/v1/admin/system`, { headers: credentialHeaders() }).then(
+    async (res) => (res.ok ? ((await res.json()) as SystemView) : undefined),
+    () => undefined,
+  );
+  const report: StatusReport = { status: word, pid: info.pid, url: endpoint, config: info.config, servers: view?.servers, system };
   if (parsed.flags.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
-  process.stdout.write(`only1mcp ${word} (pid ${info.pid}) on ${endpoint}\nconfig: ${info.config ?? '(built-in default)'}\n`);
+  process.stdout.write(`only1mcp ${word} (pid ${info.pid}) on ${endpoint}\nconfig: ${info.config ?? '(built-in default)'}${system ? ` (generation ${system.config.generation})` : ''}\n`);
+  if (system) {
+    const workers = system.workers.map((w) => w.pid).join(', ');
+    process.stdout.write(`version ${system.version}, up ${formatUptime(system.uptimeSeconds)}, ${system.workers.length} worker${system.workers.length === 1 ? '' : 's'} (pid ${workers}), store ${system.store.kind} (${system.store.state})\n`);
+    if (system.disabled && system.disabled.length > 0) process.stdout.write(`disabled by an operator: ${system.disabled.join(', ')}\n`);
+  }
   if (!view) process.stdout.write('  (server details unavailable: the admin view did not answer)\n');
   for (const s of view?.servers ?? []) {
     process.stdout.write(`  ${s.name.padEnd(24)} ${s.state}${s.era ? ` (${s.era})` : ''}\n`);
     if (s.state !== 'ready') process.stdout.write(failureDetails(s, '    '));
   }
   return 0;
+}
+
+/** 3725 → "1h 2m"; under a minute in seconds. */
+export function formatUptime(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3_600);
+  const m = Math.floor((seconds % 3_600) / 60);
+  return d > 0 ? `${d}d ${h}h` : h > 0 ? `${h}h ${m}m` : `${m}m`;
 }

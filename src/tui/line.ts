@@ -6,6 +6,8 @@
  */
 import { createElement as h, type ReactElement } from 'react';
 import { Text, type TextProps } from 'ink';
+import type { Snapshot } from './poll-store.js';
+import type { UiState } from './keys.js';
 
 export type LineStyle = Omit<TextProps, 'wrap' | 'children'>;
 
@@ -15,8 +17,8 @@ export function line(key: string | number, text: string, style: LineStyle = {}):
 
 /** The props every tab gets: the data, the TUI's state, and the space it may fill. */
 export interface TabProps {
-  snap: import('./poll-store.js').Snapshot;
-  ui: import('./keys.js').UiState;
+  snap: Snapshot;
+  ui: UiState;
   width: number;
   /** Lines available to the tab's body. */
   height: number;

@@ -136,7 +136,7 @@ describe('only1mcp tui', () => {
     expect(term.screen()).not.toMatch(/Overview|SERVER/);
   }, SLOW_TEST_MS);
 
-  it('says the gateway is gone and keeps retrying instead of crashing', async () => {
+  it('says the gateway is gone and keeps retrying instead of crashing; Ctrl-C quits', async () => {
     const port = await freePort();
     // A gateway of its own, so that stopping it leaves the other tests theirs.
     const own = await startGateway(`servers:\n${fixtureServer('toolbox', 'toolbox-server.js')}`, { port });
@@ -146,13 +146,17 @@ describe('only1mcp tui', () => {
     await term.waitFor(/^● disconnected, retrying every 0\.3 s: ECONNREFUSED$/m);
     term.press('2');
     await term.waitFor(/^› toolbox /m); // the last view stays on screen
-    term.press('q');
+    term.press('C-c');
     expect(await term.exitStatus()).toBe(0);
   }, SLOW_TEST_MS);
 
   it('refuses to run without a terminal, with exit code 2 and what to use instead', async () => {
     const r = await runCliAsync(['tui', '--port', String(gateway.port)], isolatedEnv(tempDir()));
-    expect(r).toEqual({ code: 2, stdout: '', stderr: NOT_A_TTY });
+    expect(r).toEqual({ code: 2, stdout: '', stderr: 'only1mcp tui needs an interactive terminal; use `only1mcp status` or the admin API for scripts\n' });
+    expect(r.stderr).toBe(NOT_A_TTY);
+    const fast = await runCliAsync(['tui', '--interval', '50'], isolatedEnv(tempDir()));
+    expect(fast.code).toBe(2);
+    expect(fast.stderr).toMatch(/^only1mcp: --interval must be an integer from 200 to 60000, got "50"\n\nonly1mcp tui /);
   });
 
   it('offers to start a gateway when none answers: no prints how, yes starts one as `only1mcp start` does', async () => {

@@ -123,3 +123,16 @@ describe('HttpAdminApi', () => {
     expect((slow as Error).message).toBe('no answer within 0.3 s');
   });
 });
+
+describe('the views of what a gateway answers', () => {
+  it('reads times given as epoch ms, a log line with its fields, and counts as {requests} or {total}', async () => {
+    const at = Date.UTC(2026, 0, 2, 3, 4, 5);
+    handler = (req, res) => {
+      if (req.url!.includes('logs')) return json(res, 200, { lines: [{ seq: 3, time: at, level: 'warn', msg: 'backend stderr', fields: { backend: 'files', n: 2, nested: { no: 1 } } }] });
+      json(res, 200, { servers: [{ name: 'a', requests: { requests: 7, errors: 1, inflight: 2 }, replicas: [{ id: '1' }, { id: '2' }], health: { state: 'degraded' } }] });
+    };
+    const api = new HttpAdminApi(base, {});
+    expect((await api.recentLogs(0, 10))[0]).toEqual({ seq: 3, time: '2026-01-02T03:04:05.000Z', level: 'warn', msg: 'backend stderr backend=files n=2', worker: '' });
+    expect((await api.servers())[0]).toMatchObject({ requests: { total: 7, errors: 1, inflight: 2 }, replicas: 2, health: 'degraded' });
+  });
+});

@@ -15,6 +15,7 @@ import { ROOT, stopAll } from '../helpers/processes.js';
 import { Terminal } from '../helpers/terminal.js';
 import { NOT_A_TTY } from '../../src/cli/commands/tui.js';
 import fs from 'node:fs';
+import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
 
 const COLUMNS = 80;
 const ROWS = 24;
@@ -194,6 +195,29 @@ describe('only1mcp tui', () => {
       expect(await untilNoneWith(marker)).toEqual([]);
     } finally {
       for (const pid of processesWith(marker)) process.kill(pid, 'SIGKILL');
+    }
+  }, SLOW_TEST_MS);
+
+  it('sends ONLY1MCP_TOKEN to a gateway that authenticates: an admin sees it, anyone else sees why not', async () => {
+    const admin = generateApiKey();
+    const reader = generateApiKey();
+    const guarded = await startGateway(
+      `servers:\n${fixtureServer('toolbox', 'toolbox-server.js')}auth:\n  apiKeys:\n    - { principal: ops, hash: "${hashApiKey(admin)}", roles: [admin] }\n    - { principal: bot, hash: "${hashApiKey(reader)}", roles: [reader] }\n  roles:\n    admin: { servers: ["*"], admin: true }\n    reader: { servers: ["*"] }\n`,
+    );
+    try {
+      const env = { XDG_STATE_HOME: path.dirname(guarded.configFile), ONLY1MCP_ROOT: ROOT };
+      const ops = open(['--port', String(guarded.port)], { ...env, ONLY1MCP_TOKEN: admin });
+      await ops.waitFor((s) => /^Servers {6}1 \(1 ready\)$/m.test(s) && /^● connected · updated \S+$/m.test(s));
+      ops.press('q');
+      expect(await ops.exitStatus()).toBe(0);
+
+      const bot = open(['--port', String(guarded.port)], { ...env, ONLY1MCP_TOKEN: reader });
+      const screen = await bot.waitFor(/^● connected · updated \S+ · servers: GET servers: HTTP 403: /m);
+      expect(screen).toMatch(/^no metrics from the gateway yet \(see the status line\)$/m);
+      bot.press('q');
+      expect(await bot.exitStatus()).toBe(0);
+    } finally {
+      await guarded.stop();
     }
   }, SLOW_TEST_MS);
 });

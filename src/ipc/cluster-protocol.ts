@@ -5,19 +5,9 @@
  */
 import type { GatewayConfig } from '../config/model.js';
 import type { FeedBatch } from '../observe/activity.js';
+import type { AdminAnswer, AdminOp } from './admin-protocol.js';
 
-/**
- * What a worker asks its primary for on behalf of the admin API: node-wide
- * views the primary holds or gathers, and actions it carries out (and sends
- * on to every node through the store).
- */
-export type AdminOp = 'system' | 'requests' | 'logs' | 'metrics' | 'sessions' | 'restart' | 'disable' | 'enable' | 'reload';
-
-/** The primary's answer: an HTTP status and a JSON body for the admin API to send as is. */
-export interface AdminAnswer {
-  status: number;
-  body: unknown;
-}
+export type { AdminAnswer, AdminOp } from './admin-protocol.js';
 
 export type PrimaryToWorkerControl =
   /** `disabled`: servers an operator disabled at runtime (their entries come with enabled: false). */

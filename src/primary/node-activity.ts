@@ -6,8 +6,9 @@
  * rates are computed.
  */
 import { RecentRing } from '../observe/recent-ring.js';
-import type { FeedBatch, LogEntry, RequestEntry, ServerCounts, WorkerCounters } from '../observe/activity.js';
+import type { FeedBatch, LogEntry, RequestEntry, WorkerCounters } from '../observe/activity.js';
 import { cut } from '../observe/activity.js';
+import type { MetricsSummary } from '../ipc/admin-protocol.js';
 import { ADMIN_RATE_WINDOW_MS, RECENT_LOG_LINES_RING_ENTRIES, RECENT_REQUESTS_RING_ENTRIES } from '../observe/defaults.js';
 
 interface Sample {
@@ -19,12 +20,8 @@ interface Sample {
 /** How often the totals are sampled for rates. */
 const SAMPLE_EVERY_MS = 1_000;
 
-export interface MetricsSummary {
-  requests: { total: number; errors: number; perSecond: number; errorRate: number; p50Ms: number; p99Ms: number; windowSeconds: number };
-  sessions: { active: number };
-  cache: { hits: number; misses: number; hitRate: number };
-  servers: Record<string, ServerCounts>;
-  /** Entries workers dropped before handing them over (bursts faster than a flush). */
+/** The admin API's summary, plus what the workers dropped before handing entries over (bursts faster than a flush). */
+export interface NodeSummary extends MetricsSummary {
   dropped: number;
 }
 
@@ -70,7 +67,7 @@ export class NodeActivity {
     return sum;
   }
 
-  summary(now = Date.now()): MetricsSummary {
+  summary(now = Date.now()): NodeSummary {
     const totals = this.totals();
     const since = now - this.windowMs;
     const first = this.samples.find((s) => s.at >= since) ?? { at: now, requests: totals.requests, errors: totals.errors };

@@ -4,28 +4,13 @@
  * recent-request and log rings, the metrics summary, the sessions every
  * worker holds, the node's facts — and carries out actions (admin-actions.ts).
  */
-import type { AdminAnswer, AdminOp } from '../ipc/cluster-protocol.js';
+import type { AdminAnswer, AdminOp, SessionView, SessionsPart } from '../ipc/admin-protocol.js';
 import type { NodeActivity } from './node-activity.js';
 import type { AdminActions, ServerAction } from './admin-actions.js';
 import type { StateStore } from '../state/store.js';
 import { ADMIN_GATHER_TIMEOUT_MS, ADMIN_LIST_DEFAULT_LIMIT, ADMIN_LIST_MAX_LIMIT } from '../observe/defaults.js';
 import { GATEWAY_VERSION } from '../mcp/identity.js';
 
-/** One session as a worker reports it: the id already shortened, never the session id itself. */
-export interface SessionView {
-  id: string;
-  principal: string;
-  era: 'legacy';
-  protocolVersion: string;
-  transport: string;
-  createdAt: number;
-  lastSeenAt: number;
-}
-
-export interface SessionsPart {
-  held: number;
-  sessions: SessionView[];
-}
 
 export interface NodeFacts {
   nodeId: string;

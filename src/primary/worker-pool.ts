@@ -100,7 +100,7 @@ export class WorkerPool {
     for (const slot of this.slots) this.send(slot, { t: 'reconfigure', config, disabled: this.disabled });
   }
 
-  /** Sends a message to every live worker; resolves with how many were sent it. */
+  /** Sends a message to every live worker; returns how many it reached. */
   broadcast(message: PrimaryToWorkerControl): number {
     let sent = 0;
     for (const slot of this.slots) {

@@ -16,9 +16,8 @@ import type { OriginGuard } from './http/origin-guard.js';
 import type { Authenticator } from './http/authenticate.js';
 import type { Access } from '../gateway/access.js';
 import type { GatewayError } from '../mcp/errors.js';
-import type { AdminAnswer, AdminOp } from '../ipc/cluster-protocol.js';
+import type { AdminAnswer, AdminOp, MetricsSummary } from '../ipc/admin-protocol.js';
 import type { AdminViews } from './admin-views.js';
-import type { MetricsSummary } from '../primary/node-activity.js';
 
 export const ADMIN_API_PREFIX = '/api/v1/admin/';
 
@@ -128,7 +127,7 @@ function unknownServer(name: string): AdminAnswer {
 async function servers(deps: AdminApiDeps) {
   await deps.ensureTools();
   const metrics = await deps.askPrimary('metrics', {});
-  const counts = metrics.status === 200 ? (metrics.body as Omit<MetricsSummary, 'dropped'>).servers : {};
+  const counts = metrics.status === 200 ? (metrics.body as MetricsSummary).servers : {};
   return deps.views.servers(counts);
 }
 

@@ -13,7 +13,7 @@ import type { Sessions } from './session/sessions.js';
 import type { StateStore } from '../state/store.js';
 import type { ServerCounts } from '../observe/activity.js';
 import type { BackendSample } from '../observe/metrics.js';
-import type { SessionView, SessionsPart } from '../primary/node-admin.js';
+import type { SessionView, SessionsPart } from '../ipc/admin-protocol.js';
 import type { ReplicaStatus } from '../backends/replica.js';
 import type { ServerConfig } from '../config/model.js';
 import { ADMIN_LIST_MAX_LIMIT } from '../observe/defaults.js';
@@ -145,14 +145,17 @@ export class AdminViews {
 
   /** Rows for the per-backend gauges (src/observe/metrics.ts). */
   backendSamples(inflight: (server: string) => number): BackendSample[] {
-    return this.servers({}).map((s) => ({
-      server: s.name,
-      up: s.state === 'ready',
-      disabled: s.disabled,
-      restarts: s.restarts,
-      inflight: inflight(s.name),
-      replicas: s.replicas.map((r) => ({ id: r.id, up: r.state === 'ready', health: r.health, inflight: r.inflight })),
-    }));
+    return this.servers({}).map((s) => {
+      const backend = this.upstreams.get(s.name);
+      return {
+        server: s.name,
+        up: s.state === 'ready',
+        disabled: s.disabled,
+        restarts: s.restarts,
+        inflight: inflight(s.name),
+        replicas: s.replicas.map((r) => ({ id: r.id, up: r.state === 'ready', health: r.health, inflight: r.inflight, restarts: backend?.replica(r.id)?.link.status().process?.restarts ?? 0 })),
+      };
+    });
   }
 }
 

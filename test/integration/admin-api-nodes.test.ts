@@ -1,10 +1,11 @@
 /**
- * The admin API on two nodes sharing one Redis, with authentication on
+ * The admin API on two nodes (two workers each) sharing one Redis, with authentication on
  * (the identity contract, test/fixtures/auth.yaml: an admin and a reader
  * role). Every route answers an admin on both nodes and refuses a reader
  * (403) and an anonymous caller (401); an action taken on one node reaches
  * the other through the store, and a node that starts later finds a server
- * disabled.
+ * disabled. Then the same actions without authentication, on two nodes
+ * sharing a 3-master Redis Cluster (sharded pub/sub, the key in one slot).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { startRedis, waitUntil, type TestRedis } from '../helpers/redis.js';
 import { TestIdentityProvider } from '../helpers/jwks.js';
 import { adminCall, adminGet, adminPost, modernCall, modernTools } from '../helpers/admin.js';
 import { ROOT, stopAll } from '../helpers/processes.js';
+import { fixtureServer } from '../helpers/gateway.js';
 
 const FIXTURE = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'auth.yaml'), 'utf8');
 const READS = ['servers', 'servers/ev', 'tools', 'sessions', 'health', 'system', 'requests/recent', 'logs/recent', 'metrics'];
@@ -30,7 +32,8 @@ let options: Parameters<typeof startGateway>[1];
 beforeAll(async () => {
   idp = await TestIdentityProvider.start(['RS256']);
   redis = await startRedis();
-  options = { extraArgs: ['--redis', redis.url], env: { ...idp.fixtureEnv(), ONLY1MCP_NODE: process.execPath } };
+  // Two workers a node: the role check and the actions hold whichever worker takes the connection.
+  options = { workers: 2, extraArgs: ['--redis', redis.url], env: { ...idp.fixtureEnv(), ONLY1MCP_NODE: process.execPath } };
   [a, b] = await Promise.all([startGateway(FIXTURE, options), startGateway(FIXTURE, options)]);
   admin = { authorization: `Bearer ${await idp.token({ sub: 'ops-alice', roles: ['admin'] })}` };
   reader = { authorization: `Bearer ${await idp.token({ sub: 'ops-reader', roles: ['reader'] })}` };
@@ -128,5 +131,47 @@ describe('admin API with authentication, two nodes', () => {
   it('an unknown server is a 404 for an admin on either node, a wrong method a 405', async () => {
     expect((await adminPost(b.base, 'servers/nope/disable', admin)).status).toBe(404);
     expect((await adminCall(a.base, 'PUT', 'config/reload', admin)).status).toBe(405);
+  });
+});
+
+describe('admin API without authentication, two nodes on a Redis Cluster', () => {
+  const CONFIG = `servers:\n${fixtureServer('box', 'toolbox-server.js')}\n`;
+  let cluster: TestRedis;
+  let x: Gateway;
+  let y: Gateway;
+
+  beforeAll(async () => {
+    cluster = await startRedis('cluster');
+    [x, y] = await Promise.all([startGateway(CONFIG, { extraArgs: ['--redis', cluster.url] }), startGateway(CONFIG, { extraArgs: ['--redis', cluster.url] })]);
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all([x?.stop(), y?.stop()]);
+    await cluster?.stop();
+  });
+
+  it('every read answers on both nodes; disable, enable, restart and reload reach the other node', async () => {
+    for (const g of [x, y]) for (const route of ['servers', 'servers/box', 'tools', 'sessions', 'health', 'system', 'requests/recent', 'logs/recent', 'metrics']) expect((await adminGet(g.base, route)).status, route).toBe(200);
+    expect((await adminGet(y.base, 'system')).body.store).toEqual({ kind: 'redis', state: 'up' });
+
+    expect((await adminPost(x.base, 'servers/box/disable')).status).toBe(202);
+    await waitUntil('node y has box disabled', async () => (await adminGet(y.base, 'servers/box')).body.state === 'disabled');
+    expect((await modernCall(y.url, 'box__echo', { message: 'x' })).body.error.message).toMatch(/disabled by an operator/);
+    const z = await startGateway(CONFIG, { extraArgs: ['--redis', cluster.url] });
+    try {
+      expect((await adminGet(z.base, 'servers/box')).body.disabled).toBe(true);
+    } finally {
+      await z.stop();
+    }
+    expect((await adminPost(y.base, 'servers/box/enable')).status).toBe(202);
+    await waitUntil('box back on node x', async () => (await adminGet(x.base, 'servers/box')).body.state === 'ready');
+
+    const restarts = (await adminGet(y.base, 'servers/box')).body.restarts as number;
+    expect((await adminPost(x.base, 'servers/box/restart')).status).toBe(202);
+    await waitUntil('box restarted on node y', async () => (await adminGet(y.base, 'servers/box')).body.restarts === restarts + 1);
+
+    const generation = (await adminGet(y.base, 'system')).body.config.generation as number;
+    expect((await adminPost(x.base, 'config/reload')).status).toBe(200);
+    await waitUntil('node y reloaded', async () => (await adminGet(y.base, 'system')).body.config.generation > generation);
   });
 });

@@ -52,6 +52,7 @@ describe('per-server metrics, scraped', () => {
     expect(sample(text, 'only1mcp_backend_up{server="bad"}')).toBe(0);
     expect(sample(text, 'only1mcp_backend_restarts{server="bad"}')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'only1mcp_backend_restarts{server="box"}')).toBe(0);
+    expect(sample(text, 'only1mcp_replica_restarts{server="rep",replica="2"}')).toBe(0);
     expect(sample(text, 'only1mcp_replica_link_up{server="rep",replica="1"}')).toBe(1);
     expect(sample(text, 'only1mcp_replica_link_up{server="rep",replica="2"}')).toBe(1);
     expect(sample(text, 'only1mcp_replica_health_state{server="rep",replica="1",state="unhealthy"}')).toBe(0);
@@ -73,6 +74,15 @@ describe('per-server metrics, scraped', () => {
       return principal !== '';
     });
     expect(sample(await scrape(), `only1mcp_principal_requests_total{principal="${principal}"}`)).toBeGreaterThan(0);
+  });
+
+  it('an operator\'s restart of a replicated server restarts, and counts, each replica\'s child', async () => {
+    expect((await adminPost(gw.base, 'servers/rep/restart')).status).toBe(202);
+    await waitUntil('both replicas counted a restart', async () => {
+      const text = await scrape();
+      return sample(text, 'only1mcp_replica_restarts{server="rep",replica="1"}') === 1 && sample(text, 'only1mcp_replica_restarts{server="rep",replica="2"}') === 1;
+    });
+    await waitUntil('rep up again', async () => sample(await scrape(), 'only1mcp_backend_up{server="rep"}') === 1);
   });
 
   it('a disabled server is down and disabled, then up again when enabled', async () => {

@@ -1,0 +1,147 @@
+/**
+ * Metrics about each configured server and replica as a worker sees them
+ * (up, disabled, restarts, health state, calls in flight) and requests by
+ * principal, all read or moved into prom-client at scrape time so the
+ * request path pays a map update at most. Registered in the default
+ * registry with the rest (metrics.ts re-exports this file).
+ */
+import client from 'prom-client';
+import { MAX_PRINCIPAL_LABELS } from './defaults.js';
+
+/*
+ * Backends as the workers see them, read at scrape time from the worker's
+ * upstreams (observeBackends). Merged across the node's workers: up is the
+ * minimum (up only where every worker reaches it), in-flight calls the sum,
+ * restarts and states the maximum (the primary's children: all agree).
+ */
+export interface BackendSample {
+  server: string;
+  up: boolean;
+  disabled: boolean;
+  restarts: number;
+  inflight: number;
+  replicas: ReadonlyArray<{ id: string; up: boolean; health: string; inflight: number; restarts: number }>;
+}
+
+let backendSource: () => BackendSample[] = () => [];
+
+export function observeBackends(source: () => BackendSample[]): void {
+  backendSource = source;
+}
+
+/** Backends are a handful; one collect reads them all for every backend gauge. */
+let lastSample: { at: number; rows: BackendSample[] } = { at: -1, rows: [] };
+function backendRows(): BackendSample[] {
+  const now = Date.now();
+  if (now - lastSample.at > 100) lastSample = { at: now, rows: backendSource() };
+  return lastSample.rows;
+}
+
+export const HEALTH_STATES = ['healthy', 'unhealthy', 'unknown'] as const;
+
+export const backendUp = new client.Gauge({
+  name: 'only1mcp_backend_up',
+  help: '1 while a server is ready (any replica) on every worker of the node, else 0 (disabled, starting, failed), by server.',
+  labelNames: ['server'] as const,
+  aggregator: 'min',
+  collect() {
+    this.reset();
+    for (const b of backendRows()) this.labels(b.server).set(b.up ? 1 : 0);
+  },
+});
+export const backendDisabled = new client.Gauge({
+  name: 'only1mcp_backend_disabled',
+  help: '1 while an operator has the server disabled (admin API), by server.',
+  labelNames: ['server'] as const,
+  aggregator: 'max',
+  collect() {
+    this.reset();
+    for (const b of backendRows()) this.labels(b.server).set(b.disabled ? 1 : 0);
+  },
+});
+export const backendRestarts = new client.Gauge({
+  name: 'only1mcp_backend_restarts',
+  help: 'Restarts of a stdio server\'s shared child on this node since the node started (crashes and operator restarts), by server.',
+  labelNames: ['server'] as const,
+  aggregator: 'max',
+  collect() {
+    this.reset();
+    for (const b of backendRows()) this.labels(b.server).set(b.restarts);
+  },
+});
+export const backendInflight = new client.Gauge({
+  name: 'only1mcp_backend_inflight_calls',
+  help: 'Calls in flight to a server (every attempt), by server.',
+  labelNames: ['server'] as const,
+  collect() {
+    this.reset();
+    for (const b of backendRows()) this.labels(b.server).set(b.inflight);
+  },
+});
+export const replicaLinkUp = new client.Gauge({
+  name: 'only1mcp_replica_link_up',
+  help: '1 while a replica\'s connection (or child) is ready on every worker, by server and replica.',
+  labelNames: ['server', 'replica'] as const,
+  aggregator: 'min',
+  collect() {
+    this.reset();
+    for (const b of backendRows()) for (const r of b.replicas) this.labels(b.server, r.id).set(r.up ? 1 : 0);
+  },
+});
+export const replicaRestarts = new client.Gauge({
+  name: 'only1mcp_replica_restarts',
+  help: 'Restarts of a stdio replica\'s shared child on this node since the node started, by server and replica.',
+  labelNames: ['server', 'replica'] as const,
+  aggregator: 'max',
+  collect() {
+    this.reset();
+    for (const b of backendRows()) for (const r of b.replicas) this.labels(b.server, r.id).set(r.restarts);
+  },
+});
+export const replicaHealthState = new client.Gauge({
+  name: 'only1mcp_replica_health_state',
+  help: 'A replica\'s health as the probes judge it: 1 on the current state (healthy, unhealthy, unknown), 0 on the others, by server, replica and state.',
+  labelNames: ['server', 'replica', 'state'] as const,
+  aggregator: 'max',
+  collect() {
+    this.reset();
+    for (const b of backendRows()) for (const r of b.replicas) for (const state of HEALTH_STATES) this.labels(b.server, r.id, state).set(r.health === state ? 1 : 0);
+  },
+});
+export const replicaInflight = new client.Gauge({
+  name: 'only1mcp_replica_inflight_calls',
+  help: 'Calls in flight to a replica of a replicated server, by server and replica.',
+  labelNames: ['server', 'replica'] as const,
+  collect() {
+    this.reset();
+    for (const b of backendRows()) for (const r of b.replicas) this.labels(b.server, r.id).set(r.inflight);
+  },
+});
+
+/**
+ * Requests per principal. A worker names at most MAX_PRINCIPAL_LABELS
+ * principals; later ones are counted as "other", so a flood of identities
+ * cannot grow the metrics without bound. Counted in a plain map on the
+ * request path and moved into the counter at scrape time: prom-client hashes
+ * the labels on every inc, even through a labelled child (~0.5 µs a call).
+ */
+const principalCounts = new Map<string, number>();
+export const OTHER_PRINCIPALS = 'other';
+export const principalRequests = new client.Counter({
+  name: 'only1mcp_principal_requests_total',
+  help: `JSON-RPC requests by principal (the first ${MAX_PRINCIPAL_LABELS} distinct principals a worker sees by name, the rest as "other").`,
+  labelNames: ['principal'] as const,
+  collect() {
+    for (const [principal, n] of principalCounts) {
+      if (n > 0) this.inc({ principal }, n);
+      principalCounts.set(principal, 0);
+    }
+  },
+});
+
+export function countPrincipal(principal: string): void {
+  const n = principalCounts.get(principal);
+  if (n !== undefined) principalCounts.set(principal, n + 1);
+  else if (principalCounts.size < MAX_PRINCIPAL_LABELS) principalCounts.set(principal, 1);
+  else principalCounts.set(OTHER_PRINCIPALS, (principalCounts.get(OTHER_PRINCIPALS) ?? 0) + 1);
+}

@@ -160,6 +160,14 @@ describe('only1mcp tui', () => {
     expect(fast.stderr).toMatch(/^only1mcp: --interval must be an integer from 200 to 60000, got "50"\n\nonly1mcp tui /);
   });
 
+  it('offers no start for a --url it could not start a gateway at, and says so', async () => {
+    const port = await freePort();
+    const term = open(['--url', `https://127.0.0.1:${port}/mcp`], { ONLY1MCP_ROOT: ROOT });
+    expect(await term.exitStatus()).toBe(1);
+    expect(term.text()).toContain(`No gateway answers at https://127.0.0.1:${port}.\n`);
+    expect(term.text()).not.toContain('Start one now?');
+  });
+
   it('offers to start a gateway when none answers: no prints how, yes starts one as `only1mcp start` does', async () => {
     const dir = tempDir();
     const port = await freePort();

@@ -48,10 +48,17 @@ async function call(tool: string): Promise<void> {
   await res.arrayBuffer();
 }
 
-async function adminServer(name: string): Promise<{ state: string; disabled: boolean; disabledBy?: string }> {
+interface ServerState {
+  state: string;
+  disabled: boolean;
+  disabledBy?: string;
+  restarts: number;
+}
+
+async function adminServer(name: string): Promise<ServerState> {
   const res = await fetch(`${gateway.base}/api/v1/admin/servers/${name}`);
   expect(res.status).toBe(200);
-  return (await res.json()) as { state: string; disabled: boolean; disabledBy?: string };
+  return (await res.json()) as ServerState;
 }
 
 /** The screen as rows, padded to the terminal's height. */
@@ -68,7 +75,7 @@ afterAll(async () => {
 });
 
 describe('only1mcp tui', () => {
-  it('shows every tab at 80×24, disables the selected server after confirmation, and quits giving the terminal back', async () => {
+  it('shows every tab at 80×24, disables, enables and restarts the selected server after confirmation, and quits giving the terminal back', async () => {
     for (let i = 0; i < 3; i++) await call('toolbox__echo');
     const term = open(['--port', String(gateway.port)], gatewayEnv());
 
@@ -130,6 +137,15 @@ describe('only1mcp tui', () => {
     term.press('e', 'y');
     await term.waitFor(/^enable docs: accepted \(HTTP 202\)$/m);
     expect((await adminServer('docs')).disabled).toBe(false);
+
+    // Restart with r: the gateway counts it, and the RESTARTS column shows it.
+    const restarts = (await adminServer('docs')).restarts;
+    term.press('r');
+    await term.waitFor(/^Restart server docs\? \[y\/N\]$/m);
+    term.press('y');
+    await term.waitFor(/^restart docs: accepted \(HTTP 202\)$/m);
+    await term.waitFor(new RegExp(`^› docs +ready +\\S+ +\\S+ +0 +${restarts + 1} +10$`, 'm'));
+    expect((await adminServer('docs')).restarts).toBe(restarts + 1);
 
     term.press('q');
     expect(await term.exitStatus()).toBe(0);

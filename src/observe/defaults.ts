@@ -59,6 +59,8 @@ export const ADMIN_FEED_BATCH_ENTRIES = 2_000;
 export const ADMIN_LIST_DEFAULT_LIMIT = 100;
 /** Largest `?limit=` accepted; more is a 400. */
 export const ADMIN_LIST_MAX_LIMIT = 1_000;
+/** How long an admin view of servers or tools waits for ready servers' tool lists to arrive; then it shows what the catalog holds. */
+export const ADMIN_VIEW_LIST_WAIT_MS = 2_000;
 /** How long the primary waits for its workers' parts of a node-wide view (sessions) before answering with what it has. */
 export const ADMIN_GATHER_TIMEOUT_MS = 2_000;
 /** How long a worker waits for its primary's answer to an admin request. */

@@ -29,11 +29,12 @@ export function observeBackends(source: () => BackendSample[]): void {
   backendSource = source;
 }
 
-/** Backends are a handful; one collect reads them all for every backend gauge. */
+/** Backends are a handful; one read serves every backend gauge of a scrape (they are collected one after another). */
+const BACKEND_SAMPLE_REUSE_MS = 100;
 let lastSample: { at: number; rows: BackendSample[] } = { at: -1, rows: [] };
 function backendRows(): BackendSample[] {
   const now = Date.now();
-  if (now - lastSample.at > 100) lastSample = { at: now, rows: backendSource() };
+  if (now - lastSample.at > BACKEND_SAMPLE_REUSE_MS) lastSample = { at: now, rows: backendSource() };
   return lastSample.rows;
 }
 

@@ -6,6 +6,8 @@
  */
 import type { AdminAnswer, AdminOp, SessionView, SessionsPart } from '../ipc/admin-protocol.js';
 import type { NodeActivity } from './node-activity.js';
+import type { PoolAdmin } from './worker-pool.js';
+import type { WorkerGather } from './worker-gather.js';
 import type { AdminActions, ServerAction } from './admin-actions.js';
 import type { StateStore } from '../state/store.js';
 import { ADMIN_GATHER_TIMEOUT_MS, ADMIN_LIST_DEFAULT_LIMIT, ADMIN_LIST_MAX_LIMIT } from '../observe/defaults.js';
@@ -93,6 +95,23 @@ export class NodeAdmin {
     const total = capped ? parts.reduce((n, p) => n + p.held, 0) : all.length;
     return { total, byEra, byProtocolVersion, workersAnswered: parts.length, sessions: all.slice(0, limit) };
   }
+}
+
+/** What the worker pool hands over: feeds to the node's activity, parts of gathered views, requests to answer. */
+export function poolAdmin(admin: NodeAdmin, activity: NodeActivity, gather: WorkerGather): PoolAdmin {
+  return {
+    message(index, message, reply) {
+      if (message.t === 'feed') activity.feed(index, message.batch);
+      else if (message.t === 'admin-part') gather.part(message.id, message.body);
+      else if (message.t === 'admin-req') {
+        void admin.answer(message.op, message.args).then(
+          (answer) => reply({ t: 'admin-res', id: message.id, answer }),
+          (err: unknown) => reply({ t: 'admin-res', id: message.id, answer: { status: 500, body: { error: { code: 'internal', message: String(err) } } } }),
+        );
+      }
+    },
+    exited: (index) => activity.workerGone(index),
+  };
 }
 
 function ok(body: unknown): AdminAnswer {

@@ -25,7 +25,7 @@ import type { GatewayConfig, StdioServerConfig } from '../config/model.js';
 import { tapLog } from '../observe/log.js';
 import { NodeActivity } from './node-activity.js';
 import { AdminActions, withDisabled, type ReloadOutcome } from './admin-actions.js';
-import { NodeAdmin } from './node-admin.js';
+import { NodeAdmin, poolAdmin } from './node-admin.js';
 import { WorkerGather } from './worker-gather.js';
 import { createStore } from '../state/create-store.js';
 import { REDIS_KEY_PREFIX } from '../config/defaults.js';
@@ -142,19 +142,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     workers: () => workers.workers(),
     gather: (what, timeoutMs) => gather.ask(what, timeoutMs),
   });
-  workers.admin = {
-    message(index, message, reply) {
-      if (message.t === 'feed') activity.feed(index, message.batch);
-      else if (message.t === 'admin-part') gather.part(message.id, message.body);
-      else if (message.t === 'admin-req') {
-        void admin.answer(message.op, message.args).then(
-          (answer) => reply({ t: 'admin-res', id: message.id, answer }),
-          (err: unknown) => reply({ t: 'admin-res', id: message.id, answer: { status: 500, body: { error: { code: 'internal', message: String(err) } } } }),
-        );
-      }
-    },
-    exited: (index) => activity.workerGone(index),
-  };
+  workers.admin = poolAdmin(admin, activity, gather);
   workers.start();
   await workers.allListening();
   const pidFile = options.pidFile?.(port);

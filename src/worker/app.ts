@@ -48,6 +48,7 @@ import { activity } from '../observe/activity.js';
 import { observeBackends } from '../observe/metrics.js';
 import type { AdminAnswer, AdminOp } from '../ipc/cluster-protocol.js';
 import { REDIS_KEY_PREFIX, SESSION_IDLE_TIMEOUT_MS } from '../config/defaults.js';
+import { ADMIN_VIEW_LIST_WAIT_MS } from '../observe/defaults.js';
 import type { GatewayConfig } from '../config/model.js';
 import type { PrimaryToWorker, WorkerToPrimary } from '../ipc/stdio-protocol.js';
 import type { Logger } from '../observe/log.js';
@@ -183,7 +184,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const views = new AdminViews(upstreams, replicaHealth, h, sessions, store);
   mountAdminApi(app, {
     views,
-    ensureTools: () => upstreams.ensure('tools'),
+    // Bounded: a backend slow to list its tools must not hold an operator's view (it shows what the catalog has).
+    ensureTools: () => withinMs(upstreams.ensure('tools'), ADMIN_VIEW_LIST_WAIT_MS),
     askPrimary: options.askPrimary,
     guard: deps.guard,
     authenticator: deps.authenticator,
@@ -250,6 +252,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await store.close();
     },
   };
+}
+
+/** Resolves when `work` does or after `ms`, whichever is first (the work carries on). */
+function withinMs(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([work.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
 }
 
 async function connectPrimary(ipcPath: string, index: number): Promise<PrimaryChannel> {

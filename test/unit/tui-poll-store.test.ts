@@ -4,7 +4,7 @@
  * bounded rings, per-server rates, a gateway that disappears and comes back,
  * and an action's outcome line.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PollStore } from '../../src/tui/poll-store.js';
 import { UnreachableError } from '../../src/tui/http-admin-api.js';
 import { AdminHttpError, type AdminApi, type LogLine, type MetricsSummary, type RecentRequest, type ServerAction, type ServerInfo, type SystemInfo } from '../../src/tui/admin-api.js';
@@ -187,16 +187,30 @@ describe('PollStore', () => {
     expect(await store.act('a', 'enable')).toBe('enable a failed: ECONNREFUSED');
   });
 
-  it('polls again every interval once started, one round at a time, until stopped', async () => {
-    const api = new FakeApi();
-    const store = new PollStore(api, { intervalMs: 200 });
-    let rounds = 0;
-    store.subscribe(() => rounds++);
-    store.start();
-    await expect.poll(() => rounds, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
-    store.stop();
-    const after = rounds;
-    await new Promise((r) => setTimeout(r, 500));
-    expect(rounds).toBeLessThanOrEqual(after + 1);
+  it('polls at once when started, then once per interval after each round, until stopped', async () => {
+    vi.useFakeTimers();
+    try {
+      const api = new FakeApi();
+      const store = new PollStore(api, { intervalMs: 1000 });
+      let rounds = 0;
+      store.subscribe(() => rounds++);
+      store.start();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(rounds).toBe(1);
+      await vi.advanceTimersByTimeAsync(999);
+      expect(rounds).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(rounds).toBe(2);
+      // r: a round now, and the schedule starts again from it.
+      await store.refresh();
+      expect(rounds).toBe(3);
+      await vi.advanceTimersByTimeAsync(999);
+      expect(rounds).toBe(3);
+      store.stop();
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(rounds).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -16,6 +16,8 @@ export interface ServerInfo {
   state: string;
   era: string;
   disabled: boolean;
+  /** Who disabled it: 'admin' (at runtime) or 'config' (enabled: false); '' when enabled or not said. */
+  disabledBy: string;
   tools: number;
   restarts: number;
   lastError: string;

@@ -48,6 +48,7 @@ export function decodeServer(v: unknown): ServerInfo | undefined {
     state: str(s.state),
     era: str(s.era),
     disabled: flag(s.disabled),
+    disabledBy: str(s.disabledBy),
     tools: Array.isArray(s.tools) ? s.tools.length : num(s.tools),
     restarts: num(s.restarts),
     lastError: str(s.lastError),

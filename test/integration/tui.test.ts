@@ -127,6 +127,7 @@ describe('only1mcp tui', () => {
     term.press('y');
     screen = await term.waitFor(/^disable docs: accepted \(HTTP 202\)$/m);
     await term.waitFor(/^› docs +disabled /m);
+    await term.waitFor(/^docs: stdio, 0 in flight, disabled by an admin \(e enables\)$/m);
     expect(await adminServer('docs')).toMatchObject({ state: 'disabled', disabled: true, disabledBy: 'admin' });
     expect((await adminServer('toolbox')).disabled).toBe(false);
 

@@ -43,7 +43,7 @@ describe('HttpAdminApi', () => {
     };
     const api = new HttpAdminApi(base, { authorization: 'Bearer s3cret' });
     const servers = await api.servers();
-    expect(servers).toEqual([{ name: 'a', type: 'stdio', state: 'ready', era: '', disabled: false, tools: 3, restarts: 0, lastError: '', stderr: ['x'], health: '', replicas: 0, requests: { total: 9, errors: 1, inflight: 0 } }]);
+    expect(servers).toEqual([{ name: 'a', type: 'stdio', state: 'ready', era: '', disabled: false, disabledBy: '', tools: 3, restarts: 0, lastError: '', stderr: ['x'], health: '', replicas: 0, requests: { total: 9, errors: 1, inflight: 0 } }]);
     expect((await api.recentRequests(4, 50))[0]).toMatchObject({ seq: 5, target: 'a__t', code: '', principal: '' });
     expect((await api.recentLogs(8, 50))[0]).toMatchObject({ seq: 9, level: 'warn', worker: '' });
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([

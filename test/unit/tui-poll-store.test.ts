@@ -11,7 +11,7 @@ import { AdminHttpError, type AdminApi, type LogLine, type MetricsSummary, type 
 import { TUI_HISTORY_POINTS, TUI_LOG_LINES_KEPT, TUI_PAGE_LIMIT } from '../../src/tui/defaults.js';
 
 function server(name: string, total: number, extra: Partial<ServerInfo> = {}): ServerInfo {
-  return { name, type: 'stdio', state: 'ready', era: '2025-11-25', disabled: false, tools: 2, restarts: 0, lastError: '', stderr: [], health: 'healthy', replicas: 1, requests: { total, errors: 0, inflight: 0 }, ...extra };
+  return { name, type: 'stdio', state: 'ready', era: '2025-11-25', disabled: false, disabledBy: '', tools: 2, restarts: 0, lastError: '', stderr: [], health: 'healthy', replicas: 1, requests: { total, errors: 0, inflight: 0 }, ...extra };
 }
 
 /** A gateway in memory: tests change its fields between rounds. */

@@ -14,7 +14,8 @@ export function OverviewTab({ snap, width }: TabProps): ReactElement {
   const count = (pred: (s: (typeof servers)[number]) => boolean) => servers.filter(pred).length;
   const disabled = count((s) => s.disabled);
   const ready = count((s) => !s.disabled && s.state === 'ready');
-  const failing = servers.length - ready - disabled;
+  const notReady = servers.filter((s) => !s.disabled && s.state !== 'ready').map((s) => s.name);
+  const failing = notReady.length;
   const sys = snap.system;
   const rows: ReactElement[] = [];
   if (!m) rows.push(line('none', snap.everConnected ? 'no metrics from the gateway yet (see the status line)' : 'waiting for the gateway…', { dimColor: true }));
@@ -29,7 +30,7 @@ export function OverviewTab({ snap, width }: TabProps): ReactElement {
     );
   }
   rows.push(
-    line('srv', `${label('Servers')}${servers.length} (${ready} ready${failing > 0 ? `, ${failing} not ready` : ''}${disabled > 0 ? `, ${disabled} disabled` : ''})`, { color: failing > 0 ? 'yellow' : undefined }),
+    line('srv', `${label('Servers')}${servers.length} (${ready} ready${failing > 0 ? `, ${failing} not ready: ${notReady.join(', ')}` : ''}${disabled > 0 ? `, ${disabled} disabled` : ''})`, { color: failing > 0 ? 'yellow' : undefined }),
     line('gap', ''),
   );
   if (sys) {

@@ -44,7 +44,8 @@ export function ServersTab({ snap, ui, width, height }: TabProps): ReactElement 
   const room = height - rows.length - 1;
   if (room > 0) {
     rows.push(line('gap', ''));
-    rows.push(line('about', `${s.name}: ${s.type || '?'}${s.era ? `, ${s.era}` : ''}${s.replicas > 1 ? `, ${s.replicas} replicas` : ''}, ${compact(s.requests.inflight)} in flight`));
+    const disabled = s.disabled ? `, disabled ${s.disabledBy === 'config' ? 'in the config file (e cannot undo that)' : s.disabledBy === 'admin' ? 'by an admin (e enables)' : ''}`.trimEnd() : '';
+    rows.push(line('about', `${s.name}: ${s.type || '?'}${s.era ? `, ${s.era}` : ''}${s.replicas > 1 ? `, ${s.replicas} replicas` : ''}, ${compact(s.requests.inflight)} in flight${disabled}`));
     if (s.lastError && room > 1) rows.push(line('error', `last error: ${s.lastError.replace(/\s+/g, ' ')}`, { color: 'red' }));
     // The newest stderr lines are the ones that say why it stopped.
     const left = height - rows.length;

@@ -58,3 +58,15 @@ export async function modernTools(url: string, headers: Record<string, string> =
   const body = (await res.body.json()) as { result?: { tools?: Array<{ name: string }> } };
   return { worker: String(res.headers['x-only1mcp-worker']), names: (body.result?.tools ?? []).map((t) => t.name) };
 }
+
+/** Waits until every one of `workers` workers (seen over fresh connections) reports the server ready. */
+export async function serverReadyOnWorkers(base: string, server: string, workers: number, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<void> {
+  const ready = new Set<string>();
+  const deadline = Date.now() + timeoutMs;
+  while (ready.size < workers) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${server} ready on ${workers} workers (ready on ${ready.size})`);
+    const r = await adminGet(base, `servers/${server}`, headers).catch(() => undefined);
+    if (r?.body?.state === 'ready') ready.add(r.worker);
+    else await new Promise((res) => setTimeout(res, 50));
+  }
+}

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../helpers/gateway.js';
 import { startRedis, waitUntil, type TestRedis } from '../helpers/redis.js';
 import { TestIdentityProvider } from '../helpers/jwks.js';
-import { adminCall, adminGet, adminPost, modernCall, modernTools } from '../helpers/admin.js';
+import { adminCall, adminGet, adminPost, modernCall, modernTools, serverReadyOnWorkers } from '../helpers/admin.js';
 import { ROOT, stopAll } from '../helpers/processes.js';
 import { fixtureServer } from '../helpers/gateway.js';
 
@@ -37,6 +37,7 @@ beforeAll(async () => {
   [a, b] = await Promise.all([startGateway(FIXTURE, options), startGateway(FIXTURE, options)]);
   admin = { authorization: `Bearer ${await idp.token({ sub: 'ops-alice', roles: ['admin'] })}` };
   reader = { authorization: `Bearer ${await idp.token({ sub: 'ops-reader', roles: ['reader'] })}` };
+  await Promise.all([a, b].map((g) => serverReadyOnWorkers(g.base, 'ev', 2, admin)));
 }, 90_000);
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, rawSession } from '../helpers/clients.js';
 import { fixtureServer, startGateway, type Gateway } from '../helpers/gateway.js';
-import { adminCall, adminGet, adminPost, modernCall, modernTools } from '../helpers/admin.js';
+import { adminCall, adminGet, adminPost, modernCall, modernTools, serverReadyOnWorkers } from '../helpers/admin.js';
 import { waitUntil } from '../helpers/redis.js';
 import { stopAll } from '../helpers/processes.js';
 import { startReplica } from '../helpers/replicas.js';
@@ -37,8 +37,8 @@ beforeAll(async () => {
   // An HTTP server given by URL only: each worker probes its transport when it (re)connects, and logs it.
   const web = await startReplica('web');
   gw = await startGateway(config(web.url), { workers: 2 });
-  // Both workers listen and have box's tools.
-  await waitUntil('box ready with its tools', async () => (await adminGet(gw.base, 'servers/box')).body.state === 'ready');
+  // Both workers listen and have box ready.
+  await serverReadyOnWorkers(gw.base, 'box', 2);
 }, 60_000);
 
 afterAll(async () => {

@@ -43,9 +43,10 @@ function sample(text: string, series: string): number | undefined {
 
 describe('per-server metrics, scraped', () => {
   it('up, restarts, replica connections and health by state', async () => {
-    await waitUntil('rep\'s replicas judged healthy', async () => {
+    // Up is the minimum over the workers: both must have box ready.
+    await waitUntil('box up on both workers and rep\'s replicas judged healthy', async () => {
       const text = await scrape();
-      return sample(text, 'only1mcp_replica_health_state{server="rep",replica="2",state="healthy"}') === 1 && sample(text, 'only1mcp_replica_health_state{server="rep",replica="1",state="healthy"}') === 1;
+      return sample(text, 'only1mcp_backend_up{server="box"}') === 1 && sample(text, 'only1mcp_replica_health_state{server="rep",replica="2",state="healthy"}') === 1 && sample(text, 'only1mcp_replica_health_state{server="rep",replica="1",state="healthy"}') === 1;
     });
     const text = await scrape();
     expect(sample(text, 'only1mcp_backend_up{server="box"}')).toBe(1);

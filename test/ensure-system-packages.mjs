@@ -9,12 +9,13 @@
 //   openssl          certificates for the Redis TLS tests
 //   nginx            the cluster test puts one in front of two gateways
 //   docker-compose   parses docker-compose.yml (no Docker engine is needed)
+//   tmux             a real terminal for `only1mcp tui`: keys sent, screen read back
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 /** Program on PATH → the Debian package that provides it. */
-const NEEDED = { 'redis-server': 'redis-server', 'redis-cli': 'redis-tools', openssl: 'openssl', nginx: 'nginx', 'docker-compose': 'docker-compose' };
+const NEEDED = { 'redis-server': 'redis-server', 'redis-cli': 'redis-tools', openssl: 'openssl', nginx: 'nginx', 'docker-compose': 'docker-compose', tmux: 'tmux' };
 
 /** The program's path: on PATH, else in one of `extra`; undefined when neither has it. */
 function find(program, extra) {

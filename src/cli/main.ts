@@ -15,6 +15,7 @@ import { list } from './commands/list.js';
 import { stdioBridge } from './commands/stdio.js';
 import { tokens } from './commands/tokens.js';
 import { authCommand } from './commands/auth.js';
+import { tui } from './commands/tui.js';
 import { GATEWAY_VERSION } from '../mcp/identity.js';
 import { COMMAND_USAGE, generalUsage } from './usage.js';
 import { selfCommand } from './self-command.js';
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   stdio: stdioBridge,
   tokens,
   auth: authCommand,
+  tui,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

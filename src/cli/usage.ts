@@ -10,6 +10,7 @@
  *   --out F, --force   where a command writes a file, and overwriting it
  */
 import { DEFAULT_PORT } from '../config/defaults.js';
+import { TUI_MAX_POLL_INTERVAL_MS, TUI_MIN_POLL_INTERVAL_MS, TUI_POLL_INTERVAL_MS } from '../tui/defaults.js';
 
 const PORT = `  --port N          the running gateway's port (default ${DEFAULT_PORT}); found through its PID file`;
 const URL = '  --url URL         a running gateway\'s MCP endpoint, e.g. http://127.0.0.1:7323/mcp (instead of --port)';
@@ -106,6 +107,22 @@ ${PORT}
 ${URL}
   --json            the report as JSON
   --top N           how many of the largest tools to show (default 10)
+`,
+  tui: `only1mcp tui [--port N | --url URL] [--interval MS] [--config F]
+
+A live view of a running gateway in this terminal, read from its admin API:
+Overview (requests/s, latency, errors, sessions, cache), Servers (restart,
+disable, enable), Requests, Cache and Logs. When no gateway answers, offers
+to start one as 'only1mcp start' does. Needs an interactive terminal.
+
+${PORT}
+${URL}
+  --interval MS     how often it polls the gateway (default ${TUI_POLL_INTERVAL_MS}, ${TUI_MIN_POLL_INTERVAL_MS} to ${TUI_MAX_POLL_INTERVAL_MS})
+  --config F        the configuration a gateway it offers to start uses
+
+Keys: Tab/Shift-Tab or 1-5 switch tabs; arrows select and scroll; / filters
+Requests and Logs; p pauses them; on Servers r restarts, d disables, e enables
+the selected server (after y to confirm); r elsewhere refreshes; q quits.
 `,
   auth: `only1mcp auth hash-key [--principal NAME] [--stdin]
 

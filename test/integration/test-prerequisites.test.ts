@@ -27,7 +27,7 @@ function runScript(env: NodeJS.ProcessEnv) {
 }
 
 describe('the pretest check for system packages', () => {
-  it('passes when redis-server, redis-cli, openssl, nginx and docker-compose are on PATH', () => {
+  it('passes when redis-server, redis-cli, openssl, nginx, docker-compose and tmux are on PATH', () => {
     const r = runScript(process.env);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -40,7 +40,7 @@ describe('the pretest check for system packages', () => {
     fs.symlinkSync(process.execPath, path.join(bin, 'node'));
     const r = runScript({ PATH: bin });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^The tests need redis-server, redis-tools, openssl, (nginx, )?docker-compose on PATH, and only root can install them\.\n/);
-    expect(r.stderr).toMatch(/Install them with:\n {2}sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends redis-server redis-tools openssl (nginx )?docker-compose'\nthen run npm test again\.\n$/);
+    expect(r.stderr).toMatch(/^The tests need redis-server, redis-tools, openssl, (nginx, )?docker-compose, tmux on PATH, and only root can install them\.\n/);
+    expect(r.stderr).toMatch(/Install them with:\n {2}sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends redis-server redis-tools openssl (nginx )?docker-compose tmux'\nthen run npm test again\.\n$/);
   });
 });

@@ -77,10 +77,25 @@ export class Activity {
   }
 
   request(entry: RequestEntry): void {
+    if (this.count(entry.outcome)) this.record(entry);
+  }
+
+  /**
+   * Counts a finished request; true when the batch has room for its entry.
+   * The request path builds an entry only then: past the batch, a request
+   * costs two increments.
+   */
+  count(outcome: RequestOutcome): boolean {
     this.totals.requests++;
-    if (entry.outcome === 'error') this.totals.errors++;
-    if (this.requests.length >= this.batchEntries) this.dropped++;
-    else this.requests.push(entry);
+    if (outcome === 'error') this.totals.errors++;
+    if (this.requests.length < this.batchEntries) return true;
+    this.dropped++;
+    return false;
+  }
+
+  /** Keeps an entry `count` made room for. */
+  record(entry: RequestEntry): void {
+    this.requests.push(entry);
   }
 
   log(level: string, msg: string, time: number, fields?: LogEntry['fields']): void {

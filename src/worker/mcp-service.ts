@@ -302,7 +302,7 @@ export class McpService {
     this.running--;
     countPrincipal(principal);
     const feed = activity();
-    if (!feed) return;
+    if (!feed?.count(finished.outcome)) return;
     const now = performance.now();
     const entry: RequestEntry = {
       // One clock read for both: the wall time from the monotonic one.
@@ -316,7 +316,7 @@ export class McpService {
     const target = targetOf(request.params);
     if (target !== undefined) entry.target = cut(target);
     if (finished.code !== undefined) entry.code = finished.code;
-    feed.request(entry);
+    feed.record(entry);
   }
 
   /**

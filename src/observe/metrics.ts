@@ -30,9 +30,11 @@ export const backendCalls = new client.Histogram({
 
 /**
  * Counting a request and timing a backend call happen on every tools/call.
- * Through a labelled child, prom-client skips hashing and validating the
- * label object each time; children are cached per label values, which come
- * from bounded sets (known methods, configured backends, three outcomes).
+ * Through a labelled child, prom-client skips validating the label object
+ * and looking the child up; it still hashes the labels on each inc or
+ * observe (about 0.5 µs: server-metrics.ts counts principals in a plain map
+ * for that reason). Children are cached per label values, which come from
+ * bounded sets (known methods, configured backends, three outcomes).
  */
 const requestChildren = new Map<string, client.Counter.Internal>();
 const callChildren = new Map<string, client.Histogram.Internal<'backend' | 'outcome'>>();

@@ -40,65 +40,44 @@ function backendRows(): BackendSample[] {
 
 export const HEALTH_STATES = ['healthy', 'unhealthy', 'unknown'] as const;
 
-export const backendUp = new client.Gauge({
-  name: 'only1mcp_backend_up',
-  help: '1 while a server is ready (any replica) on every worker of the node, else 0 (disabled, starting, failed), by server.',
-  labelNames: ['server'] as const,
-  aggregator: 'min',
-  collect() {
-    this.reset();
-    for (const b of backendRows()) this.labels(b.server).set(b.up ? 1 : 0);
-  },
-});
-export const backendDisabled = new client.Gauge({
-  name: 'only1mcp_backend_disabled',
-  help: '1 while an operator has the server disabled (admin API), by server.',
-  labelNames: ['server'] as const,
-  aggregator: 'max',
-  collect() {
-    this.reset();
-    for (const b of backendRows()) this.labels(b.server).set(b.disabled ? 1 : 0);
-  },
-});
-export const backendRestarts = new client.Gauge({
-  name: 'only1mcp_backend_restarts',
-  help: 'Restarts of a stdio server\'s shared child on this node since the node started (crashes and operator restarts), by server.',
-  labelNames: ['server'] as const,
-  aggregator: 'max',
-  collect() {
-    this.reset();
-    for (const b of backendRows()) this.labels(b.server).set(b.restarts);
-  },
-});
-export const backendInflight = new client.Gauge({
-  name: 'only1mcp_backend_inflight_calls',
-  help: 'Calls in flight to a server (every attempt), by server.',
-  labelNames: ['server'] as const,
-  collect() {
-    this.reset();
-    for (const b of backendRows()) this.labels(b.server).set(b.inflight);
-  },
-});
-export const replicaLinkUp = new client.Gauge({
-  name: 'only1mcp_replica_link_up',
-  help: '1 while a replica\'s connection (or child) is ready on every worker, by server and replica.',
-  labelNames: ['server', 'replica'] as const,
-  aggregator: 'min',
-  collect() {
-    this.reset();
-    for (const b of backendRows()) for (const r of b.replicas) this.labels(b.server, r.id).set(r.up ? 1 : 0);
-  },
-});
-export const replicaRestarts = new client.Gauge({
-  name: 'only1mcp_replica_restarts',
-  help: 'Restarts of a stdio replica\'s shared child on this node since the node started, by server and replica.',
-  labelNames: ['server', 'replica'] as const,
-  aggregator: 'max',
-  collect() {
-    this.reset();
-    for (const b of backendRows()) for (const r of b.replicas) this.labels(b.server, r.id).set(r.restarts);
-  },
-});
+type Aggregator = 'min' | 'max' | 'sum';
+type ReplicaSample = BackendSample['replicas'][number];
+
+/** A gauge with one series per server, read from the backend sample at scrape time. */
+function serverGauge(name: string, help: string, aggregator: Aggregator, value: (b: BackendSample) => number): client.Gauge<'server'> {
+  return new client.Gauge({
+    name,
+    help,
+    labelNames: ['server'] as const,
+    aggregator,
+    collect() {
+      this.reset();
+      for (const b of backendRows()) this.labels(b.server).set(value(b));
+    },
+  });
+}
+
+/** A gauge with one series per replica of each server, read the same way. */
+function replicaGauge(name: string, help: string, aggregator: Aggregator, value: (r: ReplicaSample) => number): client.Gauge<'server' | 'replica'> {
+  return new client.Gauge({
+    name,
+    help,
+    labelNames: ['server', 'replica'] as const,
+    aggregator,
+    collect() {
+      this.reset();
+      for (const b of backendRows()) for (const r of b.replicas) this.labels(b.server, r.id).set(value(r));
+    },
+  });
+}
+
+export const backendUp = serverGauge('only1mcp_backend_up', '1 while a server is ready (any replica) on every worker of the node, else 0 (disabled, starting, failed), by server.', 'min', (b) => (b.up ? 1 : 0));
+export const backendDisabled = serverGauge('only1mcp_backend_disabled', '1 while an operator has the server disabled (admin API), by server.', 'max', (b) => (b.disabled ? 1 : 0));
+export const backendRestarts = serverGauge('only1mcp_backend_restarts', 'Restarts of a stdio server\'s shared child on this node since the node started (crashes and operator restarts), by server.', 'max', (b) => b.restarts);
+export const backendInflight = serverGauge('only1mcp_backend_inflight_calls', 'Calls in flight to a server (every attempt), by server.', 'sum', (b) => b.inflight);
+export const replicaLinkUp = replicaGauge('only1mcp_replica_link_up', '1 while a replica\'s connection (or child) is ready on every worker, by server and replica.', 'min', (r) => (r.up ? 1 : 0));
+export const replicaRestarts = replicaGauge('only1mcp_replica_restarts', 'Restarts of a stdio replica\'s shared child on this node since the node started, by server and replica.', 'max', (r) => r.restarts);
+export const replicaInflight = replicaGauge('only1mcp_replica_inflight_calls', 'Calls in flight to a replica of a replicated server, by server and replica.', 'sum', (r) => r.inflight);
 export const replicaHealthState = new client.Gauge({
   name: 'only1mcp_replica_health_state',
   help: 'A replica\'s health as the probes judge it: 1 on the current state (healthy, unhealthy, unknown), 0 on the others, by server, replica and state.',
@@ -107,15 +86,6 @@ export const replicaHealthState = new client.Gauge({
   collect() {
     this.reset();
     for (const b of backendRows()) for (const r of b.replicas) for (const state of HEALTH_STATES) this.labels(b.server, r.id, state).set(r.health === state ? 1 : 0);
-  },
-});
-export const replicaInflight = new client.Gauge({
-  name: 'only1mcp_replica_inflight_calls',
-  help: 'Calls in flight to a replica of a replicated server, by server and replica.',
-  labelNames: ['server', 'replica'] as const,
-  collect() {
-    this.reset();
-    for (const b of backendRows()) for (const r of b.replicas) this.labels(b.server, r.id).set(r.inflight);
   },
 });
 

@@ -9,7 +9,7 @@ import { GatewayError, NOT_READY } from '../mcp/errors.js';
 import { isObject, type JsonObject, type JsonRpcNotification } from '../mcp/jsonrpc.js';
 import { logPasses, resourceNotFoundCode } from '../mcp/versions.js';
 import { UpstreamRpcError } from '../backends/rpc-connection.js';
-import { LIST_METHODS, type Catalog, type ListKind } from './catalog.js';
+import { KEY_FIELD, LIST_METHODS, type Catalog, type ListKind } from './catalog.js';
 import { CLIENT_METHODS, missingCapability, refusal } from './client-capabilities.js';
 import type { Upstreams } from './upstreams.js';
 import type { RequestContext } from './request-context.js';
@@ -352,7 +352,8 @@ const noNote = (): void => undefined;
 
 /** What the authorizer needs of a listed item: its server and name (tools, prompts) or URI (resources). */
 export function authTargetOf(catalog: Catalog, kind: ListKind, item: JsonObject): AuthTarget {
-  const key = String(item.name ?? item.uri ?? item.uriTemplate);
+  // Routed by its key: a resource has a name too, but its grants and its route are by URI.
+  const key = String(item[KEY_FIELD[kind]]);
   const routed = catalog.resolve(kind, key);
   if (kind === 'tools' || kind === 'prompts') return { server: routed?.backend, name: key, original: routed?.original };
   return { server: routed?.backend, uri: key };

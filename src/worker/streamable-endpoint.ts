@@ -382,17 +382,20 @@ class StreamableEndpoint {
       rejectWith(reply, 'GW_ERR_SESSION_REQUIRED', 'Bad Request: DELETE needs the Mcp-Session-Id of the session to end');
       return;
     }
-    void this.deps.authenticator.authenticate(head, reply, 'DELETE /mcp').then(async (caller) => {
-      if (!caller) return;
-      // Only its own principal ends a session; anyone else is told it does not exist.
-      const session = await this.deps.service.sessions.resolve(head.sessionId).catch(() => undefined);
-      if (!session || session.record.principal !== caller.id) {
-        rejectWith(reply, 'GW_ERR_SESSION_NOT_FOUND', 'Session not found');
-        return;
-      }
-      await this.deps.service.sessions.end(head.sessionId);
-      reply.empty(200);
-    });
+    void this.deps.authenticator
+      .authenticate(head, reply, 'DELETE /mcp')
+      .then(async (caller) => {
+        if (!caller) return;
+        // The same lookup as every other request: only its own principal ends a session (anyone else is
+        // told it does not exist), and a store that is away is a 503, not a 404 that drops a live session.
+        if (!(await this.session(head, reply, caller))) return;
+        await this.deps.service.sessions.end(head.sessionId);
+        reply.empty(200);
+      })
+      .catch((err: unknown) => {
+        const fault = internalErrors(this.deps.logger).report(err, 'in the DELETE handler');
+        if (!reply.done) reject(reply, fault);
+      });
   }
 }
 

@@ -194,5 +194,5 @@ export class OwnerGone extends Error {
  * answer for the server as a whole: refused while the server is not ready.
  */
 export function requireReady(name: string, status: LinkStatus): void {
-  if (status.state !== 'ready') throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${name} is ${status.state}`, NOT_READY);
+  if (status.state !== 'ready') throw new GatewayError('GW_ERR_BACKEND_UNAVAILABLE', `backend ${name} is ${status.state}${status.lastError ? `: ${status.lastError}` : ''}`, NOT_READY);
 }

@@ -66,7 +66,8 @@ export class WorkerWatchdog {
     if (settings.heartbeatMs === this.settings.heartbeatMs && settings.stallTimeoutMs === this.settings.stallTimeoutMs) return;
     this.settings = settings;
     this.stopTimer();
-    for (const w of this.watched.values()) w.lastAnswer = this.now();
+    // Silence is judged afresh under the new bounds; a worker still in its start grace keeps it.
+    for (const w of this.watched.values()) w.lastAnswer = Math.max(w.lastAnswer, this.now());
     if (this.watched.size > 0) this.ensureTimer();
   }
 

@@ -174,7 +174,6 @@ describe.each(testTopologies())('Redis failures (%s)', (topology) => {
     // looked up), never a 404 or a wrong answer; once settled, all succeed.
     expect(churnFailed.filter((c) => c.status !== 503)).toEqual([]);
     expect(settled()).toBe(true);
-    expect(recovered).toBeLessThan(10_000);
     // No worker restarted: the same two pids served before and after.
     const after = new Set<string>();
     for (let i = 0; i < 30 && after.size < 2; i++) {

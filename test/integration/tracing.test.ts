@@ -100,7 +100,8 @@ describe('tracing off: a client\'s trace context reaches every backend as it cam
   let sid: string;
 
   beforeAll(async () => {
-    gateway = await startGateway(config(), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' } });
+    // Told where the receiver is, but switched off: the switch, not a missing endpoint, is what keeps the receiver empty.
+    gateway = await startGateway(config(), { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_SDK_DISABLED: 'true' } });
     sid = await rawSession(gateway.url);
   }, 60_000);
 

@@ -23,7 +23,8 @@ export const OPEN_REQUESTS_RETRY_AFTER_MS = 1_000;
 export function admitVerdict(reply: Reply, verdict: GuardVerdict): boolean {
   if (verdict.ok) return true;
   const what = verdict.reason === 'origin' ? 'Origin' : 'Host';
-  rejectWith(reply, verdict.reason === 'origin' ? 'GW_ERR_FORBIDDEN_ORIGIN' : 'GW_ERR_FORBIDDEN_HOST', `Forbidden: ${what} ${JSON.stringify(verdict.value)} is not allowed`);
+  const setting = verdict.reason === 'origin' ? 'listen.allowedOrigins' : 'listen.allowedHosts';
+  rejectWith(reply, verdict.reason === 'origin' ? 'GW_ERR_FORBIDDEN_ORIGIN' : 'GW_ERR_FORBIDDEN_HOST', `Forbidden: ${what} ${JSON.stringify(verdict.value)} is not allowed (add it to ${setting} if clients really use it)`);
   return false;
 }
 

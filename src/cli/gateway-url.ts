@@ -81,3 +81,6 @@ export async function fetchAdmin<T>(parsed: Parsed, path: string): Promise<T | u
   }
   return (await res.json()) as T;
 }
+
+/** How long the CLI waits for one answer from a running gateway: one that accepts and never answers is reported, not waited on. */
+export const CLI_REQUEST_TIMEOUT_MS = 5_000;

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onPath } from '../primary/parent-death.js';
 
 export const PROGRAM_NAME = 'only1mcp';
 
@@ -33,20 +34,6 @@ export function resolveSelf(searchPath: string, main = MAIN_SCRIPT, node = proce
 /** A word for a POSIX shell: as is when it is plain, else in single quotes. */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-function onPath(program: string, searchPath: string): string | undefined {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, program);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 function realpath(p: string): string | undefined {

@@ -51,9 +51,11 @@ export class JsonLimitError extends Error {
     this.name = 'JsonLimitError';
   }
 
-  /** The top-level members, read on demand (a refused body is scanned once more, iteratively). */
+  private topMembers: TopLevel | undefined;
+
+  /** The top-level members, read on demand and once (a refused body is scanned once more, iteratively). */
   top(): TopLevel {
-    return topLevel(this.source);
+    return (this.topMembers ??= topLevel(this.source));
   }
 
   /** The limit as the party at fault hears it (the client's own message; a backend's answer is GW_ERR_BACKEND_LIMIT). */

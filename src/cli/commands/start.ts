@@ -24,7 +24,7 @@ import { initLogger, isLogFormat, LOG_FORMAT_ENV } from '../../observe/log.js';
 import { watchConfig } from '../../config/watch.js';
 import { DEFAULT_PORT } from '../../config/defaults.js';
 import { MAIN_SCRIPT, selfCommand } from '../self-command.js';
-import { addressOf } from '../gateway-url.js';
+import { addressOf, CLI_REQUEST_TIMEOUT_MS } from '../gateway-url.js';
 import { killTree } from '../process-tree.js';
 import { explainLog, logSize } from '../log-tail.js';
 import { failedServers, failureDetails, serverHeading, type CatalogView } from '../server-report.js';
@@ -201,7 +201,7 @@ async function waitReady(url: string, exited: () => boolean, timeoutMs: number):
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !exited()) {
     try {
-      const res = await fetch(url, { headers: credentialHeaders() });
+      const res = await fetch(url, { headers: credentialHeaders(), signal: AbortSignal.timeout(Math.max(1, Math.min(CLI_REQUEST_TIMEOUT_MS, deadline - Date.now()))) });
       await res.arrayBuffer();
       if (res.status === 200) return true;
     } catch {
@@ -220,7 +220,7 @@ async function waitReady(url: string, exited: () => boolean, timeoutMs: number):
 async function reportFailedServers(base: string, port: number): Promise<void> {
   let view: CatalogView;
   try {
-    const res = await fetch(`${base}/admin/catalog`, { headers: credentialHeaders() });
+    const res = await fetch(`${base}/admin/catalog`, { headers: credentialHeaders(), signal: AbortSignal.timeout(CLI_REQUEST_TIMEOUT_MS) });
     if (!res.ok) return;
     view = (await res.json()) as CatalogView;
   } catch {

@@ -2,7 +2,7 @@
 import { credentialHeaders } from '../credentials.js';
 import { parseArgs, intFlag, UsageError } from '../args.js';
 import { isAlive, readPidFile } from '../pid-file.js';
-import { addressOf } from '../gateway-url.js';
+import { addressOf, CLI_REQUEST_TIMEOUT_MS } from '../gateway-url.js';
 import { failureDetails, type CatalogView } from '../server-report.js';
 import { findPortHolder } from '../../primary/port-holder.js';
 import { describeHolder } from '../../primary/port-check.js';
@@ -77,23 +77,15 @@ export async function status(argv: readonly string[]): Promise<number> {
   const { base, endpoint } = addressOf(info.host, info.port);
   let word: string;
   try {
-    const res = await fetch(`${base}/health`);
+    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(CLI_REQUEST_TIMEOUT_MS) });
     const body = (await res.json().catch(() => ({}))) as { status?: unknown };
     word = typeof body.status === 'string' ? body.status : res.status === 200 ? 'up' : 'starting';
   } catch (err) {
     process.stdout.write(`only1mcp (pid ${info.pid}) does not answer on port ${info.port}: ${(err as Error).message}\n`);
     return 1;
   }
-  // Server details come from the loopback admin view, not from /health.
-  const view = await fetch(`${base}/admin/catalog`, { headers: credentialHeaders() }).then(
-    async (res) => (res.ok ? ((await res.json()) as CatalogView) : undefined),
-    () => undefined,
-  );
-  // The node's facts from the admin API, as a script would read them.
-  const system = await fetch(`${base}/api/v1/admin/system`, { headers: credentialHeaders() }).then(
-    async (res) => (res.ok ? ((await res.json()) as SystemView) : undefined),
-    () => undefined,
-  );
+  // Server details from the loopback admin view (not /health), and the node's facts from the admin API, as a script would read them.
+  const [view, system] = await Promise.all([adminJson<CatalogView>(`${base}/admin/catalog`), adminJson<SystemView>(`${base}/api/v1/admin/system`)]);
   const report: StatusReport = { status: word, pid: info.pid, url: endpoint, config: info.config, servers: view?.servers, system };
   if (parsed.flags.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -120,4 +112,14 @@ export function formatUptime(seconds: number): string {
   const h = Math.floor((seconds % 86_400) / 3_600);
   const m = Math.floor((seconds % 3_600) / 60);
   return d > 0 ? `${d}d ${h}h` : h > 0 ? `${h}h ${m}m` : `${m}m`;
+}
+
+/** An admin view's JSON, or undefined when the gateway refuses, fails or does not answer in time. */
+async function adminJson<T>(url: string): Promise<T | undefined> {
+  try {
+    const res = await fetch(url, { headers: credentialHeaders(), signal: AbortSignal.timeout(CLI_REQUEST_TIMEOUT_MS) });
+    return res.ok ? ((await res.json()) as T) : undefined;
+  } catch {
+    return undefined;
+  }
 }
